@@ -1,0 +1,2 @@
+//! Wirewatch command-line interface.
+fn main() {}

@@ -1,0 +1,500 @@
+//! The nouns Wirewatch deals in, as the engine hands them to its callers.
+//!
+//! These are plain data: the store produces them, the CLI prints them as JSON, and the
+//! desktop shell passes them to the window unchanged. Their TypeScript twins in
+//! `ui/src/lib/bindings/` are generated from these definitions (`ts-rs`), so the UI and the
+//! engine cannot drift apart silently: a test fails when the generated files are stale.
+//!
+//! Times are UTC and serialise as RFC 3339. Offsets into text (`TermMatch`) count UTF-16
+//! code units, because their only consumer that slices strings is JavaScript.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Row id of a subscribed feed.
+pub type FeedId = i64;
+/// Row id of a stored article.
+pub type ArticleId = i64;
+/// Row id of an alert rule.
+pub type RuleId = i64;
+/// Row id of an alert.
+pub type AlertId = i64;
+
+/// A subscribed feed and what the scheduler knows about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Feed {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: FeedId,
+    /// The URL polled (updated when the server answers with a permanent redirect).
+    pub url: String,
+    /// The feed's own title, or the URL's host until the first successful fetch.
+    pub title: String,
+    /// The web site the feed belongs to, when the feed says so.
+    pub site_url: Option<String>,
+    /// The folder the user filed it in, if any.
+    pub folder: Option<String>,
+    /// A fixed polling interval chosen by the user, in seconds; `None` means adaptive.
+    #[ts(type = "number | null")]
+    pub interval_override_secs: Option<i64>,
+    /// The interval the scheduler currently uses, in seconds.
+    #[ts(type = "number")]
+    pub interval_secs: i64,
+    /// When the feed was last fetched successfully (200 or 304).
+    pub last_fetched: Option<DateTime<Utc>>,
+    /// When the scheduler will check it next.
+    pub next_check: DateTime<Utc>,
+    /// Consecutive failed fetches; 0 when the last fetch succeeded.
+    #[ts(type = "number")]
+    pub error_count: i64,
+    /// The last error, as a sentence for people, while `error_count > 0`.
+    pub last_error: Option<String>,
+    /// Stable code of the last error, while `error_count > 0`.
+    pub last_error_code: Option<String>,
+    /// Articles stored from this feed.
+    #[ts(type = "number")]
+    pub article_count: i64,
+    /// Unread articles stored from this feed.
+    #[ts(type = "number")]
+    pub unread_count: i64,
+    /// When the user subscribed.
+    pub created: DateTime<Utc>,
+}
+
+/// The feed an article was seen in (an article can arrive through several feeds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FeedRef {
+    /// Row id of the feed.
+    #[ts(type = "number")]
+    pub id: FeedId,
+    /// The feed's title.
+    pub title: String,
+}
+
+/// An article as lists show it: everything but the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ArticleSummary {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: ArticleId,
+    /// The feeds it arrived through, first seen first.
+    pub feeds: Vec<FeedRef>,
+    /// Link to the original story.
+    pub url: Option<String>,
+    /// Plain-text title.
+    pub title: String,
+    /// Author, when the feed names one.
+    pub author: Option<String>,
+    /// Plain-text summary, at most a few hundred characters.
+    pub snippet: String,
+    /// Publication time given by the feed, if any.
+    pub published: Option<DateTime<Utc>>,
+    /// When Wirewatch first stored it.
+    pub fetched: DateTime<Utc>,
+    /// Whether the user has read it.
+    pub read: bool,
+    /// Whether the user starred (saved) it. Starred articles are never deleted by retention.
+    pub starred: bool,
+}
+
+/// A whole article, for the reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Article {
+    /// Everything lists show.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub summary: ArticleSummary,
+    /// The feed's guid for it.
+    pub guid: Option<String>,
+    /// Sanitised HTML body (no script, no styles, no event handlers, links http/https/mailto only).
+    pub content_html: String,
+    /// Plain text of the body, as indexed for search.
+    pub text: String,
+    /// When the title or body last changed after it was first stored.
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// Where an alert rule applies. Empty lists mean everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RuleScope {
+    /// Only articles from feeds in these folders.
+    pub folders: Vec<String>,
+    /// Only articles from these feeds.
+    #[ts(type = "number[]")]
+    pub feeds: Vec<FeedId>,
+}
+
+impl RuleScope {
+    /// True when the scope does not restrict anything.
+    pub fn is_everywhere(&self) -> bool {
+        self.folders.is_empty() && self.feeds.is_empty()
+    }
+}
+
+/// What the user types to create or change a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RuleDraft {
+    /// A name for people ("South Asia ceasefire").
+    pub name: String,
+    /// The query, in the rule language (see README).
+    pub query: String,
+    /// Where it applies.
+    #[serde(default)]
+    pub scope: RuleScope,
+    /// Whether matches raise a desktop notification.
+    #[serde(default = "yes")]
+    pub notify: bool,
+    /// A muted rule is kept but matches nothing.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A saved alert rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Rule {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: RuleId,
+    /// A name for people.
+    pub name: String,
+    /// The query, as the user wrote it.
+    pub query: String,
+    /// Where it applies.
+    pub scope: RuleScope,
+    /// Whether matches raise a desktop notification.
+    pub notify: bool,
+    /// A muted rule is kept but matches nothing.
+    pub muted: bool,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// Alerts raised by it so far.
+    #[ts(type = "number")]
+    pub alert_count: i64,
+    /// Unread alerts raised by it.
+    #[ts(type = "number")]
+    pub unread_count: i64,
+}
+
+/// Which part of an article a term matched in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Field {
+    /// The title.
+    Title,
+    /// The plain text of summary and content.
+    Body,
+}
+
+/// One place where a rule's term matched, for highlighting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TermMatch {
+    /// Title or body.
+    pub field: Field,
+    /// The text as it stands in the article.
+    pub text: String,
+    /// Start offset in UTF-16 code units into the field's plain text.
+    pub start: u32,
+    /// End offset (exclusive), UTF-16 code units.
+    pub end: u32,
+}
+
+/// A rule matched an article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Alert {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: AlertId,
+    /// The rule that matched.
+    #[ts(type = "number")]
+    pub rule_id: RuleId,
+    /// Its name, for display.
+    pub rule_name: String,
+    /// The article it matched.
+    pub article: ArticleSummary,
+    /// The terms that matched, with positions.
+    pub matches: Vec<TermMatch>,
+    /// When the alert was raised.
+    pub created: DateTime<Utc>,
+    /// Whether the user has seen it.
+    pub read: bool,
+}
+
+/// A feed found on a web page (`<link rel="alternate">`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscoveredFeed {
+    /// Absolute URL of the feed.
+    pub url: String,
+    /// The title the page gives it, if any.
+    pub title: Option<String>,
+    /// Its declared media type (`application/rss+xml`, ...).
+    pub kind: String,
+}
+
+/// What happened when a feed URL was added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AddFeedOutcome {
+    /// Subscribed.
+    Added {
+        /// The new subscription.
+        feed: Feed,
+    },
+    /// Already subscribed; nothing changed.
+    Exists {
+        /// The existing subscription.
+        feed: Feed,
+    },
+    /// The URL is a web page offering several feeds: pick one and add its URL.
+    Choices {
+        /// The feeds the page offers.
+        feeds: Vec<DiscoveredFeed>,
+    },
+}
+
+/// One outline of an OPML file that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SkippedOutline {
+    /// The outline's title or URL.
+    pub name: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// The result of an OPML import.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportReport {
+    /// Feeds newly subscribed.
+    pub added: Vec<Feed>,
+    /// URLs that were already subscribed.
+    pub existing: Vec<String>,
+    /// Outlines that were not feeds or not valid.
+    pub skipped: Vec<SkippedOutline>,
+    /// Rules added (the starter pack adds one).
+    pub rules_added: Vec<Rule>,
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PollSummary {
+    /// Feeds fetched.
+    #[ts(type = "number")]
+    pub feeds: u64,
+    /// Feeds that answered 304 Not Modified (or an unchanged body).
+    #[ts(type = "number")]
+    pub not_modified: u64,
+    /// Feeds that failed.
+    #[ts(type = "number")]
+    pub failed: u64,
+    /// Articles stored for the first time.
+    #[ts(type = "number")]
+    pub new_articles: u64,
+    /// Known articles whose title or body changed.
+    #[ts(type = "number")]
+    pub updated_articles: u64,
+    /// Alerts raised.
+    #[ts(type = "number")]
+    pub alerts: u64,
+    /// Wall time, milliseconds.
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+/// Counts for `wirewatch stats` and the status bar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Stats {
+    /// Subscribed feeds.
+    #[ts(type = "number")]
+    pub feeds: i64,
+    /// Feeds whose last fetch failed.
+    #[ts(type = "number")]
+    pub failing_feeds: i64,
+    /// Stored articles.
+    #[ts(type = "number")]
+    pub articles: i64,
+    /// Starred articles.
+    #[ts(type = "number")]
+    pub starred: i64,
+    /// Alert rules.
+    #[ts(type = "number")]
+    pub rules: i64,
+    /// Alerts raised.
+    #[ts(type = "number")]
+    pub alerts: i64,
+    /// Unread alerts.
+    #[ts(type = "number")]
+    pub unread_alerts: i64,
+    /// Size of the database file in bytes.
+    #[ts(type = "number")]
+    pub db_bytes: i64,
+}
+
+/// How to list articles. Every field narrows the list; the defaults list everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct ArticleQuery {
+    /// A query in the rule language; empty means all articles.
+    pub query: String,
+    /// Only these feeds.
+    #[ts(type = "number[]")]
+    pub feeds: Vec<FeedId>,
+    /// Only feeds in this folder.
+    pub folder: Option<String>,
+    /// Only articles that raised an alert for this rule.
+    #[ts(type = "number | null")]
+    pub rule: Option<RuleId>,
+    /// Published (or fetched, when undated) at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Published (or fetched, when undated) before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only starred articles.
+    pub starred: bool,
+    /// Only unread articles.
+    pub unread: bool,
+    /// Page size (default 50, at most 500).
+    pub limit: u32,
+    /// Continue after this cursor (from the previous page).
+    pub cursor: Option<String>,
+}
+
+/// One page of articles, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ArticlePage {
+    /// The articles.
+    pub articles: Vec<ArticleSummary>,
+    /// Pass back as `cursor` for the next page; `None` at the end.
+    pub next_cursor: Option<String>,
+    /// How many articles match in all.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// How to list alerts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct AlertQuery {
+    /// Only this rule's alerts.
+    #[ts(type = "number | null")]
+    pub rule: Option<RuleId>,
+    /// Only unread alerts.
+    pub unread: bool,
+    /// Page size (default 100, at most 1000).
+    pub limit: u32,
+    /// Only alerts older than this id (for paging).
+    #[ts(type = "number | null")]
+    pub before: Option<AlertId>,
+}
+
+/// What a rule would have matched in the archive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RuleTest {
+    /// Articles matched within the window.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// The window, in days.
+    pub days: u32,
+    /// The newest matches, with highlights.
+    pub samples: Vec<RuleSample>,
+}
+
+/// One article a rule test matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RuleSample {
+    /// The article.
+    pub article: ArticleSummary,
+    /// Where the query matched it.
+    pub matches: Vec<TermMatch>,
+}
+
+/// Where in a query an error is, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueryProblem {
+    /// What is wrong, for people.
+    pub message: String,
+    /// Character offset where the problem starts.
+    pub start: u32,
+    /// Character offset where it ends (exclusive).
+    pub end: u32,
+}
+
+/// Something the engine did that a window or terminal may want to show as it happens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum EngineEvent {
+    /// A poll began.
+    PollStarted {
+        /// Feeds to fetch.
+        #[ts(type = "number")]
+        feeds: u64,
+    },
+    /// One feed of the poll is done.
+    PollProgress {
+        /// Feeds done so far.
+        #[ts(type = "number")]
+        done: u64,
+        /// Feeds in the poll.
+        #[ts(type = "number")]
+        total: u64,
+        /// The feed just done.
+        #[ts(type = "number")]
+        feed_id: FeedId,
+    },
+    /// A poll ended and its results are stored.
+    PollFinished {
+        /// What it did.
+        summary: PollSummary,
+    },
+    /// A feed failed to fetch or decode.
+    FeedError {
+        /// The feed.
+        #[ts(type = "number")]
+        feed_id: FeedId,
+        /// Stable error code.
+        code: String,
+        /// Sentence for people.
+        message: String,
+    },
+    /// A rule matched a new article.
+    Alert {
+        /// The alert.
+        alert: Alert,
+        /// Whether the rule wants a desktop notification.
+        notify: bool,
+    },
+    /// Feeds were added, removed or changed outside a poll.
+    FeedsChanged,
+    /// Rules were added, removed or changed.
+    RulesChanged,
+    /// Monitoring was paused or resumed.
+    MonitoringChanged {
+        /// Whether polling is paused.
+        paused: bool,
+    },
+}

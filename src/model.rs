@@ -498,3 +498,63 @@ pub enum EngineEvent {
         paused: bool,
     },
 }
+
+/// Settings kept in the database, shared by the CLI and the desktop app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct Settings {
+    /// Closing the window keeps Wirewatch monitoring from the tray.
+    pub close_to_tray: bool,
+    /// Start Wirewatch when the user logs in.
+    pub start_at_login: bool,
+    /// Shortest polling interval, seconds (bounds the adaptive schedule).
+    pub min_interval_secs: u32,
+    /// Longest polling interval, seconds.
+    pub max_interval_secs: u32,
+    /// Delete unstarred, unalerted articles older than this many days; `None` keeps everything.
+    pub retention_days: Option<u32>,
+    /// Whether the starter pack was already offered (first run is over).
+    pub starter_offered: bool,
+    /// Whether monitoring is paused.
+    pub paused: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            close_to_tray: true,
+            start_at_login: false,
+            min_interval_secs: 5 * 60,
+            max_interval_secs: 24 * 3600,
+            retention_days: None,
+            starter_offered: false,
+            paused: false,
+        }
+    }
+}
+
+/// An error as the desktop UI receives it: a stable code to switch on, a sentence to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorPayload {
+    /// Stable code (`invalid_query`, `unreachable`, ...).
+    pub code: String,
+    /// Sentence for people.
+    pub message: String,
+    /// For `invalid_query`: where in the query.
+    pub problem: Option<QueryProblem>,
+}
+
+impl From<&crate::error::Error> for ErrorPayload {
+    fn from(e: &crate::error::Error) -> Self {
+        ErrorPayload {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            problem: match e {
+                crate::error::Error::InvalidQuery(p) => Some(p.clone()),
+                _ => None,
+            },
+        }
+    }
+}

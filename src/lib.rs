@@ -9,3 +9,5 @@ pub mod error;
 pub mod fetch;
 pub mod model;
 pub mod opml;
+pub mod rules;
+pub mod text;

@@ -69,8 +69,8 @@ pub fn fixture(name: &str) -> Vec<u8> {
 /// The shared seed story (`../shared/fixtures/seed-article.txt`), or `None` with a message
 /// when this checkout has no `../shared` beside it (a plain clone).
 pub fn seed_article() -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/seed-article.txt");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/seed-article.txt");
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {

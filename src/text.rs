@@ -1,0 +1,176 @@
+//! Text: how Wirewatch cuts text into words, for alert rules and for search alike.
+//!
+//! Alert matching (in memory, [`crate::rules`]) and archive search (SQLite FTS5,
+//! [`crate::store`]) must agree on what a word is, so both use the tokens made here:
+//!
+//! 1. Split into words by Unicode word boundaries (UAX #29). Han, Hiragana and Katakana
+//!    characters come out one per word, so Chinese and Japanese text is searchable without a
+//!    dictionary: a multi-character query becomes a phrase of single characters.
+//! 2. Fold each word: compatibility decomposition (NFKD), diacritics dropped for scripts where
+//!    they are optional (Latin, Greek, Cyrillic, Arabic/Urdu vowel marks), kept for Indic
+//!    scripts where vowel signs are part of the word, lower-cased, punctuation inside the
+//!    word (apostrophes, dots) removed.
+//! 3. Stem folded words written in ASCII letters with the English Snowball stemmer, so
+//!    `ceasefires` finds `ceasefire` and `talks` finds `talk`.
+//!
+//! Tokens keep their byte span in the original text, for highlighting.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The word folded (case, diacritics and inner punctuation removed).
+    pub folded: String,
+    /// The folded word stemmed (equal to `folded` outside English).
+    pub stem: String,
+    /// Byte offset of the word in the original text.
+    pub start: usize,
+    /// Byte offset just past the word.
+    pub end: usize,
+}
+
+/// The words of `text`, in order.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(text.len() / 6);
+    for (start, word) in text.unicode_word_indices() {
+        let folded = fold(word);
+        if folded.is_empty() {
+            continue;
+        }
+        let stem = stem(&folded);
+        out.push(Token {
+            folded,
+            stem,
+            start,
+            end: start + word.len(),
+        });
+    }
+    out
+}
+
+/// Folds one word: see the module documentation.
+pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        // The common case in English news: no decomposition needed.
+        return word
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase() as char)
+            .collect();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut keep_marks = false;
+    for c in word.nfkd() {
+        if is_combining_mark(c) {
+            if keep_marks {
+                out.push(c);
+            }
+            continue;
+        }
+        if c.is_alphanumeric() {
+            keep_marks = is_indic(c);
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Scripts whose combining signs are letters of the word (Devanagari to Sinhala).
+fn is_indic(c: char) -> bool {
+    ('\u{0900}'..='\u{0DFF}').contains(&c)
+}
+
+/// The stem of a folded word (English Snowball for ASCII words of letters).
+pub fn stem(folded: &str) -> String {
+    // Numbers and mixed tokens ("g20", "2025") are left alone, as is anything non-ASCII.
+    if folded.len() < 3 || !folded.bytes().all(|b| b.is_ascii_lowercase()) {
+        return folded.to_string();
+    }
+    thread_local! {
+        // News vocabulary is small compared with the number of words stemmed, so a cache
+        // per thread saves most of the stemmer's cost on ingest.
+        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(s) = cache.get(folded) {
+            return s.clone();
+        }
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
+        let s = english().stem(folded).into_owned();
+        cache.insert(folded.to_string(), s.clone());
+        s
+    })
+}
+
+fn english() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// Converts a byte offset in `text` to a UTF-16 offset (what JavaScript strings count).
+pub fn utf16_offset(text: &str, byte: usize) -> u32 {
+    text[..byte.min(text.len())].encode_utf16().count() as u32
+}
+
+/// Character offset of a byte offset (for error positions shown to people).
+pub fn char_offset(text: &str, byte: usize) -> u32 {
+    text[..byte.min(text.len())].chars().count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|t| t.folded).collect()
+    }
+
+    #[test]
+    fn plural_and_singular_share_a_stem() {
+        assert_eq!(stem("ceasefires"), stem("ceasefire"));
+        assert_eq!(stem("talks"), stem("talk"));
+        assert_eq!(stem("countries"), stem("country"));
+    }
+
+    #[test]
+    fn folding_drops_case_diacritics_and_apostrophes() {
+        assert_eq!(
+            folded("Pakistán's CEASEFIRE"),
+            vec!["pakistans", "ceasefire"]
+        );
+        assert_eq!(stem("pakistans"), "pakistan");
+        assert_eq!(folded("Zürich, Ōsaka"), vec!["zurich", "osaka"]);
+    }
+
+    #[test]
+    fn chinese_is_cut_into_single_characters() {
+        assert_eq!(
+            folded("中国外长王毅"),
+            vec!["中", "国", "外", "长", "王", "毅"]
+        );
+    }
+
+    #[test]
+    fn hindi_keeps_its_vowel_signs_and_urdu_words_survive() {
+        assert_eq!(folded("भारत पाकिस्तान"), vec!["भारत", "पाकिस्तान"]);
+        assert_eq!(folded("پاکستان اور بھارت"), vec!["پاکستان", "اور", "بھارت"]);
+    }
+
+    #[test]
+    fn spans_point_into_the_original_text() {
+        let text = "Wang Yi — «ceasefire»";
+        let t = tokens(text);
+        assert_eq!(&text[t[2].start..t[2].end], "ceasefire");
+        assert_eq!(utf16_offset(text, t[2].start), 11);
+    }
+}

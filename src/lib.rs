@@ -11,3 +11,4 @@ pub mod model;
 pub mod opml;
 pub mod rules;
 pub mod text;
+pub mod store;

@@ -315,6 +315,10 @@ fn anchor_len(a: &Anchor) -> usize {
 pub struct CompiledRule {
     /// Row id of the rule.
     pub id: i64,
+    /// Its name, for alerts.
+    pub name: String,
+    /// Whether its alerts ask for a desktop notification.
+    pub notify: bool,
     /// Its parsed query.
     pub query: Query,
     /// Where it applies.
@@ -532,6 +536,8 @@ mod tests {
             .enumerate()
             .map(|(i, s)| CompiledRule {
                 id: i as i64,
+                name: s.to_string(),
+                notify: true,
                 query: q(s),
                 scope: RuleScope::default(),
             })
@@ -560,6 +566,8 @@ mod tests {
     fn scope_limits_rules_to_feeds_and_folders() {
         let rule = CompiledRule {
             id: 1,
+            name: "r".into(),
+            notify: true,
             query: q("ceasefire"),
             scope: RuleScope {
                 folders: vec!["Pakistan".into()],

@@ -1,0 +1,427 @@
+//! Listing and searching the archive, reading one article, read/starred state, retention.
+//!
+//! Search runs the query through the full-text index ([`crate::rules::fts`]). For queries the
+//! index answers exactly, SQLite counts and pages; for the rest (`NEAR`) every candidate is
+//! checked by the same matcher that raises alerts, so search and alerts always agree.
+
+use super::{ms, opt_time, time, Store};
+use crate::error::{Error, Result};
+use crate::model::{
+    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, RuleId, RuleSample,
+    RuleScope, RuleTest, TermMatch,
+};
+use crate::rules::{fts, matcher, Doc, Query};
+use crate::text;
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+
+const SUMMARY_COLUMNS: &str =
+    "a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred, a.sort_time";
+
+pub(super) fn summary_row(r: &Row, offset: usize) -> rusqlite::Result<ArticleSummary> {
+    Ok(ArticleSummary {
+        id: r.get(offset)?,
+        feeds: Vec::new(),
+        url: r.get(offset + 1)?,
+        title: r.get(offset + 2)?,
+        author: r.get(offset + 3)?,
+        snippet: r.get(offset + 4)?,
+        published: opt_time(r.get(offset + 5)?),
+        fetched: time(r.get(offset + 6)?),
+        read: r.get(offset + 7)?,
+        starred: r.get(offset + 8)?,
+    })
+}
+
+/// Fills in the feeds each article came through.
+pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -> Result<()> {
+    if articles.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = articles.iter().map(|a| a.id.to_string()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT af.article_id, f.id, f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id
+         WHERE af.article_id IN ({}) ORDER BY af.seen, f.id",
+        ids.join(",")
+    ))?;
+    let mut by_article: HashMap<ArticleId, Vec<FeedRef>> = HashMap::new();
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, FeedRef { id: r.get(1)?, title: r.get(2)? })))?;
+    for row in rows {
+        let (article, feed) = row?;
+        by_article.entry(article).or_default().push(feed);
+    }
+    for a in articles {
+        a.feeds = by_article.remove(&a.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Every word in the index whose stem is `stem`.
+pub(super) fn expand(conn: &Connection, stem: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(mut stmt) =
+        conn.prepare_cached("SELECT term FROM articles_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)")
+    else {
+        return out;
+    };
+    for prefix in fts::vocabulary_prefixes(stem) {
+        let Ok(rows) = stmt.query_map([&prefix], |r| r.get::<_, String>(0)) else {
+            continue;
+        };
+        for term in rows.flatten() {
+            if text::stem(&term) == stem && !out.contains(&term) {
+                out.push(term);
+            }
+        }
+    }
+    out
+}
+
+/// Narrowing conditions shared by search, rule tests and listings.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Filter {
+    /// Articles from any of these feeds or folders (both empty: all).
+    pub feeds: Vec<FeedId>,
+    pub folders: Vec<String>,
+    pub rule: Option<RuleId>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub starred: bool,
+    pub unread: bool,
+}
+
+impl Filter {
+    fn sql(&self, clauses: &mut Vec<String>, args: &mut Vec<Value>) {
+        if !self.feeds.is_empty() || !self.folders.is_empty() {
+            let mut any = Vec::new();
+            if !self.feeds.is_empty() {
+                let list: Vec<String> = self.feeds.iter().map(|f| f.to_string()).collect();
+                any.push(format!("af.feed_id IN ({})", list.join(",")));
+            }
+            if !self.folders.is_empty() {
+                let marks = vec!["?"; self.folders.len()].join(",");
+                any.push(format!("f.folder IN ({marks})"));
+                args.extend(self.folders.iter().cloned().map(Value::Text));
+            }
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM article_feeds af JOIN feeds f ON f.id = af.feed_id
+                         WHERE af.article_id = a.id AND ({}))",
+                any.join(" OR ")
+            ));
+        }
+        if let Some(rule) = self.rule {
+            clauses.push("EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = a.id AND al.rule_id = ?)".into());
+            args.push(Value::Integer(rule));
+        }
+        if let Some(since) = self.since {
+            clauses.push("a.sort_time >= ?".into());
+            args.push(Value::Integer(ms(since)));
+        }
+        if let Some(until) = self.until {
+            clauses.push("a.sort_time < ?".into());
+            args.push(Value::Integer(ms(until)));
+        }
+        if self.starred {
+            clauses.push("a.starred = 1".into());
+        }
+        if self.unread {
+            clauses.push("a.read = 0".into());
+        }
+    }
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
+    cursor
+        .split_once(':')
+        .and_then(|(t, id)| Some((t.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| Error::InvalidRule(format!("invalid page cursor {cursor:?}")))
+}
+
+/// One page of a search: the articles, the cursor after them, and the total.
+struct Page {
+    ids: Vec<(ArticleId, i64)>,
+    more: bool,
+    total: u64,
+}
+
+impl Store {
+    /// A page of articles, newest first, matching `q` (its `query` already parsed as `parsed`).
+    pub fn articles(&self, q: &ArticleQuery, parsed: Option<&Query>) -> Result<ArticlePage> {
+        let filter = Filter {
+            feeds: q.feeds.clone(),
+            folders: q.folder.iter().cloned().collect(),
+            rule: q.rule,
+            since: q.since,
+            until: q.until,
+            starred: q.starred,
+            unread: q.unread,
+        };
+        let limit = if q.limit == 0 { 50 } else { q.limit.min(500) } as usize;
+        let cursor = q.cursor.as_deref().map(parse_cursor).transpose()?;
+        let conn = self.reader();
+        let page = search(&conn, parsed, &filter, cursor, limit)?;
+        let mut articles = summaries(&conn, &page.ids)?;
+        attach_feeds(&conn, &mut articles)?;
+        let next_cursor = if page.more {
+            page.ids.last().map(|(id, t)| format!("{t}:{id}"))
+        } else {
+            None
+        };
+        Ok(ArticlePage {
+            articles,
+            next_cursor,
+            total: page.total,
+        })
+    }
+
+    /// What `query` would have matched since `since` within `scope`, with up to `samples`
+    /// of the newest matches and their highlights.
+    pub fn rule_test(
+        &self,
+        query: &Query,
+        scope: &RuleScope,
+        since: DateTime<Utc>,
+        days: u32,
+        samples: usize,
+    ) -> Result<RuleTest> {
+        let filter = Filter {
+            feeds: scope.feeds.clone(),
+            folders: scope.folders.clone(),
+            since: Some(since),
+            ..Filter::default()
+        };
+        let conn = self.reader();
+        let page = search(&conn, Some(query), &filter, None, samples)?;
+        let mut articles = summaries(&conn, &page.ids)?;
+        attach_feeds(&conn, &mut articles)?;
+        let mut out = Vec::new();
+        for article in articles {
+            let matches = article_matches(&conn, article.id, query)?;
+            out.push(RuleSample { article, matches });
+        }
+        Ok(RuleTest {
+            count: page.total,
+            days,
+            samples: out,
+        })
+    }
+
+    /// Every article id matching `query` (for tests and tools; unpaged).
+    pub fn search_ids(&self, query: &Query) -> Result<Vec<ArticleId>> {
+        let conn = self.reader();
+        let page = search(&conn, Some(query), &Filter::default(), None, usize::MAX)?;
+        Ok(page.ids.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// One whole article.
+    pub fn article(&self, id: ArticleId) -> Result<Article> {
+        let conn = self.reader();
+        let row = conn
+            .query_row(
+                &format!("SELECT {SUMMARY_COLUMNS}, a.guid, a.content_html, a.text, a.updated FROM articles a WHERE a.id = ?1"),
+                [id],
+                |r| {
+                    Ok((
+                        summary_row(r, 0)?,
+                        r.get::<_, Option<String>>(10)?,
+                        r.get::<_, String>(11)?,
+                        r.get::<_, String>(12)?,
+                        r.get::<_, Option<i64>>(13)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((summary, guid, content_html, text, updated)) = row else {
+            return Err(Error::NotFound { what: "article", id });
+        };
+        let mut list = [summary];
+        attach_feeds(&conn, &mut list)?;
+        let [summary] = list;
+        Ok(Article {
+            summary,
+            guid,
+            content_html,
+            text,
+            updated: opt_time(updated),
+        })
+    }
+
+    /// Where `query` matches article `id`, for highlighting (empty when it does not).
+    pub fn article_matches(&self, id: ArticleId, query: &Query) -> Result<Vec<TermMatch>> {
+        article_matches(&self.reader(), id, query)
+    }
+
+    /// Marks an article read or unread.
+    pub fn set_article_read(&self, id: ArticleId, read: bool) -> Result<()> {
+        let n = self
+            .writer()
+            .execute("UPDATE articles SET read = ?2 WHERE id = ?1", params![id, read])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "article", id });
+        }
+        Ok(())
+    }
+
+    /// Stars (saves) or unstars an article.
+    pub fn set_article_starred(&self, id: ArticleId, starred: bool) -> Result<()> {
+        let n = self
+            .writer()
+            .execute("UPDATE articles SET starred = ?2 WHERE id = ?1", params![id, starred])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "article", id });
+        }
+        Ok(())
+    }
+
+    /// Deletes articles filed before `cutoff`, except starred ones and ones that raised an
+    /// alert. Returns how many were deleted.
+    pub fn delete_older_than(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let doomed = "SELECT id FROM articles WHERE sort_time < ?1 AND starred = 0
+                      AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = articles.id)";
+        tx.execute(&format!("DELETE FROM articles_fts WHERE rowid IN ({doomed})"), [ms(cutoff)])?;
+        let n = tx.execute(&format!("DELETE FROM articles WHERE id IN ({doomed})"), [ms(cutoff)])?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+}
+
+fn summaries(conn: &Connection, ids: &[(ArticleId, i64)]) -> Result<Vec<ArticleSummary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = ids.iter().map(|(id, _)| id.to_string()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.id IN ({})",
+        list.join(",")
+    ))?;
+    let mut by_id: HashMap<ArticleId, ArticleSummary> = stmt
+        .query_map([], |r| summary_row(r, 0))?
+        .map(|r| r.map(|s| (s.id, s)))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter_map(|(id, _)| by_id.remove(id)).collect())
+}
+
+fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Vec<TermMatch>> {
+    let Some((title, body, feeds)) = article_text(conn, id)? else {
+        return Err(Error::NotFound { what: "article", id });
+    };
+    let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
+    let doc = Doc::new(&title, &body, &feed_refs);
+    Ok(matcher::matches(query, &doc)
+        .map(|hits| doc.term_matches(&hits))
+        .unwrap_or_default())
+}
+
+fn article_text(conn: &Connection, id: ArticleId) -> Result<Option<(String, String, Vec<String>)>> {
+    let row: Option<(String, String)> = conn
+        .query_row("SELECT title, text FROM articles WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((title, body)) = row else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id WHERE af.article_id = ?1 ORDER BY af.seen",
+    )?;
+    let feeds = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Some((title, body, feeds)))
+}
+
+/// Ids (with sort times) of one page of matching articles, newest first.
+fn search(
+    conn: &Connection,
+    query: Option<&Query>,
+    filter: &Filter,
+    cursor: Option<(i64, i64)>,
+    limit: usize,
+) -> Result<Page> {
+    let mut clauses = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut verify = None;
+    if let Some(q) = query {
+        let t = fts::translate(&q.root, &mut |stem| expand(conn, stem));
+        let Some(expr) = t.expr else {
+            return Ok(Page {
+                ids: Vec::new(),
+                more: false,
+                total: 0,
+            });
+        };
+        clauses.push("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)".into());
+        args.push(Value::Text(expr));
+        if !t.exact {
+            verify = Some(q);
+        }
+    }
+    filter.sql(&mut clauses, &mut args);
+    let where_all = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+
+    if let Some(q) = verify {
+        // Inexact translation: check every candidate with the matcher.
+        let mut stmt = conn.prepare(&format!(
+            "SELECT a.id, a.sort_time FROM articles a {where_all} ORDER BY a.sort_time DESC, a.id DESC"
+        ))?;
+        let candidates: Vec<(i64, i64)> = stmt
+            .query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut matching = Vec::new();
+        for (id, t) in candidates {
+            if let Some((title, body, feeds)) = article_text(conn, id)? {
+                let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
+                if matcher::matches(q, &Doc::new(&title, &body, &feed_refs)).is_some() {
+                    matching.push((id, t));
+                }
+            }
+        }
+        let total = matching.len() as u64;
+        let after: Vec<(i64, i64)> = matching
+            .into_iter()
+            .filter(|&(id, t)| cursor.is_none_or(|(ct, cid)| t < ct || (t == ct && id < cid)))
+            .collect();
+        let more = after.len() > limit;
+        return Ok(Page {
+            ids: after.into_iter().take(limit).collect(),
+            more,
+            total,
+        });
+    }
+
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM articles a {where_all}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    if let Some((t, id)) = cursor {
+        clauses.push("(a.sort_time < ? OR (a.sort_time = ? AND a.id < ?))".into());
+        args.extend([Value::Integer(t), Value::Integer(t), Value::Integer(id)]);
+    }
+    let where_page = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let fetch = limit.saturating_add(1).min(i64::MAX as usize) as i64;
+    args.push(Value::Integer(fetch));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT a.id, a.sort_time FROM articles a {where_page} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
+    ))?;
+    let mut ids: Vec<(i64, i64)> = stmt
+        .query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = ids.len() > limit;
+    ids.truncate(limit);
+    Ok(Page {
+        ids,
+        more,
+        total: total as u64,
+    })
+}

@@ -1,0 +1,466 @@
+//! Ingest: dedup, store, index and match one poll's worth of entries, in one transaction.
+//!
+//! For each feed of the poll, in order:
+//! 1. Update the feed's fetch state (validators, schedule, error count, a permanent move).
+//! 2. For each entry: find it among the articles this feed already brought — by guid, then
+//!    link, then content hash. Known and changed: update it (no new alert). Known and the same:
+//!    nothing. Unknown to this feed but the same link came through another feed: attach this
+//!    feed to that article (no new alert). Otherwise: a new article.
+//! 3. Index new and changed articles in the full-text index.
+//! 4. Match each new article against the enabled rules, exactly once, and store the alerts.
+//!
+//! The expensive per-entry work (sanitising, tokenising, hashing) happened before, off the
+//! writer thread, in [`PreparedEntry::new`].
+
+use super::{ms, Store};
+use crate::decode::DecodedEntry;
+use crate::dedup;
+use crate::error::Result;
+use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, TermMatch};
+use crate::rules::{Doc, Origin, RuleSet};
+use crate::text::{self, Token};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::collections::HashSet;
+
+/// An entry ready to be stored: sanitised, tokenised, hashed.
+#[derive(Debug, Clone)]
+pub struct PreparedEntry {
+    /// The decoded entry.
+    pub entry: DecodedEntry,
+    /// Dedup key of its link.
+    pub canonical_url: Option<String>,
+    /// Hash of title and text.
+    pub content_hash: String,
+    /// Title tokens.
+    pub title_tokens: Vec<Token>,
+    /// Body tokens.
+    pub body_tokens: Vec<Token>,
+}
+
+impl PreparedEntry {
+    /// Does the per-entry work that needs no database.
+    pub fn new(entry: DecodedEntry) -> PreparedEntry {
+        PreparedEntry {
+            canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
+            content_hash: dedup::content_hash(&entry.title, &entry.text),
+            title_tokens: text::tokens(&entry.title),
+            body_tokens: text::tokens(&entry.text),
+            entry,
+        }
+    }
+}
+
+/// What a fetch of one feed produced.
+#[derive(Debug, Clone)]
+pub enum FeedOutcome {
+    /// A new document was fetched and decoded.
+    Fetched {
+        /// The feed's title.
+        title: Option<String>,
+        /// The feed's web site.
+        site_url: Option<String>,
+        /// Its entries.
+        entries: Vec<PreparedEntry>,
+        /// Validators for next time.
+        etag: Option<String>,
+        /// Validators for next time.
+        last_modified: Option<String>,
+        /// Hash of the raw body.
+        body_hash: Option<String>,
+    },
+    /// 304, or the same body as last time.
+    NotModified {
+        /// Validators for next time (unchanged on 304).
+        etag: Option<String>,
+        /// Validators for next time.
+        last_modified: Option<String>,
+    },
+    /// The fetch or decode failed.
+    Failed {
+        /// Stable error code.
+        code: String,
+        /// Sentence for people.
+        message: String,
+    },
+}
+
+/// One feed's part of a poll.
+#[derive(Debug, Clone)]
+pub struct FeedUpdate {
+    /// The feed.
+    pub feed_id: FeedId,
+    /// New URL after a permanent redirect.
+    pub moved_to: Option<String>,
+    /// What happened.
+    pub outcome: FeedOutcome,
+    /// When to check it next.
+    pub next_check: DateTime<Utc>,
+    /// The interval that led to `next_check`, seconds.
+    pub interval_secs: i64,
+}
+
+/// What a poll changed in the archive.
+#[derive(Debug, Clone, Default)]
+pub struct PollApplied {
+    /// Articles stored for the first time.
+    pub new_articles: u64,
+    /// Known articles whose title or body changed.
+    pub updated_articles: u64,
+    /// Alerts raised, each with its rule's notify flag.
+    pub alerts: Vec<(Alert, bool)>,
+}
+
+struct FeedInfo {
+    title: String,
+    folder: Option<String>,
+}
+
+impl Store {
+    /// Writes a poll's results in one transaction and matches new articles against `rules`.
+    pub fn apply_poll(&self, updates: Vec<FeedUpdate>, rules: &RuleSet, now: DateTime<Utc>) -> Result<PollApplied> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut applied = PollApplied::default();
+        for update in updates {
+            apply_feed(&tx, update, rules, now, &mut applied)?;
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+fn apply_feed(
+    tx: &Transaction,
+    update: FeedUpdate,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+    applied: &mut PollApplied,
+) -> Result<()> {
+    let id = update.feed_id;
+    let Some(old_title) = tx
+        .query_row("SELECT title FROM feeds WHERE id = ?1", [id], |r| r.get::<_, String>(0))
+        .optional()?
+    else {
+        // Removed while the poll ran: nothing to store.
+        return Ok(());
+    };
+    if let Some(url) = &update.moved_to {
+        if let Some(key) = dedup::canonical_url(url) {
+            // If the new URL is already another subscription, keep both as they are.
+            tx.execute(
+                "UPDATE OR IGNORE feeds SET url = ?2, url_key = ?3 WHERE id = ?1",
+                params![id, url, key],
+            )?;
+        }
+    }
+    match update.outcome {
+        FeedOutcome::Failed { code, message } => {
+            tx.execute(
+                "UPDATE feeds SET error_count = error_count + 1, last_error = ?2, last_error_code = ?3,
+                     next_check = ?4, interval_secs = ?5 WHERE id = ?1",
+                params![id, message, code, ms(update.next_check), update.interval_secs],
+            )?;
+        }
+        FeedOutcome::NotModified { etag, last_modified } => {
+            tx.execute(
+                "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
+                     last_fetched = ?2, next_check = ?3, interval_secs = ?4,
+                     etag = coalesce(?5, etag), last_modified = coalesce(?6, last_modified)
+                 WHERE id = ?1",
+                params![id, ms(now), ms(update.next_check), update.interval_secs, etag, last_modified],
+            )?;
+        }
+        FeedOutcome::Fetched {
+            title,
+            site_url,
+            entries,
+            etag,
+            last_modified,
+            body_hash,
+        } => {
+            let title = title
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .unwrap_or(old_title.clone());
+            tx.execute(
+                "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
+                     last_fetched = ?2, next_check = ?3, interval_secs = ?4,
+                     etag = ?5, last_modified = ?6, body_hash = ?7, title = ?8,
+                     site_url = coalesce(?9, site_url)
+                 WHERE id = ?1",
+                params![
+                    id,
+                    ms(now),
+                    ms(update.next_check),
+                    update.interval_secs,
+                    etag,
+                    last_modified,
+                    body_hash,
+                    title,
+                    site_url
+                ],
+            )?;
+            if title != old_title {
+                reindex_feed_titles_of_feed(tx, id)?;
+            }
+            let folder: Option<String> =
+                tx.query_row("SELECT folder FROM feeds WHERE id = ?1", [id], |r| r.get(0))?;
+            let info = FeedInfo { title, folder };
+            let mut touched = HashSet::new();
+            for entry in entries {
+                ingest_entry(tx, id, &info, entry, rules, now, applied, &mut touched)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_entry(
+    tx: &Transaction,
+    feed_id: FeedId,
+    feed: &FeedInfo,
+    p: PreparedEntry,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+    applied: &mut PollApplied,
+    touched: &mut HashSet<ArticleId>,
+) -> Result<()> {
+    let e = &p.entry;
+    let known = find_in_feed(tx, feed_id, e.guid.as_deref(), p.canonical_url.as_deref(), &p.content_hash)?;
+    if let Some((article_id, old_hash)) = known {
+        // A feed listing the same guid twice: the first entry wins for this poll.
+        if !touched.insert(article_id) {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE article_feeds SET guid = coalesce(?3, guid), link = coalesce(?4, link), content_hash = ?5
+             WHERE feed_id = ?1 AND article_id = ?2",
+            params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash],
+        )?;
+        if old_hash != p.content_hash {
+            tx.execute(
+                "UPDATE articles SET title = ?2, author = coalesce(?3, author), snippet = ?4,
+                     content_html = ?5, text = ?6, content_hash = ?7, updated = ?8,
+                     url = coalesce(?9, url), canonical_url = coalesce(?10, canonical_url)
+                 WHERE id = ?1",
+                params![
+                    article_id,
+                    e.title,
+                    e.author,
+                    e.snippet,
+                    e.content_html,
+                    e.text,
+                    p.content_hash,
+                    ms(now),
+                    e.url,
+                    p.canonical_url
+                ],
+            )?;
+            index(tx, article_id, &p.title_tokens, &p.body_tokens)?;
+            applied.updated_articles += 1;
+        }
+        return Ok(());
+    }
+    if let Some(url_key) = &p.canonical_url {
+        let elsewhere: Option<ArticleId> = tx
+            .query_row(
+                "SELECT id FROM articles WHERE canonical_url = ?1 ORDER BY id LIMIT 1",
+                [url_key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(article_id) = elsewhere {
+            // The same story through a second feed: one article listing both, no second alert.
+            if touched.insert(article_id) {
+                tx.execute(
+                    "INSERT OR IGNORE INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)],
+                )?;
+                reindex_feed_titles(tx, article_id)?;
+            }
+            return Ok(());
+        }
+    }
+    // Feeds that date stories in the future (wrong time zones, scheduled posts) would pin
+    // them to the top of every list: such stories are filed at the time we saw them.
+    let sort_time = match e.published {
+        Some(p) if p <= now + chrono::Duration::hours(1) => p,
+        _ => now,
+    };
+    tx.execute(
+        "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
+                               text, published, fetched, sort_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            p.canonical_url,
+            e.url,
+            e.guid,
+            p.content_hash,
+            e.title,
+            e.author,
+            e.snippet,
+            e.content_html,
+            e.text,
+            e.published.map(ms),
+            ms(now),
+            ms(sort_time)
+        ],
+    )?;
+    let article_id = tx.last_insert_rowid();
+    touched.insert(article_id);
+    tx.execute(
+        "INSERT INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)],
+    )?;
+    let feed_tokens = join_folded(&text::tokens(&feed.title));
+    tx.execute(
+        "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            article_id,
+            join_folded(&p.title_tokens),
+            join_folded(&p.body_tokens),
+            feed_tokens
+        ],
+    )?;
+    applied.new_articles += 1;
+
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let doc = Doc::with_tokens(&e.title, &e.text, p.title_tokens, p.body_tokens, &[&feed.title]);
+    let origin = Origin {
+        feeds: vec![feed_id],
+        folders: feed.folder.iter().cloned().collect(),
+    };
+    for (rule, hits) in rules.matching(&doc, &origin) {
+        let matches: Vec<TermMatch> = doc.term_matches(&hits);
+        let json = serde_json::to_string(&matches).expect("matches serialise");
+        tx.execute(
+            "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
+            params![rule.id, article_id, json, ms(now)],
+        )?;
+        if tx.changes() == 0 {
+            continue;
+        }
+        let alert = Alert {
+            id: tx.last_insert_rowid(),
+            rule_id: rule.id,
+            rule_name: rule.name.clone(),
+            article: ArticleSummary {
+                id: article_id,
+                feeds: vec![FeedRef {
+                    id: feed_id,
+                    title: feed.title.clone(),
+                }],
+                url: e.url.clone(),
+                title: e.title.clone(),
+                author: e.author.clone(),
+                snippet: e.snippet.clone(),
+                published: e.published,
+                fetched: now,
+                read: false,
+                starred: false,
+            },
+            matches,
+            created: now,
+            read: false,
+        };
+        applied.alerts.push((alert, rule.notify));
+    }
+    Ok(())
+}
+
+/// The article this feed already brought that this entry is: by guid, then link, then hash.
+fn find_in_feed(
+    tx: &Transaction,
+    feed_id: FeedId,
+    guid: Option<&str>,
+    link: Option<&str>,
+    hash: &str,
+) -> Result<Option<(ArticleId, String)>> {
+    let lookup = |column: &str, value: &str| -> rusqlite::Result<Option<(ArticleId, String)>> {
+        tx.query_row(
+            &format!(
+                "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
+                 WHERE af.feed_id = ?1 AND af.{column} = ?2 LIMIT 1"
+            ),
+            params![feed_id, value],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+    };
+    if let Some(g) = guid {
+        if let Some(found) = lookup("guid", g)? {
+            return Ok(Some(found));
+        }
+    }
+    if let Some(l) = link {
+        if let Some(found) = lookup("link", l)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(lookup("content_hash", hash)?)
+}
+
+/// Folded words joined by spaces: what the full-text index stores (see text.rs).
+pub(crate) fn join_folded(tokens: &[Token]) -> String {
+    let mut out = String::with_capacity(tokens.iter().map(|t| t.folded.len() + 1).sum());
+    for t in tokens {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.folded);
+    }
+    out
+}
+
+/// (Re)writes an article's full-text row from its title and body tokens.
+fn index(tx: &Transaction, article_id: ArticleId, title: &[Token], body: &[Token]) -> Result<()> {
+    tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [article_id])?;
+    tx.execute(
+        "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
+        params![article_id, join_folded(title), join_folded(body), feed_titles(tx, article_id)?],
+    )?;
+    Ok(())
+}
+
+fn feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<String> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id WHERE af.article_id = ?1 ORDER BY af.seen",
+    )?;
+    let titles: Vec<String> = stmt
+        .query_map([article_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(titles
+        .iter()
+        .map(|t| join_folded(&text::tokens(t)))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Rewrites the index row of an article whose feeds changed.
+fn reindex_feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<()> {
+    let (title, body): (String, String) = tx.query_row(
+        "SELECT title, text FROM articles WHERE id = ?1",
+        [article_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    index(tx, article_id, &text::tokens(&title), &text::tokens(&body))
+}
+
+/// Rewrites the index rows of every article of a feed whose title changed.
+fn reindex_feed_titles_of_feed(tx: &Transaction, feed_id: FeedId) -> Result<()> {
+    let ids: Vec<ArticleId> = {
+        let mut stmt = tx.prepare("SELECT article_id FROM article_feeds WHERE feed_id = ?1")?;
+        let rows = stmt.query_map([feed_id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for id in ids {
+        reindex_feed_titles(tx, id)?;
+    }
+    Ok(())
+}

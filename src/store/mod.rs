@@ -1,0 +1,204 @@
+//! Store: the SQLite archive of feeds, articles, rules and alerts.
+//!
+//! One writer connection and one reader connection, both in WAL mode, so the window can read
+//! while a poll writes. A poll's results are written in one transaction
+//! ([`Store::apply_poll`]): readers see all of a poll or none of it, and a crash mid-poll
+//! loses only that poll's uncommitted work, which the next poll fetches again.
+//!
+//! - [`schema`]: the append-only migrations.
+//! - `feeds`: subscriptions and their fetch state.
+//! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
+//! - `articles`: listing and searching the archive.
+//! - `alerts`: rules and the alerts they raised.
+
+mod alerts;
+mod articles;
+mod feeds;
+mod ingest;
+pub mod schema;
+
+pub use feeds::{FeedFetchState, NewFeed};
+pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PreparedEntry};
+
+use crate::error::{Error, Result};
+use crate::model::{Settings, Stats};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The archive.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let writer = Connection::open(path).map_err(|e| not_a_database(path, e))?;
+        configure(&writer).map_err(|e| not_a_database(path, e))?;
+        migrate(&writer, path)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| not_a_database(path, e))?;
+        configure(&reader).map_err(|e| not_a_database(path, e))?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back on
+        // drop), so a poisoned lock is safe to reuse.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Settings shared by CLI and app (defaults where never set).
+    pub fn settings(&self) -> Result<Settings> {
+        let conn = self.reader();
+        let value: Option<String> = conn
+            .query_row("SELECT value FROM settings WHERE key = 'settings'", [], |r| r.get(0))
+            .optional()?;
+        Ok(value
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Saves settings.
+    pub fn set_settings(&self, settings: &Settings) -> Result<()> {
+        let json = serde_json::to_string(settings).expect("settings serialise");
+        self.writer().execute(
+            "INSERT INTO settings(key, value) VALUES ('settings', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [json],
+        )?;
+        Ok(())
+    }
+
+    /// Counts for the status bar and `wirewatch stats`.
+    pub fn stats(&self) -> Result<Stats> {
+        let conn = self.reader();
+        let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+        Ok(Stats {
+            feeds: one("SELECT count(*) FROM feeds")?,
+            failing_feeds: one("SELECT count(*) FROM feeds WHERE error_count > 0")?,
+            articles: one("SELECT count(*) FROM articles")?,
+            starred: one("SELECT count(*) FROM articles WHERE starred = 1")?,
+            rules: one("SELECT count(*) FROM rules")?,
+            alerts: one("SELECT count(*) FROM alerts")?,
+            unread_alerts: one("SELECT count(*) FROM alerts WHERE read = 0")?,
+            db_bytes: std::fs::metadata(&self.path).map(|m| m.len() as i64).unwrap_or(0)
+                + std::fs::metadata(wal_path(&self.path)).map(|m| m.len() as i64).unwrap_or(0),
+        })
+    }
+
+    /// Checks the database file's integrity (`PRAGMA integrity_check`); `Ok(())` when sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let conn = self.reader();
+        let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(Error::Database(format!("integrity check failed: {verdict}")))
+        }
+    }
+
+    /// Lets SQLite tidy the full-text index and statistics; cheap, meant for idle moments.
+    pub fn optimize(&self) -> Result<()> {
+        self.writer().execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(PASSIVE);")?;
+        Ok(())
+    }
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
+fn not_a_database(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Database(format!(
+        "{} is not a Wirewatch database or cannot be opened ({e})",
+        path.display()
+    ))
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Reading the schema fails at once on a file that is not SQLite.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = schema::MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(Error::Database(format!(
+            "{} was written by a newer version of Wirewatch (schema {version}, this version knows {known}); \
+             update Wirewatch to open it",
+            path.display()
+        )));
+    }
+    if version == 0 {
+        let foreign: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )?;
+        if foreign > 0 {
+            return Err(Error::Database(format!(
+                "{} is an SQLite database of another program, not a Wirewatch database",
+                path.display()
+            )));
+        }
+    }
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored time.
+pub(crate) fn time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A stored optional time.
+pub(crate) fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
+    ms.map(time)
+}

@@ -1,0 +1,107 @@
+//! The database schema, as an append-only list of migrations.
+//!
+//! `PRAGMA user_version` records how many migrations a database has seen. Opening a database
+//! applies the missing ones in one transaction each; a database whose version is higher than
+//! this build knows was written by a newer Wirewatch and is refused rather than damaged.
+
+/// Order matters. Add new migrations at the end; never edit one that has shipped.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: feeds, articles (with the feeds each came through), full-text index, rules, alerts.
+    r#"
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        -- dedup::canonical_url of `url`: http/https and www. variants are one subscription.
+        url_key TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        site_url TEXT,
+        folder TEXT,
+        interval_override_secs INTEGER,
+        interval_secs INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_fetched INTEGER,
+        next_check INTEGER NOT NULL,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_code TEXT,
+        created INTEGER NOT NULL
+    );
+    CREATE INDEX feeds_next_check ON feeds(next_check);
+
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        canonical_url TEXT,
+        url TEXT,
+        guid TEXT,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author TEXT,
+        snippet TEXT NOT NULL,
+        content_html TEXT NOT NULL,
+        text TEXT NOT NULL,
+        published INTEGER,
+        fetched INTEGER NOT NULL,
+        updated INTEGER,
+        sort_time INTEGER NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0,
+        starred INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX articles_by_time ON articles(sort_time, id);
+    CREATE INDEX articles_by_canonical_url ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
+    CREATE INDEX articles_starred ON articles(sort_time) WHERE starred = 1;
+
+    -- One row per feed an article arrived through, with that feed's keys for dedup.
+    CREATE TABLE article_feeds (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        guid TEXT,
+        link TEXT,
+        content_hash TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        PRIMARY KEY (feed_id, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_feeds_guid ON article_feeds(feed_id, guid) WHERE guid IS NOT NULL;
+    CREATE INDEX article_feeds_link ON article_feeds(feed_id, link) WHERE link IS NOT NULL;
+    CREATE INDEX article_feeds_hash ON article_feeds(feed_id, content_hash);
+    CREATE INDEX article_feeds_article ON article_feeds(article_id);
+
+    -- Folded words (see text.rs) of title, body and feed titles; rowid = articles.id.
+    -- Contentless: the text lives in `articles` once.
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, feed,
+        content = '',
+        contentless_delete = 1,
+        tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+    );
+    CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row');
+
+    CREATE TABLE rules (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        notify INTEGER NOT NULL,
+        muted INTEGER NOT NULL,
+        created INTEGER NOT NULL
+    );
+
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        rule_id INTEGER NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        matches TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (rule_id, article_id)
+    );
+    CREATE INDEX alerts_by_article ON alerts(article_id);
+    CREATE INDEX alerts_unread ON alerts(rule_id, read);
+
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
+];

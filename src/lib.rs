@@ -1,14 +1,41 @@
-//! Wirewatch engine.
-#![allow(missing_docs)]
+//! Wirewatch engine: watches news feeds, keeps every article in a local SQLite archive, and
+//! raises alerts the moment a story matches a keyword rule.
+//!
+//! # Layout
+//!
+//! Data flows one way, and the modules are named after the stages:
+//!
+//! 1. [`fetch`] — HTTP with conditional requests, caps and politeness limits;
+//! 2. [`decode`] — charset detection, tolerant feed parsing, sanitising ([`discover`] finds
+//!    feeds on web pages);
+//! 3. [`dedup`] — canonical URLs and content hashes that recognise known stories;
+//! 4. [`store`] — the SQLite archive, written once per poll in one transaction;
+//! 5. [`rules`] — the query language; new articles are matched as they are stored;
+//! 6. [`alert`] — events (alerts, progress, errors) for the window or terminal.
+//!
+//! [`poll`] runs one pass of that pipeline over a set of feeds, [`schedule`] decides when each
+//! feed is next due, and [`engine::Engine`] ties it together for the CLI and the desktop app.
+//! [`text`] is the word model shared by matching and search; [`model`] holds the nouns
+//! callers see; [`opml`] reads and writes subscription lists.
+
+pub mod alert;
 pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod dedup;
 pub mod discover;
+pub mod engine;
 pub mod error;
 pub mod fetch;
 pub mod model;
 pub mod opml;
+pub mod poll;
 pub mod rules;
-pub mod text;
+pub mod schedule;
 pub mod store;
+pub mod text;
+
+pub use clock::{Clock, SystemClock, TokioClock};
+pub use config::Config;
+pub use engine::Engine;
+pub use error::{Error, Result};

@@ -443,6 +443,21 @@ pub struct QueryProblem {
     pub end: u32,
 }
 
+/// A desktop notification for one or more alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Notification {
+    /// Headline ("12 new alerts for South Asia ceasefire").
+    pub title: String,
+    /// Details (the newest headlines).
+    pub body: String,
+    /// The alert to show when the notification is clicked (the newest of the group).
+    #[ts(type = "number")]
+    pub alert_id: AlertId,
+    /// How many alerts it stands for.
+    pub count: u32,
+}
+
 /// Something the engine did that a window or terminal may want to show as it happens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -487,6 +502,11 @@ pub enum EngineEvent {
         alert: Alert,
         /// Whether the rule wants a desktop notification.
         notify: bool,
+    },
+    /// Desktop notifications to show for the alerts of one poll, already coalesced.
+    Notify {
+        /// One per rule, or one for all when many rules fired at once.
+        notifications: Vec<Notification>,
     },
     /// Feeds were added, removed or changed outside a poll.
     FeedsChanged,

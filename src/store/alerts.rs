@@ -69,7 +69,9 @@ impl Store {
 
     /// Deletes a rule and its alerts.
     pub fn remove_rule(&self, id: RuleId) -> Result<()> {
-        let n = self.writer().execute("DELETE FROM rules WHERE id = ?1", [id])?;
+        let n = self
+            .writer()
+            .execute("DELETE FROM rules WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(Error::NotFound { what: "rule", id });
         }
@@ -79,7 +81,11 @@ impl Store {
     /// One rule.
     pub fn rule(&self, id: RuleId) -> Result<Rule> {
         self.reader()
-            .query_row(&format!("SELECT {RULE_COLUMNS} FROM rules r WHERE r.id = ?1"), [id], rule_row)
+            .query_row(
+                &format!("SELECT {RULE_COLUMNS} FROM rules r WHERE r.id = ?1"),
+                [id],
+                rule_row,
+            )
             .optional()?
             .ok_or(Error::NotFound { what: "rule", id })
     }
@@ -87,7 +93,8 @@ impl Store {
     /// All rules, in the order they were made.
     pub fn rules(&self) -> Result<Vec<Rule>> {
         let conn = self.reader();
-        let mut stmt = conn.prepare(&format!("SELECT {RULE_COLUMNS} FROM rules r ORDER BY r.id"))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT {RULE_COLUMNS} FROM rules r ORDER BY r.id"))?;
         let rows = stmt.query_map([], rule_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -144,9 +151,10 @@ impl Store {
 
     /// Marks one alert read or unread.
     pub fn set_alert_read(&self, id: AlertId, read: bool) -> Result<()> {
-        let n = self
-            .writer()
-            .execute("UPDATE alerts SET read = ?2 WHERE id = ?1", params![id, read])?;
+        let n = self.writer().execute(
+            "UPDATE alerts SET read = ?2 WHERE id = ?1",
+            params![id, read],
+        )?;
         if n == 0 {
             return Err(Error::NotFound { what: "alert", id });
         }
@@ -166,6 +174,8 @@ impl Store {
     pub fn unread_alert_count(&self) -> Result<i64> {
         Ok(self
             .reader()
-            .query_row("SELECT count(*) FROM alerts WHERE read = 0", [], |r| r.get(0))?)
+            .query_row("SELECT count(*) FROM alerts WHERE read = 0", [], |r| {
+                r.get(0)
+            })?)
     }
 }

@@ -7,8 +7,8 @@
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
 use crate::model::{
-    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, RuleId, RuleSample,
-    RuleScope, RuleTest, TermMatch,
+    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, RuleId,
+    RuleSample, RuleScope, RuleTest, TermMatch,
 };
 use crate::rules::{fts, matcher, Doc, Query};
 use crate::text;
@@ -47,7 +47,15 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
         ids.join(",")
     ))?;
     let mut by_article: HashMap<ArticleId, Vec<FeedRef>> = HashMap::new();
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, FeedRef { id: r.get(1)?, title: r.get(2)? })))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            FeedRef {
+                id: r.get(1)?,
+                title: r.get(2)?,
+            },
+        ))
+    })?;
     for row in rows {
         let (article, feed) = row?;
         by_article.entry(article).or_default().push(feed);
@@ -61,9 +69,9 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
 /// Every word in the index whose stem is `stem`.
 pub(super) fn expand(conn: &Connection, stem: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(mut stmt) =
-        conn.prepare_cached("SELECT term FROM articles_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)")
-    else {
+    let Ok(mut stmt) = conn.prepare_cached(
+        "SELECT term FROM articles_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)",
+    ) else {
         return out;
     };
     for prefix in fts::vocabulary_prefixes(stem) {
@@ -112,7 +120,10 @@ impl Filter {
             ));
         }
         if let Some(rule) = self.rule {
-            clauses.push("EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = a.id AND al.rule_id = ?)".into());
+            clauses.push(
+                "EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = a.id AND al.rule_id = ?)"
+                    .into(),
+            );
             args.push(Value::Integer(rule));
         }
         if let Some(since) = self.since {
@@ -234,7 +245,10 @@ impl Store {
             )
             .optional()?;
         let Some((summary, guid, content_html, text, updated)) = row else {
-            return Err(Error::NotFound { what: "article", id });
+            return Err(Error::NotFound {
+                what: "article",
+                id,
+            });
         };
         let mut list = [summary];
         attach_feeds(&conn, &mut list)?;
@@ -255,22 +269,30 @@ impl Store {
 
     /// Marks an article read or unread.
     pub fn set_article_read(&self, id: ArticleId, read: bool) -> Result<()> {
-        let n = self
-            .writer()
-            .execute("UPDATE articles SET read = ?2 WHERE id = ?1", params![id, read])?;
+        let n = self.writer().execute(
+            "UPDATE articles SET read = ?2 WHERE id = ?1",
+            params![id, read],
+        )?;
         if n == 0 {
-            return Err(Error::NotFound { what: "article", id });
+            return Err(Error::NotFound {
+                what: "article",
+                id,
+            });
         }
         Ok(())
     }
 
     /// Stars (saves) or unstars an article.
     pub fn set_article_starred(&self, id: ArticleId, starred: bool) -> Result<()> {
-        let n = self
-            .writer()
-            .execute("UPDATE articles SET starred = ?2 WHERE id = ?1", params![id, starred])?;
+        let n = self.writer().execute(
+            "UPDATE articles SET starred = ?2 WHERE id = ?1",
+            params![id, starred],
+        )?;
         if n == 0 {
-            return Err(Error::NotFound { what: "article", id });
+            return Err(Error::NotFound {
+                what: "article",
+                id,
+            });
         }
         Ok(())
     }
@@ -282,8 +304,14 @@ impl Store {
         let tx = conn.transaction()?;
         let doomed = "SELECT id FROM articles WHERE sort_time < ?1 AND starred = 0
                       AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = articles.id)";
-        tx.execute(&format!("DELETE FROM articles_fts WHERE rowid IN ({doomed})"), [ms(cutoff)])?;
-        let n = tx.execute(&format!("DELETE FROM articles WHERE id IN ({doomed})"), [ms(cutoff)])?;
+        tx.execute(
+            &format!("DELETE FROM articles_fts WHERE rowid IN ({doomed})"),
+            [ms(cutoff)],
+        )?;
+        let n = tx.execute(
+            &format!("DELETE FROM articles WHERE id IN ({doomed})"),
+            [ms(cutoff)],
+        )?;
         tx.commit()?;
         Ok(n as u64)
     }
@@ -307,7 +335,10 @@ fn summaries(conn: &Connection, ids: &[(ArticleId, i64)]) -> Result<Vec<ArticleS
 
 fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Vec<TermMatch>> {
     let Some((title, body, feeds)) = article_text(conn, id)? else {
-        return Err(Error::NotFound { what: "article", id });
+        return Err(Error::NotFound {
+            what: "article",
+            id,
+        });
     };
     let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
     let doc = Doc::new(&title, &body, &feed_refs);
@@ -318,7 +349,11 @@ fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Ve
 
 fn article_text(conn: &Connection, id: ArticleId) -> Result<Option<(String, String, Vec<String>)>> {
     let row: Option<(String, String)> = conn
-        .query_row("SELECT title, text FROM articles WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT title, text FROM articles WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let Some((title, body)) = row else {
         return Ok(None);
@@ -371,7 +406,9 @@ fn search(
             "SELECT a.id, a.sort_time FROM articles a {where_all} ORDER BY a.sort_time DESC, a.id DESC"
         ))?;
         let candidates: Vec<(i64, i64)> = stmt
-            .query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let mut matching = Vec::new();
         for (id, t) in candidates {
@@ -415,7 +452,9 @@ fn search(
         "SELECT a.id, a.sort_time FROM articles a {where_page} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
     ))?;
     let mut ids: Vec<(i64, i64)> = stmt
-        .query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let more = ids.len() > limit;
     ids.truncate(limit);

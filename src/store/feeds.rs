@@ -93,14 +93,22 @@ const STATE_COLUMNS: &str = "id, url, title, folder, etag, last_modified, body_h
 fn host_title(url: &str) -> String {
     url::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_string())
+        })
         .unwrap_or_else(|| url.to_string())
 }
 
 impl Store {
     /// Subscribes to `feed`, due at once. Returns the feed and whether it was new; an existing
     /// subscription (same URL up to http/https, `www.`, tracking parameters) is returned as is.
-    pub fn add_feed(&self, feed: &NewFeed, now: DateTime<Utc>, interval_secs: i64) -> Result<(Feed, bool)> {
+    pub fn add_feed(
+        &self,
+        feed: &NewFeed,
+        now: DateTime<Utc>,
+        interval_secs: i64,
+    ) -> Result<(Feed, bool)> {
         let key = dedup::canonical_url(&feed.url).ok_or_else(|| Error::InvalidUrl {
             url: feed.url.clone(),
             reason: "only http and https feeds can be followed".into(),
@@ -122,9 +130,11 @@ impl Store {
                 ],
             )?
         };
-        let id: FeedId = self
-            .reader()
-            .query_row("SELECT id FROM feeds WHERE url_key = ?1", [&key], |r| r.get(0))?;
+        let id: FeedId =
+            self.reader()
+                .query_row("SELECT id FROM feeds WHERE url_key = ?1", [&key], |r| {
+                    r.get(0)
+                })?;
         Ok((self.feed(id)?, inserted == 1))
     }
 
@@ -135,7 +145,9 @@ impl Store {
         };
         let id: Option<FeedId> = self
             .reader()
-            .query_row("SELECT id FROM feeds WHERE url_key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT id FROM feeds WHERE url_key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?;
         id.map(|id| self.feed(id)).transpose()
     }
@@ -143,7 +155,11 @@ impl Store {
     /// One feed.
     pub fn feed(&self, id: FeedId) -> Result<Feed> {
         self.reader()
-            .query_row(&format!("SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = ?1"), [id], feed_row)
+            .query_row(
+                &format!("SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = ?1"),
+                [id],
+                feed_row,
+            )
             .optional()?
             .ok_or(Error::NotFound { what: "feed", id })
     }
@@ -178,8 +194,14 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM article_feeds o WHERE o.article_id = af.article_id AND o.feed_id != ?1)
                AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = af.article_id AND a.starred = 1)
                AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.article_id = af.article_id)";
-        tx.execute(&format!("DELETE FROM articles_fts WHERE rowid IN ({orphans})"), [id])?;
-        tx.execute(&format!("DELETE FROM articles WHERE id IN ({orphans})"), [id])?;
+        tx.execute(
+            &format!("DELETE FROM articles_fts WHERE rowid IN ({orphans})"),
+            [id],
+        )?;
+        tx.execute(
+            &format!("DELETE FROM articles WHERE id IN ({orphans})"),
+            [id],
+        )?;
         let n = tx.execute("DELETE FROM feeds WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(Error::NotFound { what: "feed", id });
@@ -191,9 +213,10 @@ impl Store {
     /// Files a feed in a folder (`None`: no folder).
     pub fn set_feed_folder(&self, id: FeedId, folder: Option<&str>) -> Result<()> {
         let folder = folder.map(str::trim).filter(|f| !f.is_empty());
-        let n = self
-            .writer()
-            .execute("UPDATE feeds SET folder = ?2 WHERE id = ?1", params![id, folder])?;
+        let n = self.writer().execute(
+            "UPDATE feeds SET folder = ?2 WHERE id = ?1",
+            params![id, folder],
+        )?;
         if n == 0 {
             return Err(Error::NotFound { what: "feed", id });
         }
@@ -202,7 +225,12 @@ impl Store {
 
     /// Fixes a feed's polling interval (`None`: adaptive again). The next check moves so the
     /// new interval applies from the last fetch.
-    pub fn set_feed_interval(&self, id: FeedId, secs: Option<i64>, now: DateTime<Utc>) -> Result<()> {
+    pub fn set_feed_interval(
+        &self,
+        id: FeedId,
+        secs: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if let Some(s) = secs {
             if s < 60 {
                 return Err(Error::InvalidRule(format!(
@@ -246,7 +274,10 @@ impl Store {
             Some(ids) => {
                 for id in ids {
                     if !all.iter().any(|f| f.id == *id) {
-                        return Err(Error::NotFound { what: "feed", id: *id });
+                        return Err(Error::NotFound {
+                            what: "feed",
+                            id: *id,
+                        });
                     }
                 }
                 all.into_iter().filter(|f| ids.contains(&f.id)).collect()
@@ -256,9 +287,9 @@ impl Store {
 
     /// When the next feed is due, if any feed exists.
     pub fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        let t: Option<i64> = self
-            .reader()
-            .query_row("SELECT min(next_check) FROM feeds", [], |r| r.get(0))?;
+        let t: Option<i64> =
+            self.reader()
+                .query_row("SELECT min(next_check) FROM feeds", [], |r| r.get(0))?;
         Ok(t.map(time))
     }
 }

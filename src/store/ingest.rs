@@ -118,7 +118,12 @@ struct FeedInfo {
 
 impl Store {
     /// Writes a poll's results in one transaction and matches new articles against `rules`.
-    pub fn apply_poll(&self, updates: Vec<FeedUpdate>, rules: &RuleSet, now: DateTime<Utc>) -> Result<PollApplied> {
+    pub fn apply_poll(
+        &self,
+        updates: Vec<FeedUpdate>,
+        rules: &RuleSet,
+        now: DateTime<Utc>,
+    ) -> Result<PollApplied> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut applied = PollApplied::default();
@@ -139,7 +144,9 @@ fn apply_feed(
 ) -> Result<()> {
     let id = update.feed_id;
     let Some(old_title) = tx
-        .query_row("SELECT title FROM feeds WHERE id = ?1", [id], |r| r.get::<_, String>(0))
+        .query_row("SELECT title FROM feeds WHERE id = ?1", [id], |r| {
+            r.get::<_, String>(0)
+        })
         .optional()?
     else {
         // Removed while the poll ran: nothing to store.
@@ -162,13 +169,23 @@ fn apply_feed(
                 params![id, message, code, ms(update.next_check), update.interval_secs],
             )?;
         }
-        FeedOutcome::NotModified { etag, last_modified } => {
+        FeedOutcome::NotModified {
+            etag,
+            last_modified,
+        } => {
             tx.execute(
                 "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
                      last_fetched = ?2, next_check = ?3, interval_secs = ?4,
                      etag = coalesce(?5, etag), last_modified = coalesce(?6, last_modified)
                  WHERE id = ?1",
-                params![id, ms(now), ms(update.next_check), update.interval_secs, etag, last_modified],
+                params![
+                    id,
+                    ms(now),
+                    ms(update.next_check),
+                    update.interval_secs,
+                    etag,
+                    last_modified
+                ],
             )?;
         }
         FeedOutcome::Fetched {
@@ -228,7 +245,13 @@ fn ingest_entry(
     touched: &mut HashSet<ArticleId>,
 ) -> Result<()> {
     let e = &p.entry;
-    let known = find_in_feed(tx, feed_id, e.guid.as_deref(), p.canonical_url.as_deref(), &p.content_hash)?;
+    let known = find_in_feed(
+        tx,
+        feed_id,
+        e.guid.as_deref(),
+        p.canonical_url.as_deref(),
+        &p.content_hash,
+    )?;
     if let Some((article_id, old_hash)) = known {
         // A feed listing the same guid twice: the first entry wins for this poll.
         if !touched.insert(article_id) {
@@ -314,7 +337,14 @@ fn ingest_entry(
     tx.execute(
         "INSERT INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)],
+        params![
+            feed_id,
+            article_id,
+            e.guid,
+            p.canonical_url,
+            p.content_hash,
+            ms(now)
+        ],
     )?;
     let feed_tokens = join_folded(&text::tokens(&feed.title));
     tx.execute(
@@ -331,7 +361,13 @@ fn ingest_entry(
     if rules.is_empty() {
         return Ok(());
     }
-    let doc = Doc::with_tokens(&e.title, &e.text, p.title_tokens, p.body_tokens, &[&feed.title]);
+    let doc = Doc::with_tokens(
+        &e.title,
+        &e.text,
+        p.title_tokens,
+        p.body_tokens,
+        &[&feed.title],
+    );
     let origin = Origin {
         feeds: vec![feed_id],
         folders: feed.folder.iter().cloned().collect(),
@@ -423,7 +459,12 @@ fn index(tx: &Transaction, article_id: ArticleId, title: &[Token], body: &[Token
     tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [article_id])?;
     tx.execute(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
-        params![article_id, join_folded(title), join_folded(body), feed_titles(tx, article_id)?],
+        params![
+            article_id,
+            join_folded(title),
+            join_folded(body),
+            feed_titles(tx, article_id)?
+        ],
     )?;
     Ok(())
 }

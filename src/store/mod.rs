@@ -49,7 +49,9 @@ impl Store {
         migrate(&writer, path)?;
         let reader = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|e| not_a_database(path, e))?;
         configure(&reader).map_err(|e| not_a_database(path, e))?;
@@ -77,13 +79,20 @@ impl Store {
 
     /// Settings shared by CLI and app (defaults where never set).
     pub fn settings(&self) -> Result<Settings> {
+        Ok(self.saved_settings()?.unwrap_or_default())
+    }
+
+    /// Settings, if they were ever saved.
+    pub fn saved_settings(&self) -> Result<Option<Settings>> {
         let conn = self.reader();
         let value: Option<String> = conn
-            .query_row("SELECT value FROM settings WHERE key = 'settings'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'settings'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
-        Ok(value
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default())
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
     }
 
     /// Saves settings.
@@ -109,8 +118,12 @@ impl Store {
             rules: one("SELECT count(*) FROM rules")?,
             alerts: one("SELECT count(*) FROM alerts")?,
             unread_alerts: one("SELECT count(*) FROM alerts WHERE read = 0")?,
-            db_bytes: std::fs::metadata(&self.path).map(|m| m.len() as i64).unwrap_or(0)
-                + std::fs::metadata(wal_path(&self.path)).map(|m| m.len() as i64).unwrap_or(0),
+            db_bytes: std::fs::metadata(&self.path)
+                .map(|m| m.len() as i64)
+                .unwrap_or(0)
+                + std::fs::metadata(wal_path(&self.path))
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(0),
         })
     }
 
@@ -121,13 +134,16 @@ impl Store {
         if verdict == "ok" {
             Ok(())
         } else {
-            Err(Error::Database(format!("integrity check failed: {verdict}")))
+            Err(Error::Database(format!(
+                "integrity check failed: {verdict}"
+            )))
         }
     }
 
     /// Lets SQLite tidy the full-text index and statistics; cheap, meant for idle moments.
     pub fn optimize(&self) -> Result<()> {
-        self.writer().execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(PASSIVE);")?;
+        self.writer()
+            .execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(PASSIVE);")?;
         Ok(())
     }
 }
@@ -148,7 +164,9 @@ fn not_a_database(path: &Path, e: rusqlite::Error) -> Error {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Reading the schema fails at once on a file that is not SQLite.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -2,4 +2,5 @@
 //! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
 
 mod decode;
+mod discover;
 mod support;

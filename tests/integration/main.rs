@@ -1,6 +1,9 @@
 //! Integration tests of the Wirewatch engine, one module per engine module, all against real
 //! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
 
+mod decode;
+mod discover;
+mod engine;
 mod fetch;
 mod opml;
 mod support;

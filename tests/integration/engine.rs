@@ -2,7 +2,9 @@
 //! match, alert, search — and what happens with bad input of every kind.
 
 use crate::support::{rss, seed_article, Doc, FeedHost, Item};
-use wirewatch::model::{AddFeedOutcome, AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope};
+use wirewatch::model::{
+    AddFeedOutcome, AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope,
+};
 use wirewatch::opml::DEFAULT_RULE;
 use wirewatch::Error;
 
@@ -52,13 +54,22 @@ fn search(engine: &wirewatch::Engine, q: &str) -> Vec<String> {
 async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let host = FeedHost::default();
-    host.set("/south-asia.xml", Doc::feed(rss("South Asia Desk", &[ceasefire_story(), cricket_story()])));
+    host.set(
+        "/south-asia.xml",
+        Doc::feed(rss(
+            "South Asia Desk",
+            &[ceasefire_story(), cricket_story()],
+        )),
+    );
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
     engine.add_rule(&default_rule()).unwrap();
     let mut events = engine.events().subscribe();
 
-    let added = engine.add_feed(&server.url("/south-asia.xml"), None).await.unwrap();
+    let added = engine
+        .add_feed(&server.url("/south-asia.xml"), None)
+        .await
+        .unwrap();
     let AddFeedOutcome::Added { feed } = added else {
         panic!("expected the feed to be added, got {added:?}")
     };
@@ -66,10 +77,17 @@ async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
     assert_eq!(feed.article_count, 2, "both stories are stored");
 
     let alerts = engine.alerts(&AlertQuery::default()).unwrap();
-    assert_eq!(alerts.len(), 1, "only the ceasefire story alerts: {alerts:#?}");
+    assert_eq!(
+        alerts.len(),
+        1,
+        "only the ceasefire story alerts: {alerts:#?}"
+    );
     assert!(alerts[0].article.title.contains("ceasefire"));
     let matched: Vec<&str> = alerts[0].matches.iter().map(|m| m.text.as_str()).collect();
-    assert!(matched.contains(&"ceasefire") && matched.contains(&"Pakistan"), "{matched:?}");
+    assert!(
+        matched.contains(&"ceasefire") && matched.contains(&"Pakistan"),
+        "{matched:?}"
+    );
 
     let mut saw_alert_event = false;
     while let Ok(e) = events.try_recv() {
@@ -79,34 +97,64 @@ async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
 
     // Polling again (everything unchanged) raises nothing new.
     let summary = engine.poll_all().await.unwrap();
-    assert_eq!(summary.not_modified, 1, "the second fetch is conditional and answered 304");
+    assert_eq!(
+        summary.not_modified, 1,
+        "the second fetch is conditional and answered 304"
+    );
     assert_eq!(engine.alerts(&AlertQuery::default()).unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn the_seed_story_alerts_once_under_the_default_rule_and_is_found_by_search() {
     let Some(seed) = seed_article() else { return };
-    let (first_line, body) = seed.split_once('\n').unwrap_or(("", &seed));
-    let _ = first_line;
-    let story = Item::new("seed", "China supports early ceasefire between Pakistan and India", body.trim());
+    // The file starts with a dateline ("date 2025-05-11"); the rest is the story.
+    let body = seed
+        .trim()
+        .strip_prefix("date")
+        .map_or(seed.trim(), |rest| {
+            rest.trim_start()
+                .split_once(' ')
+                .map_or(rest, |(_, story)| story)
+        });
+    let story = Item::new(
+        "seed",
+        "China supports early ceasefire between Pakistan and India",
+        body,
+    );
     let dir = tempfile::tempdir().unwrap();
     let host = FeedHost::default();
-    host.set("/world.xml", Doc::feed(rss("World Wire", &[story.clone(), cricket_story()])));
+    host.set(
+        "/world.xml",
+        Doc::feed(rss("World Wire", &[story.clone(), cricket_story()])),
+    );
     // The same story syndicated by a second outlet, linked with tracking parameters.
     let mut syndicated = story.clone();
     syndicated.guid = "other-outlet-guid-77".into();
     syndicated.link = format!("{}?utm_source=rss&utm_medium=feed", story.link);
-    host.set("/asia.xml", Doc::feed(rss("Asia Pacific Wire", &[syndicated])));
+    host.set(
+        "/asia.xml",
+        Doc::feed(rss("Asia Pacific Wire", &[syndicated])),
+    );
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
     engine.add_rule(&default_rule()).unwrap();
 
-    engine.add_feed(&server.url("/world.xml"), None).await.unwrap();
-    engine.add_feed(&server.url("/asia.xml"), None).await.unwrap();
+    engine
+        .add_feed(&server.url("/world.xml"), None)
+        .await
+        .unwrap();
+    engine
+        .add_feed(&server.url("/asia.xml"), None)
+        .await
+        .unwrap();
     engine.poll_all().await.unwrap();
 
     let alerts = engine.alerts(&AlertQuery::default()).unwrap();
-    assert_eq!(alerts.len(), 1, "one alert for the story, whatever feeds carry it: {alerts:#?}");
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for the story, whatever feeds carry it: {alerts:#?}"
+    );
     let found = engine
         .articles(&ArticleQuery {
             query: "\"Wang Yi\"".into(),
@@ -114,8 +162,16 @@ async fn the_seed_story_alerts_once_under_the_default_rule_and_is_found_by_searc
         })
         .unwrap();
     assert_eq!(found.total, 1, "search finds the story once");
-    let feeds: Vec<&str> = found.articles[0].feeds.iter().map(|f| f.title.as_str()).collect();
-    assert_eq!(feeds, vec!["World Wire", "Asia Pacific Wire"], "one article listing both feeds");
+    let feeds: Vec<&str> = found.articles[0]
+        .feeds
+        .iter()
+        .map(|f| f.title.as_str())
+        .collect();
+    assert_eq!(
+        feeds,
+        vec!["World Wire", "Asia Pacific Wire"],
+        "one article listing both feeds"
+    );
     assert_eq!(search(&engine, "Wang Yi").len(), 1);
     assert!(search(&engine, "cricket ceasefire").is_empty());
 }
@@ -128,12 +184,22 @@ async fn bad_feeds_fail_clearly_without_harming_good_ones_or_stored_articles() {
     host.set("/flaky.xml", Doc::feed(rss("Flaky", &[cricket_story()])));
     host.set(
         "/page.html",
-        Doc::status(200, "text/html", "<!doctype html><html><head><title>x</title></head><body>hi</body></html>"),
+        Doc::status(
+            200,
+            "text/html",
+            "<!doctype html><html><head><title>x</title></head><body>hi</body></html>",
+        ),
     );
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
-    engine.add_feed(&server.url("/good.xml"), None).await.unwrap();
-    engine.add_feed(&server.url("/flaky.xml"), None).await.unwrap();
+    engine
+        .add_feed(&server.url("/good.xml"), None)
+        .await
+        .unwrap();
+    engine
+        .add_feed(&server.url("/flaky.xml"), None)
+        .await
+        .unwrap();
     assert_eq!(engine.stats().unwrap().articles, 2);
 
     // Each kind of bad input refuses to subscribe with a clear error.
@@ -154,21 +220,55 @@ async fn bad_feeds_fail_clearly_without_harming_good_ones_or_stored_articles() {
         assert_eq!(err.code(), *code, "{url}: {err}");
         assert!(!err.to_string().is_empty());
     }
-    host.set("/broken.xml", Doc::status(200, "application/rss+xml", "<rss><channel><item><title>unclosed"));
-    let err = engine.add_feed(&server.url("/broken.xml"), None).await.expect_err("invalid XML");
+    host.set(
+        "/broken.xml",
+        Doc::status(
+            200,
+            "application/rss+xml",
+            "<rss><channel><item><title>unclosed",
+        ),
+    );
+    let err = engine
+        .add_feed(&server.url("/broken.xml"), None)
+        .await
+        .expect_err("invalid XML");
     assert_eq!(err.code(), "invalid_feed", "{err}");
-    assert_eq!(engine.feeds().unwrap().len(), 2, "nothing was subscribed by bad input");
+    assert_eq!(
+        engine.feeds().unwrap().len(),
+        2,
+        "nothing was subscribed by bad input"
+    );
 
     // A feed that later breaks: the poll completes, the error is visible, nothing is lost.
     host.set("/flaky.xml", Doc::status(500, "text/plain", "oops"));
-    host.set("/good.xml", Doc::feed(rss("Good", &[ceasefire_story(), cricket_story()])));
+    let monsoon = Item::new(
+        "monsoon",
+        "Monsoon reaches Kerala",
+        "Rain arrived on the coast.",
+    );
+    host.set(
+        "/good.xml",
+        Doc::feed(rss("Good", &[ceasefire_story(), monsoon])),
+    );
     let summary = engine.poll_all().await.unwrap();
-    assert_eq!((summary.failed, summary.new_articles), (1, 1), "{summary:?}");
-    let flaky = engine.feeds().unwrap().into_iter().find(|f| f.title == "Flaky").unwrap();
+    assert_eq!(
+        (summary.failed, summary.new_articles),
+        (1, 1),
+        "{summary:?}"
+    );
+    let flaky = engine
+        .feeds()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.title == "Flaky")
+        .unwrap();
     assert_eq!(flaky.error_count, 1);
     assert_eq!(flaky.last_error_code.as_deref(), Some("http_status"));
     assert!(flaky.last_error.unwrap().contains("500"));
-    assert!(flaky.next_check > engine.now(), "a failing feed is retried later, not dropped");
+    assert!(
+        flaky.next_check > engine.now(),
+        "a failing feed is retried later, not dropped"
+    );
     assert_eq!(flaky.article_count, 1, "its stored article is kept");
     assert_eq!(engine.stats().unwrap().articles, 3);
 }
@@ -178,13 +278,16 @@ async fn an_invalid_rule_says_where_and_saves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let engine = crate::support::engine(dir.path());
     let mut draft = default_rule();
-    draft.query = "ceasefire AND (India OR".into();
+    draft.query = "ceasefire AND (India OR Pakistan".into();
     let err = engine.add_rule(&draft).expect_err("invalid query");
     let Error::InvalidQuery(problem) = &err else {
         panic!("expected InvalidQuery, got {err:?}")
     };
     assert_eq!(err.code(), "invalid_query");
-    assert_eq!(problem.start, 14, "points at the unclosed parenthesis: {problem:?}");
+    assert_eq!(
+        problem.start, 14,
+        "points at the unclosed parenthesis: {problem:?}"
+    );
     assert!(engine.rules().unwrap().is_empty(), "nothing saved");
     let err = engine
         .articles(&ArticleQuery {
@@ -208,9 +311,20 @@ async fn a_changed_story_is_an_update_and_does_not_alert_again() {
     changed.title = format!("{} (updated)", changed.title);
     host.set("/f.xml", Doc::feed(rss("Desk", &[changed])));
     let summary = engine.poll_all().await.unwrap();
-    assert_eq!((summary.new_articles, summary.updated_articles, summary.alerts), (0, 1, 0));
+    assert_eq!(
+        (
+            summary.new_articles,
+            summary.updated_articles,
+            summary.alerts
+        ),
+        (0, 1, 0)
+    );
     assert_eq!(engine.stats().unwrap().articles, 1);
-    assert_eq!(search(&engine, "updated").len(), 1, "the index follows the update");
+    assert_eq!(
+        search(&engine, "updated").len(),
+        1,
+        "the index follows the update"
+    );
     assert_eq!(engine.alerts(&AlertQuery::default()).unwrap().len(), 1);
 }
 
@@ -221,15 +335,25 @@ async fn a_permanent_redirect_moves_the_subscription() {
     host.set("/old.xml", Doc::feed(rss("Desk", &[ceasefire_story()])));
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
-    engine.add_feed(&server.url("/old.xml"), None).await.unwrap();
+    engine
+        .add_feed(&server.url("/old.xml"), None)
+        .await
+        .unwrap();
     host.set("/old.xml", Doc::redirect(301, "/new.xml"));
-    host.set("/new.xml", Doc::feed(rss("Desk", &[ceasefire_story(), cricket_story()])));
+    host.set(
+        "/new.xml",
+        Doc::feed(rss("Desk", &[ceasefire_story(), cricket_story()])),
+    );
     engine.poll_all().await.unwrap();
     let feed = &engine.feeds().unwrap()[0];
     assert_eq!(feed.url, server.url("/new.xml"));
     assert_eq!(feed.article_count, 2);
     engine.poll_all().await.unwrap();
-    assert_eq!(host.hits("/old.xml"), 2, "the old URL is not asked again after the move");
+    assert_eq!(
+        host.hits("/old.xml"),
+        2,
+        "the old URL is not asked again after the move"
+    );
 }
 
 #[tokio::test]
@@ -259,19 +383,34 @@ async fn a_web_page_leads_to_its_feed_or_offers_the_choice() {
     );
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
-    let one = engine.add_feed(&server.url("/one.html"), Some("Pakistan")).await.unwrap();
+    let one = engine
+        .add_feed(&server.url("/one.html"), Some("Pakistan"))
+        .await
+        .unwrap();
     let AddFeedOutcome::Added { feed } = one else {
         panic!("one feed on the page is subscribed to: {one:?}")
     };
-    assert_eq!((feed.url.as_str(), feed.folder.as_deref()), (server.url("/a.xml").as_str(), Some("Pakistan")));
-    let two = engine.add_feed(&server.url("/two.html"), None).await.unwrap();
+    assert_eq!(
+        (feed.url.as_str(), feed.folder.as_deref()),
+        (server.url("/a.xml").as_str(), Some("Pakistan"))
+    );
+    let two = engine
+        .add_feed(&server.url("/two.html"), None)
+        .await
+        .unwrap();
     let AddFeedOutcome::Choices { feeds } = two else {
         panic!("several feeds are offered: {two:?}")
     };
     let urls: Vec<&str> = feeds.iter().map(|f| f.url.as_str()).collect();
     assert_eq!(urls, vec![server.url("/a.xml"), server.url("/b.xml")]);
-    let again = engine.add_feed(&format!("  {}  ", server.url("/a.xml")), None).await.unwrap();
-    assert!(matches!(again, AddFeedOutcome::Exists { .. }), "adding it again changes nothing");
+    let again = engine
+        .add_feed(&format!("  {}  ", server.url("/a.xml")), None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, AddFeedOutcome::Exists { .. }),
+        "adding it again changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -282,11 +421,25 @@ async fn retention_keeps_starred_and_alerted_articles() {
     old_ceasefire.published = "Mon, 01 Jan 2024 10:00:00 +0000".into();
     let mut old_cricket = cricket_story();
     old_cricket.published = "Mon, 01 Jan 2024 10:00:00 +0000".into();
-    let mut old_starred = Item::new("starred", "Budget debate in Islamabad", "Parliament debated the budget.");
+    let mut old_starred = Item::new(
+        "starred",
+        "Budget debate in Islamabad",
+        "Parliament debated the budget.",
+    );
     old_starred.published = "Mon, 01 Jan 2024 10:00:00 +0000".into();
-    let mut fresh = Item::new("fresh", "Monsoon arrives early in Kerala", "Rain reached the coast.");
+    let mut fresh = Item::new(
+        "fresh",
+        "Monsoon arrives early in Kerala",
+        "Rain reached the coast.",
+    );
     fresh.published = chrono::Utc::now().to_rfc2822();
-    host.set("/f.xml", Doc::feed(rss("Desk", &[old_ceasefire, old_cricket, old_starred, fresh])));
+    host.set(
+        "/f.xml",
+        Doc::feed(rss(
+            "Desk",
+            &[old_ceasefire, old_cricket, old_starred, fresh],
+        )),
+    );
     let server = host.start().await;
     let engine = crate::support::engine(dir.path());
     engine.add_rule(&default_rule()).unwrap();
@@ -303,10 +456,17 @@ async fn retention_keeps_starred_and_alerted_articles() {
     let mut settings = engine.settings().unwrap();
     settings.retention_days = Some(30);
     engine.set_settings(&settings).unwrap();
-    assert_eq!(engine.apply_retention().unwrap(), 1, "only the old, unstarred, unalerted story goes");
+    assert_eq!(
+        engine.apply_retention().unwrap(),
+        1,
+        "only the old, unstarred, unalerted story goes"
+    );
     let titles = search(&engine, "budget OR ceasefire OR monsoon OR lahore");
     assert_eq!(titles.len(), 3, "{titles:?}");
-    assert!(search(&engine, "lahore").is_empty(), "its index entry went with it");
+    assert!(
+        search(&engine, "lahore").is_empty(),
+        "its index entry went with it"
+    );
 }
 
 #[tokio::test]
@@ -314,11 +474,17 @@ async fn opml_import_reports_and_export_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let engine = crate::support::engine(dir.path());
     let report = engine.add_starter_pack().unwrap();
-    assert!(report.added.len() >= 20, "starter pack subscribes its feeds");
+    assert!(
+        report.added.len() >= 20,
+        "starter pack subscribes its feeds"
+    );
     assert_eq!(report.rules_added.len(), 1, "and adds the ceasefire rule");
     assert!(engine.settings().unwrap().starter_offered);
     let again = engine.add_starter_pack().unwrap();
-    assert!(again.added.is_empty() && again.rules_added.is_empty(), "a second time changes nothing");
+    assert!(
+        again.added.is_empty() && again.rules_added.is_empty(),
+        "a second time changes nothing"
+    );
     assert_eq!(again.existing.len(), report.added.len());
 
     let exported = engine.export_opml().unwrap();
@@ -326,14 +492,30 @@ async fn opml_import_reports_and_export_round_trips() {
     let other = crate::support::engine(dir2.path());
     let imported = other.import_opml(&exported).unwrap();
     assert_eq!(imported.added.len(), report.added.len());
-    let mut a: Vec<_> = engine.feeds().unwrap().into_iter().map(|f| (f.url, f.folder)).collect();
-    let mut b: Vec<_> = other.feeds().unwrap().into_iter().map(|f| (f.url, f.folder)).collect();
+    let mut a: Vec<_> = engine
+        .feeds()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.url, f.folder))
+        .collect();
+    let mut b: Vec<_> = other
+        .feeds()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.url, f.folder))
+        .collect();
     a.sort();
     b.sort();
     assert_eq!(a, b, "urls and folders survive export and import");
-    let err = other.import_opml("<html><body>not opml</body></html>").expect_err("malformed OPML");
+    let err = other
+        .import_opml("<html><body>not opml</body></html>")
+        .expect_err("malformed OPML");
     assert_eq!(err.code(), "invalid_opml");
-    assert_eq!(other.feeds().unwrap().len(), report.added.len(), "a bad import changes nothing");
+    assert_eq!(
+        other.feeds().unwrap().len(),
+        report.added.len(),
+        "a bad import changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -342,7 +524,13 @@ async fn readers_never_see_half_a_poll() {
     let host = FeedHost::default();
     let batch = |round: usize| -> Vec<Item> {
         (0..50)
-            .map(|i| Item::new(&format!("r{round}-{i}"), &format!("Story {i} of round {round}"), "Text of the story."))
+            .map(|i| {
+                Item::new(
+                    &format!("r{round}-{i}"),
+                    &format!("Story {i} of round {round}"),
+                    "Text of the story.",
+                )
+            })
             .collect()
     };
     host.set("/f.xml", Doc::feed(rss("Desk", &batch(0))));
@@ -356,7 +544,12 @@ async fn readers_never_see_half_a_poll() {
         let handle = std::thread::spawn(move || {
             let mut seen = Vec::new();
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                seen.push(engine.stats().expect("reading while the engine writes never fails").articles);
+                seen.push(
+                    engine
+                        .stats()
+                        .expect("reading while the engine writes never fails")
+                        .articles,
+                );
             }
             seen
         });
@@ -369,6 +562,9 @@ async fn readers_never_see_half_a_poll() {
     reader.0.store(true, std::sync::atomic::Ordering::Relaxed);
     let seen = reader.1.join().unwrap();
     assert!(!seen.is_empty());
-    assert!(seen.iter().all(|n| n % 50 == 0), "a reader only sees whole polls: {seen:?}");
+    assert!(
+        seen.iter().all(|n| n % 50 == 0),
+        "a reader only sees whole polls: {seen:?}"
+    );
     assert_eq!(engine.stats().unwrap().articles, 300);
 }

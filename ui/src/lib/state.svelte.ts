@@ -41,6 +41,8 @@ export class AppState {
   settings = $state<Settings | null>(null);
   loaded = $state(false);
   loadError = $state<string | null>(null);
+  /** Whether engine events are being received. */
+  connected = $state(false);
 
   poll = $state({ active: false, done: 0, total: 0 });
   lastPoll = $state<{ summary: PollSummary; at: string } | null>(null);
@@ -127,7 +129,9 @@ export class AppState {
       this.alertRule = null;
       this.focusAlertId = alertId;
     });
+    this.connected = true;
     return () => {
+      this.connected = false;
       offEvents();
       offFocus();
     };

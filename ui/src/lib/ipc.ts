@@ -1,0 +1,176 @@
+// The one place the UI talks to the engine.
+//
+// Every command the Rust side exposes has one typed method on `Backend`. Components never call
+// `invoke` themselves: they call `backend()` and use the methods, so a test can swap the whole
+// transport with Tauri's `mockIPC` (the Tauri implementation goes through `invoke`) or hand in
+// another `Backend` with `setBackend`.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AddFeedOutcome } from "./bindings/AddFeedOutcome";
+import type { Alert } from "./bindings/Alert";
+import type { AlertQuery } from "./bindings/AlertQuery";
+import type { Article } from "./bindings/Article";
+import type { ArticlePage } from "./bindings/ArticlePage";
+import type { ArticleQuery } from "./bindings/ArticleQuery";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { Feed } from "./bindings/Feed";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { PollSummary } from "./bindings/PollSummary";
+import type { QueryProblem } from "./bindings/QueryProblem";
+import type { Rule } from "./bindings/Rule";
+import type { RuleDraft } from "./bindings/RuleDraft";
+import type { RuleScope } from "./bindings/RuleScope";
+import type { RuleTest } from "./bindings/RuleTest";
+import type { Settings } from "./bindings/Settings";
+import type { Stats } from "./bindings/Stats";
+import type { TermMatch } from "./bindings/TermMatch";
+
+/** Event carrying every `EngineEvent`. */
+export const ENGINE_EVENT = "wirewatch://event";
+/** Event sent when the user clicks a desktop notification. */
+export const FOCUS_ALERT_EVENT = "wirewatch://focus-alert";
+
+/** Payload of `wirewatch://focus-alert`. */
+export type FocusAlert = { alertId: number };
+
+/** Every command of the engine, typed. */
+export interface Backend {
+  listAlerts(query: AlertQuery): Promise<Alert[]>;
+  setAlertRead(id: number, read: boolean): Promise<void>;
+  /** Marks all alerts (or one rule's) read; returns how many changed. */
+  markAlertsRead(rule: number | null): Promise<number>;
+
+  searchArticles(query: ArticleQuery): Promise<ArticlePage>;
+  getArticle(id: number): Promise<Article>;
+  articleMatches(id: number, query: string): Promise<TermMatch[]>;
+  setArticleRead(id: number, read: boolean): Promise<void>;
+  setArticleStarred(id: number, starred: boolean): Promise<void>;
+
+  listFeeds(): Promise<Feed[]>;
+  addFeed(url: string, folder: string | null): Promise<AddFeedOutcome>;
+  removeFeed(id: number): Promise<void>;
+  setFeedFolder(id: number, folder: string | null): Promise<void>;
+  setFeedInterval(id: number, intervalSecs: number | null): Promise<void>;
+  refreshFeed(id: number): Promise<PollSummary>;
+  refreshAll(): Promise<PollSummary>;
+  importOpml(path: string): Promise<ImportReport>;
+  exportOpml(path: string): Promise<void>;
+  addStarterPack(): Promise<ImportReport>;
+
+  listRules(): Promise<Rule[]>;
+  addRule(draft: RuleDraft): Promise<Rule>;
+  updateRule(id: number, draft: RuleDraft): Promise<Rule>;
+  removeRule(id: number): Promise<void>;
+  validateQuery(query: string): Promise<QueryProblem | null>;
+  testRule(query: string, scope: RuleScope, days: number): Promise<RuleTest>;
+
+  stats(): Promise<Stats>;
+  getSettings(): Promise<Settings>;
+  setSettings(settings: Settings): Promise<Settings>;
+  setPaused(paused: boolean): Promise<void>;
+  openLink(url: string): Promise<void>;
+
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn>;
+  onFocusAlert(handler: (payload: FocusAlert) => void): Promise<UnlistenFn>;
+}
+
+/** A failed command, with the engine's stable code and its sentence for people. */
+export class BackendError extends Error {
+  readonly code: string;
+  readonly problem: QueryProblem | null;
+
+  constructor(payload: ErrorPayload) {
+    super(payload.message);
+    this.name = "BackendError";
+    this.code = payload.code;
+    this.problem = payload.problem;
+  }
+}
+
+function isErrorPayload(value: unknown): value is ErrorPayload {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as ErrorPayload).code === "string" &&
+    typeof (value as ErrorPayload).message === "string"
+  );
+}
+
+/** Turns whatever a rejected invoke carried into a `BackendError`. */
+export function toBackendError(reason: unknown): BackendError {
+  if (reason instanceof BackendError) return reason;
+  if (isErrorPayload(reason)) {
+    return new BackendError({ code: reason.code, message: reason.message, problem: reason.problem ?? null });
+  }
+  const message = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "Something went wrong.";
+  return new BackendError({ code: "internal", message, problem: null });
+}
+
+/** The sentence to show for any error thrown by a backend call. */
+export function errorMessage(reason: unknown): string {
+  return toBackendError(reason).message;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/** The real backend: Tauri commands and events. */
+export const tauriBackend: Backend = {
+  listAlerts: (query) => call("list_alerts", { query }),
+  setAlertRead: (id, read) => call("set_alert_read", { id, read }),
+  markAlertsRead: (rule) => call("mark_alerts_read", { rule }),
+
+  searchArticles: (query) => call("search_articles", { query }),
+  getArticle: (id) => call("get_article", { id }),
+  articleMatches: (id, query) => call("article_matches", { id, query }),
+  setArticleRead: (id, read) => call("set_article_read", { id, read }),
+  setArticleStarred: (id, starred) => call("set_article_starred", { id, starred }),
+
+  listFeeds: () => call("list_feeds"),
+  addFeed: (url, folder) => call("add_feed", { url, folder }),
+  removeFeed: (id) => call("remove_feed", { id }),
+  setFeedFolder: (id, folder) => call("set_feed_folder", { id, folder }),
+  setFeedInterval: (id, intervalSecs) => call("set_feed_interval", { id, intervalSecs }),
+  refreshFeed: (id) => call("refresh_feed", { id }),
+  refreshAll: () => call("refresh_all"),
+  importOpml: (path) => call("import_opml", { path }),
+  exportOpml: (path) => call("export_opml", { path }),
+  addStarterPack: () => call("add_starter_pack"),
+
+  listRules: () => call("list_rules"),
+  addRule: (draft) => call("add_rule", { draft }),
+  updateRule: (id, draft) => call("update_rule", { id, draft }),
+  removeRule: (id) => call("remove_rule", { id }),
+  validateQuery: (query) => call("validate_query", { query }),
+  testRule: (query, scope, days) => call("test_rule", { query, scope, days }),
+
+  stats: () => call("stats"),
+  getSettings: () => call("get_settings"),
+  setSettings: (settings) => call("set_settings", { settings }),
+  setPaused: (paused) => call("set_paused", { paused }),
+  openLink: (url) => call("open_link", { url }),
+
+  onEngineEvent: (handler) => listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload)),
+  onFocusAlert: (handler) => listen<FocusAlert>(FOCUS_ALERT_EVENT, (e) => handler(e.payload)),
+};
+
+let current: Backend = tauriBackend;
+
+/** The backend components use. */
+export function backend(): Backend {
+  return current;
+}
+
+/** Replaces the backend (tests, or a future web build); returns the previous one. */
+export function setBackend(next: Backend): Backend {
+  const previous = current;
+  current = next;
+  return previous;
+}

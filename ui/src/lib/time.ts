@@ -1,0 +1,70 @@
+// Dates and durations as people read them.
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+/** "5 min. ago", "in 2 hr.", "now". */
+export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "never";
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "";
+  const secs = Math.round((then - now) / 1000);
+  const abs = Math.abs(secs);
+  if (abs < 45) return secs <= 0 ? "just now" : "in a moment";
+  for (const [unit, size] of UNITS) {
+    if (abs >= size) return relative.format(Math.round(secs / size), unit);
+  }
+  return relative.format(Math.round(secs / 60), "minute");
+}
+
+/** "28 Nov 2025, 14:05" in the user's locale. */
+export function absoluteTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : absolute.format(t);
+}
+
+/** "45 s", "15 min", "2 h", "1 h 30 min", "3 d". */
+export function duration(secs: number): string {
+  if (secs < 60) return `${Math.round(secs)} s`;
+  if (secs < 3600) return `${Math.round(secs / 60)} min`;
+  if (secs < 86400) {
+    const h = Math.floor(secs / 3600);
+    const m = Math.round((secs % 3600) / 60);
+    return m ? `${h} h ${m} min` : `${h} h`;
+  }
+  const d = Math.round(secs / 86400);
+  return `${d} d`;
+}
+
+/** "1.4 MB". */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** "100,000". */
+export function count(n: number): string {
+  return n.toLocaleString();
+}
+
+/** Picks singular or plural: `plural(3, "article")` → "3 articles". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${count(n)} ${n === 1 ? word : many}`;
+}

@@ -1,0 +1,95 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { goTo, renderApp } from "./render";
+
+describe("Articles view", () => {
+  it("shows an inline error with the bad span underlined for an invalid query, and results for a valid one", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getByTestId("article-total")).toHaveTextContent(`${fake.articles.length} articles`));
+
+    const search = screen.getByTestId("search-input");
+    await user.type(search, "ceasefire AND (India OR Pakistan");
+    await user.keyboard("{Enter}");
+
+    const error = await screen.findByTestId("query-error");
+    expect(error).toHaveTextContent("never closed");
+    expect(screen.getByTestId("query-error-span")).toHaveTextContent("(");
+    expect(screen.getByTestId("query-underline")).toHaveTextContent("(");
+    expect(search).toHaveAttribute("aria-invalid", "true");
+
+    await user.type(search, ")");
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(screen.queryByTestId("query-error")).toBeNull());
+    const matching = fake.articles.filter((a) => /ceasefire/i.test(a.title + a.text) && /india|pakistan/i.test(a.title + a.text));
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(matching.length));
+    expect(screen.getByTestId("article-total")).toHaveTextContent(`${matching.length} articles`);
+    // The search terms are highlighted in the results.
+    expect(screen.getAllByTestId("article-row")[0].querySelector("mark")).not.toBeNull();
+  });
+
+  it("searches as the user types, after a pause", async () => {
+    const { user } = await renderApp();
+    await goTo(user, "articles");
+    await user.type(screen.getByTestId("search-input"), "monsoon");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(1));
+    expect(screen.getByTestId("article-row")).toHaveTextContent("Monsoon floods");
+  });
+
+  it("renders only a window of rows for 100,000 articles and loads the next page near the end", async () => {
+    const { user, fake } = await renderApp({ bulkArticles: 100_000 });
+    await goTo(user, "articles");
+    const total = fake.articles.length;
+    await waitFor(() => expect(screen.getByTestId("article-total")).toHaveTextContent(total.toLocaleString()));
+
+    const list = screen.getByTestId("article-list");
+    const rendered = screen.getAllByTestId("article-row").length;
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(40);
+    const pagesBefore = fake.calls.filter((c) => c.cmd === "search_articles").length;
+
+    // Scroll to the end of what is loaded: the next page is requested with the cursor.
+    const track = list.firstElementChild as HTMLElement;
+    const height = parseInt(track.style.height);
+    list.scrollTop = height - 800;
+    await fireEvent.scroll(list);
+    await waitFor(() => expect(fake.calls.filter((c) => c.cmd === "search_articles").length).toBe(pagesBefore + 1));
+    const last = fake.calls.filter((c) => c.cmd === "search_articles").at(-1)!;
+    expect((last.args.query as { cursor: string }).cursor).toBe("100");
+    await waitFor(() => expect(parseInt(track.style.height)).toBeGreaterThan(height));
+    // Still only a window of rows in the DOM, now further down the list.
+    expect(screen.getAllByTestId("article-row").length).toBeLessThan(40);
+    expect(Number(list.dataset.first)).toBeGreaterThan(50);
+  });
+
+  it("filters starred and unread articles", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
+    await user.click(screen.getByTestId("filter-starred"));
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.filter((a) => a.starred).length));
+    await user.click(screen.getByTestId("filter-starred"));
+    await user.click(screen.getByTestId("filter-unread"));
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.filter((a) => !a.read).length));
+  });
+
+  it("filters by folder", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
+    await user.selectOptions(screen.getByTestId("filter-folder"), "China");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.filter((a) => a.feeds[0].id === 4).length));
+    for (const row of screen.getAllByTestId("article-row")) expect(row).toHaveTextContent("Global Times");
+  });
+
+  it("opens an article in the reader with the search terms highlighted", async () => {
+    const { user } = await renderApp();
+    await goTo(user, "articles");
+    await user.type(screen.getByTestId("search-input"), "hotline{Enter}");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(2));
+    await user.click(within(screen.getAllByTestId("article-row")[0]).getAllByRole("button")[0]);
+    const body = await screen.findByTestId("reader-body");
+    await waitFor(() => expect(body.querySelector("mark")).not.toBeNull());
+    expect(body.querySelector("mark")!.textContent!.toLowerCase()).toBe("hotline");
+  });
+});

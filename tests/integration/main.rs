@@ -1,9 +1,12 @@
 //! Integration tests of the Wirewatch engine, one module per engine module, all against real
 //! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
 
+mod cli;
 mod decode;
 mod discover;
 mod engine;
 mod fetch;
 mod opml;
+mod rules;
+mod schedule;
 mod support;

@@ -155,38 +155,36 @@ fn apply_feed(
     if let Some(url) = &update.moved_to {
         if let Some(key) = dedup::canonical_url(url) {
             // If the new URL is already another subscription, keep both as they are.
-            tx.execute(
-                "UPDATE OR IGNORE feeds SET url = ?2, url_key = ?3 WHERE id = ?1",
-                params![id, url, key],
-            )?;
+            tx.prepare_cached("UPDATE OR IGNORE feeds SET url = ?2, url_key = ?3 WHERE id = ?1")?
+                .execute(params![id, url, key])?;
         }
     }
     match update.outcome {
         FeedOutcome::Failed { code, message } => {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE feeds SET error_count = error_count + 1, last_error = ?2, last_error_code = ?3,
                      next_check = ?4, interval_secs = ?5 WHERE id = ?1",
-                params![id, message, code, ms(update.next_check), update.interval_secs],
-            )?;
+            )?
+            .execute(params![id, message, code, ms(update.next_check), update.interval_secs])?;
         }
         FeedOutcome::NotModified {
             etag,
             last_modified,
         } => {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
                      last_fetched = ?2, next_check = ?3, interval_secs = ?4,
                      etag = coalesce(?5, etag), last_modified = coalesce(?6, last_modified)
                  WHERE id = ?1",
-                params![
-                    id,
-                    ms(now),
-                    ms(update.next_check),
-                    update.interval_secs,
-                    etag,
-                    last_modified
-                ],
-            )?;
+            )?
+            .execute(params![
+                id,
+                ms(now),
+                ms(update.next_check),
+                update.interval_secs,
+                etag,
+                last_modified
+            ])?;
         }
         FeedOutcome::Fetched {
             title,
@@ -200,24 +198,24 @@ fn apply_feed(
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .unwrap_or(old_title.clone());
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
                      last_fetched = ?2, next_check = ?3, interval_secs = ?4,
                      etag = ?5, last_modified = ?6, body_hash = ?7, title = ?8,
                      site_url = coalesce(?9, site_url)
                  WHERE id = ?1",
-                params![
-                    id,
-                    ms(now),
-                    ms(update.next_check),
-                    update.interval_secs,
-                    etag,
-                    last_modified,
-                    body_hash,
-                    title,
-                    site_url
-                ],
-            )?;
+            )?
+            .execute(params![
+                id,
+                ms(now),
+                ms(update.next_check),
+                update.interval_secs,
+                etag,
+                last_modified,
+                body_hash,
+                title,
+                site_url
+            ])?;
             if title != old_title {
                 reindex_feed_titles_of_feed(tx, id)?;
             }
@@ -257,30 +255,30 @@ fn ingest_entry(
         if !touched.insert(article_id) {
             return Ok(());
         }
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE article_feeds SET guid = coalesce(?3, guid), link = coalesce(?4, link), content_hash = ?5
              WHERE feed_id = ?1 AND article_id = ?2",
-            params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash],
-        )?;
+        )?
+        .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash])?;
         if old_hash != p.content_hash {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE articles SET title = ?2, author = coalesce(?3, author), snippet = ?4,
                      content_html = ?5, text = ?6, content_hash = ?7, updated = ?8,
                      url = coalesce(?9, url), canonical_url = coalesce(?10, canonical_url)
                  WHERE id = ?1",
-                params![
-                    article_id,
-                    e.title,
-                    e.author,
-                    e.snippet,
-                    e.content_html,
-                    e.text,
-                    p.content_hash,
-                    ms(now),
-                    e.url,
-                    p.canonical_url
-                ],
-            )?;
+            )?
+            .execute(params![
+                article_id,
+                e.title,
+                e.author,
+                e.snippet,
+                e.content_html,
+                e.text,
+                p.content_hash,
+                ms(now),
+                e.url,
+                p.canonical_url
+            ])?;
             index(tx, article_id, &p.title_tokens, &p.body_tokens)?;
             applied.updated_articles += 1;
         }
@@ -297,11 +295,11 @@ fn ingest_entry(
         if let Some(article_id) = elsewhere {
             // The same story through a second feed: one article listing both, no second alert.
             if touched.insert(article_id) {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR IGNORE INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)],
-                )?;
+                )?
+                .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
                 reindex_feed_titles(tx, article_id)?;
             }
             return Ok(());
@@ -313,11 +311,12 @@ fn ingest_entry(
         Some(p) if p <= now + chrono::Duration::hours(1) => p,
         _ => now,
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
                                text, published, fetched, sort_time)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
+    )?
+    .execute(params![
             p.canonical_url,
             e.url,
             e.guid,
@@ -330,32 +329,31 @@ fn ingest_entry(
             e.published.map(ms),
             ms(now),
             ms(sort_time)
-        ],
-    )?;
+        ])?;
     let article_id = tx.last_insert_rowid();
     touched.insert(article_id);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            feed_id,
-            article_id,
-            e.guid,
-            p.canonical_url,
-            p.content_hash,
-            ms(now)
-        ],
-    )?;
+    )?
+    .execute(params![
+        feed_id,
+        article_id,
+        e.guid,
+        p.canonical_url,
+        p.content_hash,
+        ms(now)
+    ])?;
     let feed_tokens = join_folded(&text::tokens(&feed.title));
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            article_id,
-            join_folded(&p.title_tokens),
-            join_folded(&p.body_tokens),
-            feed_tokens
-        ],
-    )?;
+    )?
+    .execute(params![
+        article_id,
+        join_folded(&p.title_tokens),
+        join_folded(&p.body_tokens),
+        feed_tokens
+    ])?;
     applied.new_articles += 1;
 
     if rules.is_empty() {
@@ -375,11 +373,12 @@ fn ingest_entry(
     for (rule, hits) in rules.matching(&doc, &origin) {
         let matches: Vec<TermMatch> = doc.term_matches(&hits);
         let json = serde_json::to_string(&matches).expect("matches serialise");
-        tx.execute(
-            "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
-            params![rule.id, article_id, json, ms(now)],
-        )?;
-        if tx.changes() == 0 {
+        let inserted = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![rule.id, article_id, json, ms(now)])?;
+        if inserted == 0 {
             continue;
         }
         let alert = Alert {
@@ -410,6 +409,13 @@ fn ingest_entry(
     Ok(())
 }
 
+const BY_GUID: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
+     WHERE af.feed_id = ?1 AND af.guid = ?2 LIMIT 1";
+const BY_LINK: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
+     WHERE af.feed_id = ?1 AND af.link = ?2 LIMIT 1";
+const BY_HASH: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
+     WHERE af.feed_id = ?1 AND af.content_hash = ?2 LIMIT 1";
+
 /// The article this feed already brought that this entry is: by guid, then link, then hash.
 fn find_in_feed(
     tx: &Transaction,
@@ -418,28 +424,23 @@ fn find_in_feed(
     link: Option<&str>,
     hash: &str,
 ) -> Result<Option<(ArticleId, String)>> {
-    let lookup = |column: &str, value: &str| -> rusqlite::Result<Option<(ArticleId, String)>> {
-        tx.query_row(
-            &format!(
-                "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
-                 WHERE af.feed_id = ?1 AND af.{column} = ?2 LIMIT 1"
-            ),
-            params![feed_id, value],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
+    // Statements are cached: this runs for every entry of every poll.
+    let lookup = |sql: &str, value: &str| -> rusqlite::Result<Option<(ArticleId, String)>> {
+        tx.prepare_cached(sql)?
+            .query_row(params![feed_id, value], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
     };
     if let Some(g) = guid {
-        if let Some(found) = lookup("guid", g)? {
+        if let Some(found) = lookup(BY_GUID, g)? {
             return Ok(Some(found));
         }
     }
     if let Some(l) = link {
-        if let Some(found) = lookup("link", l)? {
+        if let Some(found) = lookup(BY_LINK, l)? {
             return Ok(Some(found));
         }
     }
-    Ok(lookup("content_hash", hash)?)
+    Ok(lookup(BY_HASH, hash)?)
 }
 
 /// Folded words joined by spaces: what the full-text index stores (see text.rs).
@@ -457,15 +458,15 @@ pub(crate) fn join_folded(tokens: &[Token]) -> String {
 /// (Re)writes an article's full-text row from its title and body tokens.
 fn index(tx: &Transaction, article_id: ArticleId, title: &[Token], body: &[Token]) -> Result<()> {
     tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [article_id])?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            article_id,
-            join_folded(title),
-            join_folded(body),
-            feed_titles(tx, article_id)?
-        ],
-    )?;
+    )?
+    .execute(params![
+        article_id,
+        join_folded(title),
+        join_folded(body),
+        feed_titles(tx, article_id)?
+    ])?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "engine: unit and integration tests"
-cargo test --workspace
+cargo test --workspace --exclude wirewatch-e2e
 
 step "TypeScript bindings are up to date"
 scripts/check-bindings.sh

@@ -233,10 +233,13 @@ impl App {
     }
 }
 
+/// A served document: content type and body.
+type Served = (String, Vec<u8>);
+
 /// Feeds served on 127.0.0.1, changeable while the test runs.
 #[derive(Clone, Default)]
 pub struct FeedServer {
-    docs: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
+    docs: Arc<Mutex<HashMap<String, Served>>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
     addr: Arc<Mutex<Option<SocketAddr>>>,
 }

@@ -288,11 +288,7 @@ impl Parser<'_> {
             items.push(next.node);
         }
         Ok(Spanned {
-            node: if items.len() == 1 {
-                items.pop().expect("one item")
-            } else {
-                Node::Or(items)
-            },
+            node: group(items, Node::Or),
             start,
             end,
         })
@@ -326,11 +322,7 @@ impl Parser<'_> {
             items.push(next.node);
         }
         Ok(Spanned {
-            node: if items.len() == 1 {
-                items.pop().expect("one item")
-            } else {
-                Node::And(items)
-            },
+            node: group(items, Node::And),
             start,
             end,
         })
@@ -536,6 +528,15 @@ impl Parser<'_> {
     }
 }
 
+/// One node, or several joined by `join` (AND or OR).
+fn group(mut items: Vec<Node>, join: fn(Vec<Node>) -> Node) -> Node {
+    if items.len() == 1 {
+        items.pop().expect("one item")
+    } else {
+        join(items)
+    }
+}
+
 /// A bare word: a term, a prefix (`word*`), or a phrase when it folds into several words.
 fn word(w: &str) -> Result<Node, String> {
     if let Some(prefix) = w.strip_suffix('*') {
@@ -650,11 +651,7 @@ fn simplify(node: Node) -> Node {
                     other => flat.push(other),
                 }
             }
-            if flat.len() == 1 {
-                flat.pop().expect("one")
-            } else {
-                Node::And(flat)
-            }
+            group(flat, Node::And)
         }
         Node::Or(items) => {
             let mut flat = Vec::new();
@@ -664,11 +661,7 @@ fn simplify(node: Node) -> Node {
                     other => flat.push(other),
                 }
             }
-            if flat.len() == 1 {
-                flat.pop().expect("one")
-            } else {
-                Node::Or(flat)
-            }
+            group(flat, Node::Or)
         }
         Node::Not(inner) => match simplify(*inner) {
             Node::Not(x) => *x,

@@ -269,26 +269,20 @@ impl Store {
 
     /// Marks an article read or unread.
     pub fn set_article_read(&self, id: ArticleId, read: bool) -> Result<()> {
-        let n = self.writer().execute(
-            "UPDATE articles SET read = ?2 WHERE id = ?1",
-            params![id, read],
-        )?;
-        if n == 0 {
-            return Err(Error::NotFound {
-                what: "article",
-                id,
-            });
-        }
-        Ok(())
+        self.set_article_flag("UPDATE articles SET read = ?2 WHERE id = ?1", id, read)
     }
 
     /// Stars (saves) or unstars an article.
     pub fn set_article_starred(&self, id: ArticleId, starred: bool) -> Result<()> {
-        let n = self.writer().execute(
+        self.set_article_flag(
             "UPDATE articles SET starred = ?2 WHERE id = ?1",
-            params![id, starred],
-        )?;
-        if n == 0 {
+            id,
+            starred,
+        )
+    }
+
+    fn set_article_flag(&self, sql: &str, id: ArticleId, value: bool) -> Result<()> {
+        if self.writer().execute(sql, params![id, value])? == 0 {
             return Err(Error::NotFound {
                 what: "article",
                 id,

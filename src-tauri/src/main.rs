@@ -69,6 +69,8 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(commands::handler())
         .setup(|app| {
+            #[cfg(unix)]
+            quit_on_signal(app.handle());
             let db_path = db_path();
             match Engine::open(Config::new(&db_path), Arc::new(SystemClock)) {
                 Ok(engine) => start(app.handle(), engine)?,
@@ -129,8 +131,6 @@ fn start(app: &AppHandle, engine: Engine) -> tauri::Result<()> {
         task: Mutex::new(Some(task)),
     });
 
-    #[cfg(unix)]
-    quit_on_signal(app);
     notify::init(app);
     let hidden = std::env::args().any(|a| a == HIDDEN_ARG);
     let window = main_window_config(app)?;

@@ -1,0 +1,324 @@
+//! The commands the window calls: one thin adapter per engine operation.
+//!
+//! Each takes its arguments as the UI sends them (Tauri maps camelCase to snake_case), calls
+//! one engine method and returns its result, or the error as an [`ErrorPayload`] with the
+//! engine's stable code. Engine calls that touch the database run on the blocking pool
+//! ([`blocking`]), so neither the main thread nor the async workers wait on SQLite.
+
+use crate::tray;
+use tauri::ipc::Invoke;
+use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_opener::OpenerExt as _;
+use wirewatch::model::{
+    AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
+    ErrorPayload, Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId,
+    RuleScope, RuleTest, Settings, Stats, TermMatch,
+};
+use wirewatch::{Engine, Error};
+
+/// What every command returns.
+type CmdResult<T> = Result<T, ErrorPayload>;
+
+/// Every command, for `tauri::Builder::invoke_handler`.
+pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        list_alerts,
+        set_alert_read,
+        mark_alerts_read,
+        search_articles,
+        get_article,
+        article_matches,
+        set_article_read,
+        set_article_starred,
+        list_feeds,
+        add_feed,
+        remove_feed,
+        set_feed_folder,
+        set_feed_interval,
+        refresh_feed,
+        refresh_all,
+        import_opml,
+        export_opml,
+        add_starter_pack,
+        list_rules,
+        add_rule,
+        update_rule,
+        remove_rule,
+        validate_query,
+        test_rule,
+        stats,
+        get_settings,
+        set_settings,
+        set_paused,
+        open_link,
+    ]
+}
+
+fn payload(err: &Error) -> ErrorPayload {
+    ErrorPayload::from(err)
+}
+
+/// Runs a synchronous engine call on the blocking pool.
+async fn blocking<T, F>(engine: &Engine, f: F) -> CmdResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Engine) -> wirewatch::Result<T> + Send + 'static,
+{
+    let engine = engine.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|_| payload(&Error::ShuttingDown))?
+        .map_err(|e| payload(&e))
+}
+
+// ---- Alerts ----
+
+#[tauri::command]
+pub async fn list_alerts(engine: State<'_, Engine>, query: AlertQuery) -> CmdResult<Vec<Alert>> {
+    blocking(&engine, move |e| e.alerts(&query)).await
+}
+
+#[tauri::command]
+pub async fn set_alert_read(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: AlertId,
+    read: bool,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_alert_read(id, read)).await?;
+    tray::refresh_unread(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn mark_alerts_read(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    rule: Option<RuleId>,
+) -> CmdResult<u64> {
+    let changed = blocking(&engine, move |e| e.mark_alerts_read(rule)).await?;
+    tray::refresh_unread(&app);
+    Ok(changed)
+}
+
+// ---- Articles ----
+
+#[tauri::command]
+pub async fn search_articles(
+    engine: State<'_, Engine>,
+    query: ArticleQuery,
+) -> CmdResult<ArticlePage> {
+    blocking(&engine, move |e| e.articles(&query)).await
+}
+
+#[tauri::command]
+pub async fn get_article(engine: State<'_, Engine>, id: ArticleId) -> CmdResult<Article> {
+    blocking(&engine, move |e| e.article(id)).await
+}
+
+#[tauri::command]
+pub async fn article_matches(
+    engine: State<'_, Engine>,
+    id: ArticleId,
+    query: String,
+) -> CmdResult<Vec<TermMatch>> {
+    blocking(&engine, move |e| e.article_matches(id, &query)).await
+}
+
+#[tauri::command]
+pub async fn set_article_read(
+    engine: State<'_, Engine>,
+    id: ArticleId,
+    read: bool,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_article_read(id, read)).await
+}
+
+#[tauri::command]
+pub async fn set_article_starred(
+    engine: State<'_, Engine>,
+    id: ArticleId,
+    starred: bool,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_article_starred(id, starred)).await
+}
+
+// ---- Feeds ----
+
+#[tauri::command]
+pub async fn list_feeds(engine: State<'_, Engine>) -> CmdResult<Vec<Feed>> {
+    blocking(&engine, |e| e.feeds()).await
+}
+
+#[tauri::command]
+pub async fn add_feed(
+    engine: State<'_, Engine>,
+    url: String,
+    folder: Option<String>,
+) -> CmdResult<AddFeedOutcome> {
+    engine
+        .add_feed(&url, folder.as_deref())
+        .await
+        .map_err(|e| payload(&e))
+}
+
+#[tauri::command]
+pub async fn remove_feed(engine: State<'_, Engine>, id: FeedId) -> CmdResult<()> {
+    blocking(&engine, move |e| e.remove_feed(id)).await
+}
+
+#[tauri::command]
+pub async fn set_feed_folder(
+    engine: State<'_, Engine>,
+    id: FeedId,
+    folder: Option<String>,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_feed_folder(id, folder.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn set_feed_interval(
+    engine: State<'_, Engine>,
+    id: FeedId,
+    interval_secs: Option<i64>,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_feed_interval(id, interval_secs)).await
+}
+
+#[tauri::command]
+pub async fn refresh_feed(engine: State<'_, Engine>, id: FeedId) -> CmdResult<PollSummary> {
+    engine.poll_feeds(&[id]).await.map_err(|e| payload(&e))
+}
+
+#[tauri::command]
+pub async fn refresh_all(engine: State<'_, Engine>) -> CmdResult<PollSummary> {
+    engine.refresh_all().await.map_err(|e| payload(&e))
+}
+
+#[tauri::command]
+pub async fn import_opml(engine: State<'_, Engine>, path: String) -> CmdResult<ImportReport> {
+    blocking(&engine, move |e| {
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+        e.import_opml(&String::from_utf8_lossy(&bytes))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn export_opml(engine: State<'_, Engine>, path: String) -> CmdResult<()> {
+    blocking(&engine, move |e| {
+        let text = e.export_opml()?;
+        std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn add_starter_pack(engine: State<'_, Engine>) -> CmdResult<ImportReport> {
+    blocking(&engine, |e| e.add_starter_pack()).await
+}
+
+// ---- Rules ----
+
+#[tauri::command]
+pub async fn list_rules(engine: State<'_, Engine>) -> CmdResult<Vec<Rule>> {
+    blocking(&engine, |e| e.rules()).await
+}
+
+#[tauri::command]
+pub async fn add_rule(engine: State<'_, Engine>, draft: RuleDraft) -> CmdResult<Rule> {
+    blocking(&engine, move |e| e.add_rule(&draft)).await
+}
+
+#[tauri::command]
+pub async fn update_rule(
+    engine: State<'_, Engine>,
+    id: RuleId,
+    draft: RuleDraft,
+) -> CmdResult<Rule> {
+    blocking(&engine, move |e| e.update_rule(id, &draft)).await
+}
+
+#[tauri::command]
+pub async fn remove_rule(engine: State<'_, Engine>, id: RuleId) -> CmdResult<()> {
+    blocking(&engine, move |e| e.remove_rule(id)).await
+}
+
+/// Pure parsing, no database: answered straight away, as the user types.
+#[tauri::command]
+pub async fn validate_query(query: String) -> CmdResult<Option<QueryProblem>> {
+    Ok(Engine::validate_query(&query))
+}
+
+#[tauri::command]
+pub async fn test_rule(
+    engine: State<'_, Engine>,
+    query: String,
+    scope: RuleScope,
+    days: u32,
+) -> CmdResult<RuleTest> {
+    blocking(&engine, move |e| e.test_rule(&query, &scope, days)).await
+}
+
+// ---- Status and settings ----
+
+#[tauri::command]
+pub async fn stats(engine: State<'_, Engine>) -> CmdResult<Stats> {
+    blocking(&engine, |e| e.stats()).await
+}
+
+#[tauri::command]
+pub async fn get_settings(engine: State<'_, Engine>) -> CmdResult<Settings> {
+    blocking(&engine, |e| e.settings()).await
+}
+
+/// Saves the settings, then registers or removes the login item to match `start_at_login`.
+#[tauri::command]
+pub async fn set_settings(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    settings: Settings,
+) -> CmdResult<Settings> {
+    let saved = blocking(&engine, move |e| e.set_settings(&settings)).await?;
+    let autostart = app.autolaunch();
+    let result = match saved.start_at_login {
+        true => autostart.enable(),
+        false => autostart.disable(),
+    };
+    result.map_err(|err| ErrorPayload {
+        code: "autostart".into(),
+        message: format!(
+            "The settings were saved, but starting at login could not be changed: {err}"
+        ),
+        problem: None,
+    })?;
+    Ok(saved)
+}
+
+#[tauri::command]
+pub async fn set_paused(engine: State<'_, Engine>, paused: bool) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_paused(paused)).await
+}
+
+/// Opens an article's link in the default browser; only http and https are let through.
+#[tauri::command]
+pub async fn open_link(app: AppHandle, url: String) -> CmdResult<()> {
+    let parsed = url::Url::parse(&url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let Some(parsed) = parsed else {
+        return Err(ErrorPayload {
+            code: "invalid_url".into(),
+            message: format!("only http and https links can be opened, not {url:?}"),
+            problem: None,
+        });
+    };
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|err| ErrorPayload {
+            code: "io".into(),
+            message: format!("could not open {parsed}: {err}"),
+            problem: None,
+        })
+}

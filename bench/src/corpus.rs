@@ -168,6 +168,56 @@ pub const CEASEFIRE: &[&str] = &[
     "Schools in Jammu and Muzaffarabad reopened as the ceasefire held for a third day.",
 ];
 
+/// Given names (the long tail of news: people).
+pub const FIRST_NAMES: &[&str] = &[
+    "Imran", "Nawaz", "Shehbaz", "Bilawal", "Maryam", "Asif", "Rahul", "Narendra", "Amit",
+    "Arvind", "Mamata", "Priyanka", "Sheikh", "Khaleda", "Tarique", "Muhammad", "Pushpa",
+    "Ranil", "Anura", "Ashraf", "Hamid", "Zabihullah", "Sanjay", "Ajit", "Nitish", "Omar",
+    "Mehbooba", "Farooq", "Javed", "Ayesha", "Fatima", "Sunita", "Rajesh", "Vikram", "Anil",
+    "Mukesh", "Gautam", "Kiran", "Deepak", "Suresh", "Lakshmi", "Nirmala", "Hina", "Sherry",
+    "Asim", "Qamar", "Faiz", "Usman", "Pervez", "Sajid", "Tahir", "Kamal", "Rohit", "Virat",
+    "Babar", "Shaheen", "Shakib", "Tamim", "Kusal", "Wanindu", "Rashid", "Aparna", "Meera",
+];
+
+/// Family names.
+pub const LAST_NAMES: &[&str] = &[
+    "Khan", "Sharif", "Bhutto", "Zardari", "Gandhi", "Modi", "Shah", "Kejriwal", "Banerjee",
+    "Hasina", "Rahman", "Yunus", "Dahal", "Wickremesinghe", "Dissanayake", "Rajapaksa", "Ghani",
+    "Karzai", "Mujahid", "Raut", "Pawar", "Kumar", "Abdullah", "Mufti", "Akhtar", "Iqbal",
+    "Malik", "Munir", "Bajwa", "Hameed", "Qureshi", "Naqvi", "Chaudhry", "Sethi", "Reddy",
+    "Nair", "Iyer", "Menon", "Sinha", "Verma", "Mishra", "Yadav", "Patel", "Desai", "Ambani",
+    "Adani", "Mahajan", "Kapoor", "Bose", "Sen", "Das", "Hossain", "Chowdhury", "Karki",
+    "Thapa", "Perera", "Fernando", "Silva", "Azam", "Afridi", "Kohli", "Sharma", "Hasan",
+];
+
+/// Parties, agencies, companies and bodies.
+pub const ORGS: &[&str] = &[
+    "BJP", "Congress", "PTI", "PPP", "Awami League", "BNP", "Jamaat", "TTP", "Taliban",
+    "ISPR", "NAB", "FIA", "CBI", "NIA", "SEBI", "NEPRA", "WAPDA", "PIA", "ISRO", "DRDO",
+    "NTPC", "ONGC", "Reliance", "Infosys", "Wipro", "Grameenphone", "SAARC", "BIMSTEC",
+    "CPEC", "FATF", "UNHCR", "UNICEF", "Interpol", "Air India", "IndiGo", "Biman", "SpiceJet",
+    "Tata Steel", "Adani Ports", "Engro", "Lucky Cement", "HBL", "Meezan Bank", "Daraz",
+    "Pathao", "bKash", "Jio", "Airtel", "Zong", "Ufone", "Dialog", "SriLankan Airlines",
+    "Nepal Rastra Bank", "Sri Lanka Cricket", "Election Commission of Pakistan", "Lok Sabha",
+    "Rajya Sabha", "National Assembly", "Senate of Pakistan", "Jatiya Sangsad",
+];
+
+/// Rarer topics: what specific rules watch for.
+pub const TOPICS: &[&str] = &[
+    "bypoll", "sugarcane", "onion", "lentils", "gold", "smuggling", "hydropower", "solar",
+    "glacier", "avalanche", "locust", "polio", "measles", "tuberculosis", "madrassa",
+    "blasphemy", "sedition", "abduction", "extradition", "visa", "hajj", "pilgrims", "temple",
+    "mosque", "gurdwara", "shrine", "festival", "Eid", "Diwali", "Holi", "Ramadan", "rebate",
+    "stocks", "bonds", "sukuk", "auction", "spectrum", "fintech", "layoffs", "airline",
+    "ferry", "tunnel", "expressway", "semiconductor", "steel", "cement", "fertiliser", "urea",
+    "cotton", "jute", "mango", "basmati", "shrimp", "ceasefire", "hostage", "stampede",
+    "cholera", "typhoid", "microfinance", "privatisation", "disinvestment", "census",
+    "delimitation", "ordinance", "impeachment", "no-confidence", "by-election", "curfews",
+    "lockdown", "heatstroke", "cloudburst", "wildfire", "poaching", "tiger", "leopard",
+    "elephant", "rhino", "dolphin", "mangroves", "coral", "plastic", "recycling", "metro rail",
+    "bullet train", "nuclear", "uranium", "refinery", "LNG", "coal", "lithium", "rare earths",
+];
+
 /// Outlet names for feed titles.
 pub const OUTLETS: &[&str] = &[
     "Frontier", "Morning", "Evening", "Daily", "Herald", "Tribune", "Chronicle", "Observer",
@@ -206,7 +256,35 @@ pub fn sentence(r: &mut Rng) -> String {
     let n1 = r.pick_skewed(NOUNS);
     let n2 = r.pick_skewed(NOUNS);
     let adj = r.pick(ADJECTIVES);
-    match r.below(12) {
+    let person = format!("{} {}", r.pick_skewed(FIRST_NAMES), r.pick_skewed(LAST_NAMES));
+    let org = r.pick_skewed(ORGS);
+    let topic = r.pick_skewed(TOPICS);
+    match r.below(18) {
+        12 => format!(
+            "{person}, {} of the {org}, {} the {topic} {} in {place}.",
+            r.pick(&["a senior leader", "the chairman", "a spokesperson", "the chief", "a former head", "a member"]),
+            r.pick(VERBS), r.pick(&["plan", "case", "report", "policy", "deal", "row"])
+        ),
+        13 => format!(
+            "\"The {topic} {n1} is {} for {}\", {person} said in {place} on {}.",
+            r.pick(&["a setback", "a priority", "not acceptable", "long overdue", "a test"]),
+            r.pick(REGIONS), r.pick(WEEKDAYS)
+        ),
+        14 => format!(
+            "The {org} {} {person} over the {topic} {}, {}.",
+            r.pick(&["summoned", "backed", "questioned", "expelled", "praised", "sued"]),
+            r.pick(&["issue", "case", "allegations", "scheme", "shortage"]), r.pick(SOURCES)
+        ),
+        15 => format!(
+            "Shares of {org} {} {}% after the {topic} {}.",
+            r.pick(&["rose", "fell", "jumped", "slid"]), r.range(1, 19),
+            r.pick(&["announcement", "ruling", "report", "auction", "deal"])
+        ),
+        16 => format!(
+            "{person} is expected to meet {} {} in {place} next week to discuss {topic} and {n2}.",
+            r.pick_skewed(FIRST_NAMES), r.pick_skewed(LAST_NAMES), 
+        ),
+        17 => format!("{} {} {topic} in {region} on {}.", cap(&count(r)), r.pick(&["cases of", "reports of", "complaints about", "incidents of"]), r.pick(WEEKDAYS)),
         0 => format!(
             "{} {} on {} that the {} {} in {} would {} {}.",
             r.pick(SUBJECTS), r.pick(VERBS), r.pick(WEEKDAYS), adj, n1, place,
@@ -485,63 +563,88 @@ pub struct GeneratedRule {
     pub fts: String,
 }
 
-fn one_word(r: &mut Rng) -> String {
-    let pool: &[&str] = match r.below(4) {
-        0 => PLACES,
-        1 => REGIONS,
-        _ => NOUNS,
-    };
-    let w = r.pick(pool);
-    if w.contains(' ') || w.contains('-') {
-        // Multi-word names go in phrases; here take a plain noun.
-        r.pick(NOUNS).to_string()
+fn words_of(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split([' ', '-'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A term: one word, or a phrase when the name has several words.
+fn term(s: &str) -> Clause {
+    let mut ws = words_of(s);
+    if ws.len() == 1 {
+        Clause::Word(ws.remove(0))
     } else {
-        w.to_lowercase()
+        Clause::Phrase(ws)
     }
 }
 
-fn phrase(r: &mut Rng) -> Vec<String> {
-    let multi: Vec<&str> = PLACES
-        .iter()
-        .chain(REGIONS)
-        .copied()
-        .filter(|w| w.contains(' '))
-        .chain(["line of control", "central bank", "supreme court", "election commission", "cross border firing", "foreign ministry", "prime minister", "finance minister"])
-        .collect();
-    r.pick(&multi).to_lowercase().split(' ').map(str::to_string).collect()
-}
-
-/// `n` rules; the first is the ceasefire rule every user has.
+/// Alert rules as a monitoring desk writes them: mostly people, organisations and places
+/// with a topic, some OR groups, negations and prefixes, a few broad single words.
 pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let mut r = Rng::derive(seed, &[4, i as u64]);
-        let clauses: Vec<Clause> = if i == 0 {
+        let mut title_only: Option<Clause> = None;
+        let mut clauses: Vec<Clause> = if i == 0 {
             vec![
                 Clause::Word("ceasefire".into()),
                 Clause::Or(vec!["india".into(), "pakistan".into()]),
             ]
         } else {
-            let terms = r.range(1, 4);
-            let mut c = Vec::new();
-            for t in 0..terms {
-                let kind = r.below(100);
-                c.push(if t > 0 && kind < 12 {
-                    Clause::Not(one_word(&mut r))
-                } else if kind < 22 {
-                    Clause::Phrase(phrase(&mut r))
-                } else if kind < 37 {
-                    Clause::Or((0..r.range(2, 3)).map(|_| one_word(&mut r)).collect())
-                } else if kind < 42 {
-                    let w = one_word(&mut r);
-                    let len = w.len().clamp(3, 5).min(w.len());
-                    Clause::Prefix(w[..len].to_string())
-                } else {
-                    Clause::Word(one_word(&mut r))
-                });
+            let person = format!("{} {}", r.pick(FIRST_NAMES), r.pick(LAST_NAMES));
+            match r.below(100) {
+                0..=29 => {
+                    let mut c = vec![term(&person)];
+                    if r.chance(0.5) {
+                        c.push(term(r.pick(TOPICS)));
+                    }
+                    c
+                }
+                30..=49 => vec![term(r.pick(ORGS)), term(if r.chance(0.5) { r.pick(TOPICS) } else { r.pick(NOUNS) })],
+                50..=61 => vec![term(r.pick(PLACES)), term(r.pick(TOPICS))],
+                62..=71 => {
+                    let k = r.range(2, 3);
+                    let names: Vec<String> = (0..k)
+                        .map(|_| if r.chance(0.5) { r.pick(LAST_NAMES).to_lowercase() } else { r.pick(TOPICS).to_lowercase() })
+                        .filter(|w| !w.contains([' ', '-']))
+                        .collect();
+                    let first = match names.len() {
+                        0 => Clause::Word("ceasefire".into()),
+                        1 => Clause::Word(names[0].clone()),
+                        _ => Clause::Or(names),
+                    };
+                    vec![first, term(r.pick(PLACES))]
+                }
+                72..=79 => {
+                    let long: Vec<&str> = TOPICS.iter().chain(NOUNS).copied().filter(|w| w.len() >= 7 && !w.contains([' ', '-'])).collect();
+                    let w = r.pick(&long).to_lowercase();
+                    let len = r.range(4, 6).min(w.len());
+                    vec![Clause::Prefix(w[..len].to_string()), term(r.pick(REGIONS))]
+                }
+                80..=87 => vec![term(r.pick(REGIONS)), term(r.pick(TOPICS)), term(r.pick(NOUNS))],
+                88..=94 => vec![term(r.pick(TOPICS))],
+                _ => {
+                    title_only = Some(term(r.pick(TOPICS)));
+                    vec![term(r.pick(REGIONS))]
+                }
             }
-            c
         };
+        if i > 0 && r.chance(0.15) {
+            clauses.push(Clause::Not(r.pick(NOUNS).to_lowercase()));
+        }
+        let title_query = title_only.as_ref().map(|c| match c {
+            Clause::Word(w) => format!("title:{w}"),
+            Clause::Phrase(ws) => format!("title:\"{}\"", ws.join(" ")),
+            _ => String::new(),
+        });
+        let title_fts = title_only.as_ref().map(|c| match c {
+            Clause::Word(w) => format!("title : \"{w}\""),
+            Clause::Phrase(ws) => format!("title : \"{}\"", ws.join(" ")),
+            _ => String::new(),
+        });
         let query = clauses
             .iter()
             .map(|c| match c {
@@ -551,8 +654,8 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                 Clause::Not(w) => format!("-{w}"),
                 Clause::Prefix(p) => format!("{p}*"),
             })
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect::<Vec<_>>();
+        let query = title_query.into_iter().chain(query).collect::<Vec<_>>().join(" ");
         let positive: Vec<String> = clauses
             .iter()
             .filter_map(|c| match c {
@@ -566,7 +669,7 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                 Clause::Not(_) => None,
             })
             .collect();
-        let mut fts = positive.join(" AND ");
+        let mut fts = title_fts.into_iter().chain(positive).collect::<Vec<_>>().join(" AND ");
         for c in &clauses {
             if let Clause::Not(w) = c {
                 let _ = write!(fts, " NOT \"{w}\"");

@@ -222,6 +222,21 @@ def main():
                 p(f"| {r['articles']:,} | `{q}` | {r['total']:,} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} |")
         p("")
 
+    stages = [r for r in rows if r.get("scenario") == "stages"]
+    if stages:
+        st = stages[-1]
+        n = st["items"]
+        p(f"## Where cold-ingest time goes ({st['feeds']} feeds, {n:,} items, {st['mb']:.0f} MB; one thread per stage, no HTTP)\n")
+        p("| stage | s | µs/item |")
+        p("|---|---:|---:|")
+        for key, label in (("read_s", "read files"), ("decode_s", "`decode::decode` (parse, sanitise, text)"),
+                           ("prepare_s", "`PreparedEntry::new` (tokenise, stem, hash)"),
+                           ("store_no_rules_s", "`Store::apply_poll`, no rules (dedup, insert, FTS)"),
+                           ("store_with_rules_s", f"`Store::apply_poll`, {st['rules']} rules ({st['alerts']:,} alerts)")):
+            p(f"| {label} | {fmt(st[key])} | {fmt(st[key] * 1e6 / n)} |")
+        p(f"\nMemory held by the poll before storing: {st['rss_prepared_mib']:.0f} MiB "
+          f"({st['prepared_kib_per_item']:.1f} KiB per prepared item; decoded documents alone {st['rss_decoded_mib']:.0f} MiB).\n")
+
     desk = [r for r in rows if r.get("scenario") == "desktop"]
     p("## 6. Desktop\n")
     if not desk or desk[-1].get("skipped"):

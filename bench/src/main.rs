@@ -5,13 +5,15 @@
 //! 2. `rules` writes generated alert rules (Wirewatch query and FTS5 form, for the peer);
 //! 3. `setup` subscribes a fresh database to the feeds and adds the rules, without fetching;
 //! 4. `poll` polls every feed once with a chosen configuration (the CLI uses the defaults);
-//! 5. `matching` and `search-build` / `search` are the in-process scenarios.
+//! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
+//!    a cold ingest into the engine's stages to show where time and memory go.
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
 mod corpus;
 mod matching;
 mod search;
+mod stages;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -128,6 +130,24 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Time and memory of each ingest stage on the corpus files, without HTTP.
+    Stages {
+        /// Corpus directory (from `corpus`).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Feeds to take.
+        #[arg(long)]
+        feeds: usize,
+        /// Rules for the second store pass.
+        #[arg(long, default_value_t = 100)]
+        rules: usize,
+        /// Scratch database (overwritten).
+        #[arg(long)]
+        db: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Latency of typical searches over an archive.
     Search {
         /// Database.
@@ -166,6 +186,7 @@ fn main() -> anyhow::Result<()> {
             search::build(&db, articles, feeds.max(1), rules, seed)
         }
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
+        Command::Stages { dir, feeds, rules, db, seed } => stages::run(&dir, feeds, rules, &db, seed),
     }
 }
 

@@ -8,7 +8,8 @@
 #
 # In order, under xvfb-run (a private X server):
 #  1. launch the app with WIREWATCH_DB=DB;
-#  2. poll (every 50 ms, at most 60 s) for its visible window, then screenshot the window until
+#  2. poll (every 50 ms, at most 60 s) for its visible window (by PID, else by the title
+#     $WINDOW_NAME), then screenshot the window until
 #     it shows more than $PAINT_COLOURS distinct colours — an empty or loading window has a
 #     handful, a painted list of article titles has hundreds (anti-aliased text);
 #  3. wait $IDLE_SECS seconds, then sum PSS from /proc/PID/smaps_rollup over the app and
@@ -22,6 +23,7 @@ TARGET=${2:-}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PAINT_COLOURS=${PAINT_COLOURS:-200}
 IDLE_SECS=${IDLE_SECS:-10}
+WINDOW_NAME=${WINDOW_NAME:-Wirewatch}
 
 BIN=""
 for c in "${WIREWATCH_DESKTOP:-}" "${TARGET:+$TARGET/release/wirewatch-desktop}" \
@@ -39,7 +41,7 @@ for tool in xvfb-run xdotool import convert; do
     echo "{\"scenario\": \"desktop\", \"skipped\": \"$tool missing\"}"; exit 0; }
 done
 
-export BIN DB PAINT_COLOURS IDLE_SECS
+export BIN DB PAINT_COLOURS IDLE_SECS WINDOW_NAME
 xvfb-run -a -s "-screen 0 1440x900x24" bash -c '
   set -u
   now() { date +%s%N; }
@@ -62,6 +64,8 @@ xvfb-run -a -s "-screen 0 1440x900x24" bash -c '
     kill -0 $APP 2>/dev/null || break
     if [ -z "$win" ]; then
       win=$(xdotool search --onlyvisible --pid $APP 2>/dev/null | head -1 || true)
+      # Toolkits that do not set _NET_WM_PID: find the window by its title.
+      [ -z "$win" ] && win=$(xdotool search --onlyvisible --name "$WINDOW_NAME" 2>/dev/null | head -1 || true)
       [ -n "$win" ] && t_win=$(now)
     fi
     if [ -n "$win" ]; then

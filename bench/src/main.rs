@@ -148,6 +148,17 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Time raw SQL statements against an archive (to see which part of a search costs).
+    Sql {
+        /// Database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Times each statement runs (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Statements; each is stepped to the end.
+        statements: Vec<String>,
+    },
     /// Latency of typical searches over an archive.
     Search {
         /// Database.
@@ -186,6 +197,7 @@ fn main() -> anyhow::Result<()> {
             search::build(&db, articles, feeds.max(1), rules, seed)
         }
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
+        Command::Sql { db, runs, statements } => search::sql(&db, runs.max(1), &statements),
         Command::Stages { dir, feeds, rules, db, seed } => stages::run(&dir, feeds, rules, &db, seed),
     }
 }

@@ -249,3 +249,36 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Runs each statement `runs` times (after one warm-up) and prints the median time and the
+/// number of rows.
+pub fn sql(db: &Path, runs: usize, statements: &[String]) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    for s in statements {
+        let mut stmt = conn.prepare(s)?;
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..=runs {
+            let t = Instant::now();
+            rows = 0;
+            let mut q = stmt.raw_query();
+            while q.next()?.is_some() {
+                rows += 1;
+            }
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        times.remove(0);
+        times.sort_by(f64::total_cmp);
+        if s.trim_start().to_uppercase().starts_with("EXPLAIN") {
+            // Query plans: print the detail column of each row.
+            let n = stmt.column_count();
+            let mut q = stmt.raw_query();
+            while let Some(row) = q.next()? {
+                let detail: String = row.get::<_, String>(n - 1).unwrap_or_default();
+                println!("  plan: {detail}");
+            }
+        }
+        println!("{}", serde_json::json!({"scenario": "sql", "sql": s, "rows": rows, "ms": times[times.len() / 2]}));
+    }
+    Ok(())
+}

@@ -66,6 +66,8 @@ def fmt(x, digits=2):
         return "–"
     if isinstance(x, float) and math.isnan(x):
         return "–"
+    if float(x).is_integer() and abs(x) < 1e15 and digits != 3:
+        return f"{int(x):,}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     if abs(x) >= 100:
@@ -199,7 +201,7 @@ def main():
         if len(match) >= 2:
             a, b = match[0], match[-1]
             slope = math.log(b["us_per_article"] / a["us_per_article"]) / math.log(b["rules"] / a["rules"])
-            p(f"\nGrowth exponent (log cost / log rules, {a['rules']}→{b['rules']}): {slope:.2f} (1 = linear). "
+            p(f"\nGrowth exponent (log cost / log rules, {a['rules']:,}→{b['rules']:,}): {slope:.2f} (1 = linear). "
               f"Tokenising alone: {fmt(match[0]['tokenise_articles_per_s'])} articles/s.")
         p("")
 
@@ -261,19 +263,24 @@ def main():
         for peer in PEERS:
             pv = med("cold", peer, big, "wall_s")
             row(f"cold ingest ≥ 10× faster than {peer}", f"{pv / w:.1f}×" if pv and w else "–",
-                (pv / w >= 10) if pv and w else None)
+                (pv / w >= 10) if pv and w and big == 1000 else None)
         ww = med("warm", "wirewatch", big, "wall_s")
         row(f"warm re-poll of {big} unchanged feeds < 0.5 s", f"{fmt(ww, 3)} s", ww is not None and ww < 0.5 if big == 1000 else None)
         pk = med("cold", "wirewatch", big, "peak_mib")
         row(f"peak memory during {big}×{items_per_feed} cold ingest < 150 MB", f"{fmt(pk, 1)} MiB ({pk * 1.048576:.0f} MB)" if pk else "–",
-            pk is not None and pk * 1.048576 < 150)
+            (pk is not None and pk * 1.048576 < 150) if big == 1000 else None)
     m1000 = next((r for r in match if r["rules"] == 1000), None)
     row("matching 1,000 rules ≥ 20,000 articles/s", f"{fmt(m1000['articles_per_s'])}/s" if m1000 else "–",
         m1000["articles_per_s"] >= 20000 if m1000 else None)
     if len(match) >= 2:
         a, b = match[0], match[-1]
         slope = math.log(b["us_per_article"] / a["us_per_article"]) / math.log(b["rules"] / a["rules"])
-        row("matching cost grows sub-linearly with rules", f"exponent {slope:.2f}", slope < 1)
+        c, d = match[-2], match[-1]
+        last = math.log(d["us_per_article"] / c["us_per_article"]) / math.log(d["rules"] / c["rules"])
+        # Sub-linear means every step grows slower than the rule count, the largest one too.
+        row("matching cost grows sub-linearly with rules",
+            f"exponent {slope:.2f} over {a['rules']:,}→{b['rules']:,}; {last:.2f} over {c['rules']:,}→{d['rules']:,}",
+            slope < 0.9 and last < 0.9)
     s1m = next((s for s in searches if s["articles"] >= 900_000), None)
     row("search p95 < 50 ms at 1,000,000 articles", f"{fmt(s1m['p95_ms'])} ms" if s1m else "not run",
         s1m["p95_ms"] < 50 if s1m else None)

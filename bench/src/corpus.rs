@@ -72,38 +72,150 @@ impl Rng {
 
 /// Places, most-reported first.
 pub const PLACES: &[&str] = &[
-    "New Delhi", "Islamabad", "Karachi", "Lahore", "Mumbai", "Dhaka", "Kathmandu", "Colombo",
-    "Kabul", "Srinagar", "Rawalpindi", "Peshawar", "Quetta", "Kolkata", "Chennai", "Bengaluru",
-    "Hyderabad", "Jammu", "Amritsar", "Chittagong", "Sylhet", "Pokhara", "Kandy", "Jaffna",
-    "Kandahar", "Thimphu", "Male", "Gilgit", "Muzaffarabad", "Lucknow", "Patna", "Guwahati",
-    "Ahmedabad", "Jaipur", "Multan", "Faisalabad", "Bhopal", "Imphal", "Shillong", "Gwadar",
-    "Herat", "Jalalabad", "Rajshahi", "Khulna", "Galle", "Trincomalee", "Biratnagar", "Leh",
+    "New Delhi",
+    "Islamabad",
+    "Karachi",
+    "Lahore",
+    "Mumbai",
+    "Dhaka",
+    "Kathmandu",
+    "Colombo",
+    "Kabul",
+    "Srinagar",
+    "Rawalpindi",
+    "Peshawar",
+    "Quetta",
+    "Kolkata",
+    "Chennai",
+    "Bengaluru",
+    "Hyderabad",
+    "Jammu",
+    "Amritsar",
+    "Chittagong",
+    "Sylhet",
+    "Pokhara",
+    "Kandy",
+    "Jaffna",
+    "Kandahar",
+    "Thimphu",
+    "Male",
+    "Gilgit",
+    "Muzaffarabad",
+    "Lucknow",
+    "Patna",
+    "Guwahati",
+    "Ahmedabad",
+    "Jaipur",
+    "Multan",
+    "Faisalabad",
+    "Bhopal",
+    "Imphal",
+    "Shillong",
+    "Gwadar",
+    "Herat",
+    "Jalalabad",
+    "Rajshahi",
+    "Khulna",
+    "Galle",
+    "Trincomalee",
+    "Biratnagar",
+    "Leh",
 ];
 
 /// Countries and regions.
 pub const REGIONS: &[&str] = &[
-    "India", "Pakistan", "Bangladesh", "Nepal", "Sri Lanka", "Afghanistan", "Bhutan",
-    "Maldives", "Kashmir", "Punjab", "Sindh", "Balochistan", "Khyber Pakhtunkhwa", "Assam",
-    "Manipur", "West Bengal", "Kerala", "Tamil Nadu", "Uttar Pradesh", "Bihar", "Maharashtra",
-    "Gujarat", "Ladakh", "Gilgit-Baltistan", "Rakhine", "Terai",
+    "India",
+    "Pakistan",
+    "Bangladesh",
+    "Nepal",
+    "Sri Lanka",
+    "Afghanistan",
+    "Bhutan",
+    "Maldives",
+    "Kashmir",
+    "Punjab",
+    "Sindh",
+    "Balochistan",
+    "Khyber Pakhtunkhwa",
+    "Assam",
+    "Manipur",
+    "West Bengal",
+    "Kerala",
+    "Tamil Nadu",
+    "Uttar Pradesh",
+    "Bihar",
+    "Maharashtra",
+    "Gujarat",
+    "Ladakh",
+    "Gilgit-Baltistan",
+    "Rakhine",
+    "Terai",
 ];
 
 /// Who does things in news stories.
 pub const SUBJECTS: &[&str] = &[
-    "The prime minister", "The finance minister", "Officials", "Police", "The army",
-    "Opposition leaders", "Farmers", "Traders", "The Supreme Court", "Analysts", "Residents",
-    "The foreign ministry", "A government spokesperson", "Protesters", "Rescue teams",
-    "The central bank", "Lawmakers", "Doctors", "Students", "The election commission",
-    "The chief minister", "Security forces", "Business leaders", "The home ministry",
-    "Health officials", "The railway ministry", "Transporters", "Teachers", "Fishermen",
-    "The cricket board", "Diplomats", "The World Bank", "The IMF", "Human rights groups",
+    "The prime minister",
+    "The finance minister",
+    "Officials",
+    "Police",
+    "The army",
+    "Opposition leaders",
+    "Farmers",
+    "Traders",
+    "The Supreme Court",
+    "Analysts",
+    "Residents",
+    "The foreign ministry",
+    "A government spokesperson",
+    "Protesters",
+    "Rescue teams",
+    "The central bank",
+    "Lawmakers",
+    "Doctors",
+    "Students",
+    "The election commission",
+    "The chief minister",
+    "Security forces",
+    "Business leaders",
+    "The home ministry",
+    "Health officials",
+    "The railway ministry",
+    "Transporters",
+    "Teachers",
+    "Fishermen",
+    "The cricket board",
+    "Diplomats",
+    "The World Bank",
+    "The IMF",
+    "Human rights groups",
 ];
 
 /// Past-tense reporting verbs.
 pub const VERBS: &[&str] = &[
-    "said", "announced", "warned", "rejected", "approved", "urged", "criticised", "confirmed",
-    "denied", "launched", "demanded", "postponed", "reported", "expected", "signed", "raised",
-    "cut", "welcomed", "questioned", "ordered", "promised", "blamed", "proposed", "suspended",
+    "said",
+    "announced",
+    "warned",
+    "rejected",
+    "approved",
+    "urged",
+    "criticised",
+    "confirmed",
+    "denied",
+    "launched",
+    "demanded",
+    "postponed",
+    "reported",
+    "expected",
+    "signed",
+    "raised",
+    "cut",
+    "welcomed",
+    "questioned",
+    "ordered",
+    "promised",
+    "blamed",
+    "proposed",
+    "suspended",
 ];
 
 /// Present-tense verbs for headlines and quotes.
@@ -114,44 +226,185 @@ pub const VERBS_PRESENT: &[&str] = &[
 
 /// Nouns of daily news.
 pub const NOUNS: &[&str] = &[
-    "budget", "inflation", "rupee", "prices", "fuel", "electricity", "wheat", "rice",
-    "exports", "imports", "loan", "bailout", "reforms", "tariffs", "elections", "vote",
-    "polls", "coalition", "protest", "strike", "curfew", "flood", "monsoon", "cyclone",
-    "earthquake", "landslide", "heatwave", "drought", "cricket", "series", "tournament",
-    "hospital", "vaccine", "dengue", "school", "university", "exam", "railway", "highway",
-    "airport", "port", "dam", "border", "militants", "attack", "blast", "operation", "drone",
-    "talks", "visit", "agreement", "trade", "investment", "corridor", "smog", "pollution",
-    "water", "river", "crops", "harvest", "rainfall", "verdict", "petition", "corruption",
-    "inquiry", "journalists", "media", "internet", "shutdown", "subsidy", "taxes", "debt",
-    "remittances", "garments", "textiles", "tea", "tourism", "refugees", "migrants",
-    "pipeline", "gas", "power", "outage", "metro", "bridge", "housing", "pension", "wages",
-    "unemployment", "startup", "telecom", "satellite", "missile", "navy", "fishing", "quota",
-    "scholarship", "court", "bail", "hearing", "constitution", "amendment", "governor",
-    "parliament", "assembly", "senate", "cabinet", "ministry", "party", "rally", "campaign",
+    "budget",
+    "inflation",
+    "rupee",
+    "prices",
+    "fuel",
+    "electricity",
+    "wheat",
+    "rice",
+    "exports",
+    "imports",
+    "loan",
+    "bailout",
+    "reforms",
+    "tariffs",
+    "elections",
+    "vote",
+    "polls",
+    "coalition",
+    "protest",
+    "strike",
+    "curfew",
+    "flood",
+    "monsoon",
+    "cyclone",
+    "earthquake",
+    "landslide",
+    "heatwave",
+    "drought",
+    "cricket",
+    "series",
+    "tournament",
+    "hospital",
+    "vaccine",
+    "dengue",
+    "school",
+    "university",
+    "exam",
+    "railway",
+    "highway",
+    "airport",
+    "port",
+    "dam",
+    "border",
+    "militants",
+    "attack",
+    "blast",
+    "operation",
+    "drone",
+    "talks",
+    "visit",
+    "agreement",
+    "trade",
+    "investment",
+    "corridor",
+    "smog",
+    "pollution",
+    "water",
+    "river",
+    "crops",
+    "harvest",
+    "rainfall",
+    "verdict",
+    "petition",
+    "corruption",
+    "inquiry",
+    "journalists",
+    "media",
+    "internet",
+    "shutdown",
+    "subsidy",
+    "taxes",
+    "debt",
+    "remittances",
+    "garments",
+    "textiles",
+    "tea",
+    "tourism",
+    "refugees",
+    "migrants",
+    "pipeline",
+    "gas",
+    "power",
+    "outage",
+    "metro",
+    "bridge",
+    "housing",
+    "pension",
+    "wages",
+    "unemployment",
+    "startup",
+    "telecom",
+    "satellite",
+    "missile",
+    "navy",
+    "fishing",
+    "quota",
+    "scholarship",
+    "court",
+    "bail",
+    "hearing",
+    "constitution",
+    "amendment",
+    "governor",
+    "parliament",
+    "assembly",
+    "senate",
+    "cabinet",
+    "ministry",
+    "party",
+    "rally",
+    "campaign",
 ];
 
 /// Adjectives.
 pub const ADJECTIVES: &[&str] = &[
-    "new", "major", "fresh", "heavy", "rising", "record", "sharp", "deadly", "key", "urgent",
-    "controversial", "long-awaited", "emergency", "annual", "regional", "cross-border",
-    "historic", "fragile", "severe", "widespread", "interim", "federal", "provincial",
+    "new",
+    "major",
+    "fresh",
+    "heavy",
+    "rising",
+    "record",
+    "sharp",
+    "deadly",
+    "key",
+    "urgent",
+    "controversial",
+    "long-awaited",
+    "emergency",
+    "annual",
+    "regional",
+    "cross-border",
+    "historic",
+    "fragile",
+    "severe",
+    "widespread",
+    "interim",
+    "federal",
+    "provincial",
 ];
 
 /// Sources quoted at the end of sentences.
 pub const SOURCES: &[&str] = &[
-    "officials said", "a statement said", "local media reported", "police said",
-    "the ministry said", "witnesses said", "according to a government notification",
-    "people familiar with the matter said", "the agency reported", "a senior official said",
+    "officials said",
+    "a statement said",
+    "local media reported",
+    "police said",
+    "the ministry said",
+    "witnesses said",
+    "according to a government notification",
+    "people familiar with the matter said",
+    "the agency reported",
+    "a senior official said",
 ];
 
 /// Days and months.
-pub const WEEKDAYS: &[&str] =
-    &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+pub const WEEKDAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 /// Months.
 pub const MONTHS: &[&str] = &[
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Sentences of the India–Pakistan ceasefire story.
@@ -170,64 +423,336 @@ pub const CEASEFIRE: &[&str] = &[
 
 /// Given names (the long tail of news: people).
 pub const FIRST_NAMES: &[&str] = &[
-    "Imran", "Nawaz", "Shehbaz", "Bilawal", "Maryam", "Asif", "Rahul", "Narendra", "Amit",
-    "Arvind", "Mamata", "Priyanka", "Sheikh", "Khaleda", "Tarique", "Muhammad", "Pushpa",
-    "Ranil", "Anura", "Ashraf", "Hamid", "Zabihullah", "Sanjay", "Ajit", "Nitish", "Omar",
-    "Mehbooba", "Farooq", "Javed", "Ayesha", "Fatima", "Sunita", "Rajesh", "Vikram", "Anil",
-    "Mukesh", "Gautam", "Kiran", "Deepak", "Suresh", "Lakshmi", "Nirmala", "Hina", "Sherry",
-    "Asim", "Qamar", "Faiz", "Usman", "Pervez", "Sajid", "Tahir", "Kamal", "Rohit", "Virat",
-    "Babar", "Shaheen", "Shakib", "Tamim", "Kusal", "Wanindu", "Rashid", "Aparna", "Meera",
+    "Imran",
+    "Nawaz",
+    "Shehbaz",
+    "Bilawal",
+    "Maryam",
+    "Asif",
+    "Rahul",
+    "Narendra",
+    "Amit",
+    "Arvind",
+    "Mamata",
+    "Priyanka",
+    "Sheikh",
+    "Khaleda",
+    "Tarique",
+    "Muhammad",
+    "Pushpa",
+    "Ranil",
+    "Anura",
+    "Ashraf",
+    "Hamid",
+    "Zabihullah",
+    "Sanjay",
+    "Ajit",
+    "Nitish",
+    "Omar",
+    "Mehbooba",
+    "Farooq",
+    "Javed",
+    "Ayesha",
+    "Fatima",
+    "Sunita",
+    "Rajesh",
+    "Vikram",
+    "Anil",
+    "Mukesh",
+    "Gautam",
+    "Kiran",
+    "Deepak",
+    "Suresh",
+    "Lakshmi",
+    "Nirmala",
+    "Hina",
+    "Sherry",
+    "Asim",
+    "Qamar",
+    "Faiz",
+    "Usman",
+    "Pervez",
+    "Sajid",
+    "Tahir",
+    "Kamal",
+    "Rohit",
+    "Virat",
+    "Babar",
+    "Shaheen",
+    "Shakib",
+    "Tamim",
+    "Kusal",
+    "Wanindu",
+    "Rashid",
+    "Aparna",
+    "Meera",
 ];
 
 /// Family names.
 pub const LAST_NAMES: &[&str] = &[
-    "Khan", "Sharif", "Bhutto", "Zardari", "Gandhi", "Modi", "Shah", "Kejriwal", "Banerjee",
-    "Hasina", "Rahman", "Yunus", "Dahal", "Wickremesinghe", "Dissanayake", "Rajapaksa", "Ghani",
-    "Karzai", "Mujahid", "Raut", "Pawar", "Kumar", "Abdullah", "Mufti", "Akhtar", "Iqbal",
-    "Malik", "Munir", "Bajwa", "Hameed", "Qureshi", "Naqvi", "Chaudhry", "Sethi", "Reddy",
-    "Nair", "Iyer", "Menon", "Sinha", "Verma", "Mishra", "Yadav", "Patel", "Desai", "Ambani",
-    "Adani", "Mahajan", "Kapoor", "Bose", "Sen", "Das", "Hossain", "Chowdhury", "Karki",
-    "Thapa", "Perera", "Fernando", "Silva", "Azam", "Afridi", "Kohli", "Sharma", "Hasan",
+    "Khan",
+    "Sharif",
+    "Bhutto",
+    "Zardari",
+    "Gandhi",
+    "Modi",
+    "Shah",
+    "Kejriwal",
+    "Banerjee",
+    "Hasina",
+    "Rahman",
+    "Yunus",
+    "Dahal",
+    "Wickremesinghe",
+    "Dissanayake",
+    "Rajapaksa",
+    "Ghani",
+    "Karzai",
+    "Mujahid",
+    "Raut",
+    "Pawar",
+    "Kumar",
+    "Abdullah",
+    "Mufti",
+    "Akhtar",
+    "Iqbal",
+    "Malik",
+    "Munir",
+    "Bajwa",
+    "Hameed",
+    "Qureshi",
+    "Naqvi",
+    "Chaudhry",
+    "Sethi",
+    "Reddy",
+    "Nair",
+    "Iyer",
+    "Menon",
+    "Sinha",
+    "Verma",
+    "Mishra",
+    "Yadav",
+    "Patel",
+    "Desai",
+    "Ambani",
+    "Adani",
+    "Mahajan",
+    "Kapoor",
+    "Bose",
+    "Sen",
+    "Das",
+    "Hossain",
+    "Chowdhury",
+    "Karki",
+    "Thapa",
+    "Perera",
+    "Fernando",
+    "Silva",
+    "Azam",
+    "Afridi",
+    "Kohli",
+    "Sharma",
+    "Hasan",
 ];
 
 /// Parties, agencies, companies and bodies.
 pub const ORGS: &[&str] = &[
-    "BJP", "Congress", "PTI", "PPP", "Awami League", "BNP", "Jamaat", "TTP", "Taliban",
-    "ISPR", "NAB", "FIA", "CBI", "NIA", "SEBI", "NEPRA", "WAPDA", "PIA", "ISRO", "DRDO",
-    "NTPC", "ONGC", "Reliance", "Infosys", "Wipro", "Grameenphone", "SAARC", "BIMSTEC",
-    "CPEC", "FATF", "UNHCR", "UNICEF", "Interpol", "Air India", "IndiGo", "Biman", "SpiceJet",
-    "Tata Steel", "Adani Ports", "Engro", "Lucky Cement", "HBL", "Meezan Bank", "Daraz",
-    "Pathao", "bKash", "Jio", "Airtel", "Zong", "Ufone", "Dialog", "SriLankan Airlines",
-    "Nepal Rastra Bank", "Sri Lanka Cricket", "Election Commission of Pakistan", "Lok Sabha",
-    "Rajya Sabha", "National Assembly", "Senate of Pakistan", "Jatiya Sangsad",
+    "BJP",
+    "Congress",
+    "PTI",
+    "PPP",
+    "Awami League",
+    "BNP",
+    "Jamaat",
+    "TTP",
+    "Taliban",
+    "ISPR",
+    "NAB",
+    "FIA",
+    "CBI",
+    "NIA",
+    "SEBI",
+    "NEPRA",
+    "WAPDA",
+    "PIA",
+    "ISRO",
+    "DRDO",
+    "NTPC",
+    "ONGC",
+    "Reliance",
+    "Infosys",
+    "Wipro",
+    "Grameenphone",
+    "SAARC",
+    "BIMSTEC",
+    "CPEC",
+    "FATF",
+    "UNHCR",
+    "UNICEF",
+    "Interpol",
+    "Air India",
+    "IndiGo",
+    "Biman",
+    "SpiceJet",
+    "Tata Steel",
+    "Adani Ports",
+    "Engro",
+    "Lucky Cement",
+    "HBL",
+    "Meezan Bank",
+    "Daraz",
+    "Pathao",
+    "bKash",
+    "Jio",
+    "Airtel",
+    "Zong",
+    "Ufone",
+    "Dialog",
+    "SriLankan Airlines",
+    "Nepal Rastra Bank",
+    "Sri Lanka Cricket",
+    "Election Commission of Pakistan",
+    "Lok Sabha",
+    "Rajya Sabha",
+    "National Assembly",
+    "Senate of Pakistan",
+    "Jatiya Sangsad",
 ];
 
 /// Rarer topics: what specific rules watch for.
 pub const TOPICS: &[&str] = &[
-    "bypoll", "sugarcane", "onion", "lentils", "gold", "smuggling", "hydropower", "solar",
-    "glacier", "avalanche", "locust", "polio", "measles", "tuberculosis", "madrassa",
-    "blasphemy", "sedition", "abduction", "extradition", "visa", "hajj", "pilgrims", "temple",
-    "mosque", "gurdwara", "shrine", "festival", "Eid", "Diwali", "Holi", "Ramadan", "rebate",
-    "stocks", "bonds", "sukuk", "auction", "spectrum", "fintech", "layoffs", "airline",
-    "ferry", "tunnel", "expressway", "semiconductor", "steel", "cement", "fertiliser", "urea",
-    "cotton", "jute", "mango", "basmati", "shrimp", "ceasefire", "hostage", "stampede",
-    "cholera", "typhoid", "microfinance", "privatisation", "disinvestment", "census",
-    "delimitation", "ordinance", "impeachment", "no-confidence", "by-election", "curfews",
-    "lockdown", "heatstroke", "cloudburst", "wildfire", "poaching", "tiger", "leopard",
-    "elephant", "rhino", "dolphin", "mangroves", "coral", "plastic", "recycling", "metro rail",
-    "bullet train", "nuclear", "uranium", "refinery", "LNG", "coal", "lithium", "rare earths",
+    "bypoll",
+    "sugarcane",
+    "onion",
+    "lentils",
+    "gold",
+    "smuggling",
+    "hydropower",
+    "solar",
+    "glacier",
+    "avalanche",
+    "locust",
+    "polio",
+    "measles",
+    "tuberculosis",
+    "madrassa",
+    "blasphemy",
+    "sedition",
+    "abduction",
+    "extradition",
+    "visa",
+    "hajj",
+    "pilgrims",
+    "temple",
+    "mosque",
+    "gurdwara",
+    "shrine",
+    "festival",
+    "Eid",
+    "Diwali",
+    "Holi",
+    "Ramadan",
+    "rebate",
+    "stocks",
+    "bonds",
+    "sukuk",
+    "auction",
+    "spectrum",
+    "fintech",
+    "layoffs",
+    "airline",
+    "ferry",
+    "tunnel",
+    "expressway",
+    "semiconductor",
+    "steel",
+    "cement",
+    "fertiliser",
+    "urea",
+    "cotton",
+    "jute",
+    "mango",
+    "basmati",
+    "shrimp",
+    "ceasefire",
+    "hostage",
+    "stampede",
+    "cholera",
+    "typhoid",
+    "microfinance",
+    "privatisation",
+    "disinvestment",
+    "census",
+    "delimitation",
+    "ordinance",
+    "impeachment",
+    "no-confidence",
+    "by-election",
+    "curfews",
+    "lockdown",
+    "heatstroke",
+    "cloudburst",
+    "wildfire",
+    "poaching",
+    "tiger",
+    "leopard",
+    "elephant",
+    "rhino",
+    "dolphin",
+    "mangroves",
+    "coral",
+    "plastic",
+    "recycling",
+    "metro rail",
+    "bullet train",
+    "nuclear",
+    "uranium",
+    "refinery",
+    "LNG",
+    "coal",
+    "lithium",
+    "rare earths",
 ];
 
 /// Outlet names for feed titles.
 pub const OUTLETS: &[&str] = &[
-    "Frontier", "Morning", "Evening", "Daily", "Herald", "Tribune", "Chronicle", "Observer",
-    "Post", "Times", "Express", "Gazette", "Mirror", "Dispatch", "Bulletin", "Sentinel",
-    "Courier", "Standard", "Star", "Telegraph", "Nation", "Voice", "Review", "Patriot",
+    "Frontier",
+    "Morning",
+    "Evening",
+    "Daily",
+    "Herald",
+    "Tribune",
+    "Chronicle",
+    "Observer",
+    "Post",
+    "Times",
+    "Express",
+    "Gazette",
+    "Mirror",
+    "Dispatch",
+    "Bulletin",
+    "Sentinel",
+    "Courier",
+    "Standard",
+    "Star",
+    "Telegraph",
+    "Nation",
+    "Voice",
+    "Review",
+    "Patriot",
 ];
 
 /// Sections of an outlet.
-pub const SECTIONS: &[&str] =
-    &["Top Stories", "National", "World", "Business", "Sport", "Politics", "Opinion", "Region"];
+pub const SECTIONS: &[&str] = &[
+    "Top Stories",
+    "National",
+    "World",
+    "Business",
+    "Sport",
+    "Politics",
+    "Opinion",
+    "Region",
+];
 
 fn cap(s: &str) -> String {
     let mut c = s.chars();
@@ -240,8 +765,17 @@ fn cap(s: &str) -> String {
 /// A plural count written as people write it in news.
 fn count(r: &mut Rng) -> String {
     match r.below(4) {
-        0 => ["two", "three", "four", "five", "six", "seven", "eight", "nine", "dozens of"]
-            [r.below(9)]
+        0 => [
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "dozens of",
+        ][r.below(9)]
         .to_string(),
         1 => format!("{}", r.range(10, 400)),
         2 => format!("{},{:03}", r.range(1, 90), r.below(1000)),
@@ -256,88 +790,171 @@ pub fn sentence(r: &mut Rng) -> String {
     let n1 = r.pick_skewed(NOUNS);
     let n2 = r.pick_skewed(NOUNS);
     let adj = r.pick(ADJECTIVES);
-    let person = format!("{} {}", r.pick_skewed(FIRST_NAMES), r.pick_skewed(LAST_NAMES));
+    let person = format!(
+        "{} {}",
+        r.pick_skewed(FIRST_NAMES),
+        r.pick_skewed(LAST_NAMES)
+    );
     let org = r.pick_skewed(ORGS);
     let topic = r.pick_skewed(TOPICS);
     match r.below(18) {
         12 => format!(
             "{person}, {} of the {org}, {} the {topic} {} in {place}.",
-            r.pick(&["a senior leader", "the chairman", "a spokesperson", "the chief", "a former head", "a member"]),
-            r.pick(VERBS), r.pick(&["plan", "case", "report", "policy", "deal", "row"])
+            r.pick(&[
+                "a senior leader",
+                "the chairman",
+                "a spokesperson",
+                "the chief",
+                "a former head",
+                "a member"
+            ]),
+            r.pick(VERBS),
+            r.pick(&["plan", "case", "report", "policy", "deal", "row"])
         ),
         13 => format!(
             "\"The {topic} {n1} is {} for {}\", {person} said in {place} on {}.",
-            r.pick(&["a setback", "a priority", "not acceptable", "long overdue", "a test"]),
-            r.pick(REGIONS), r.pick(WEEKDAYS)
+            r.pick(&[
+                "a setback",
+                "a priority",
+                "not acceptable",
+                "long overdue",
+                "a test"
+            ]),
+            r.pick(REGIONS),
+            r.pick(WEEKDAYS)
         ),
         14 => format!(
             "The {org} {} {person} over the {topic} {}, {}.",
-            r.pick(&["summoned", "backed", "questioned", "expelled", "praised", "sued"]),
-            r.pick(&["issue", "case", "allegations", "scheme", "shortage"]), r.pick(SOURCES)
+            r.pick(&[
+                "summoned",
+                "backed",
+                "questioned",
+                "expelled",
+                "praised",
+                "sued"
+            ]),
+            r.pick(&["issue", "case", "allegations", "scheme", "shortage"]),
+            r.pick(SOURCES)
         ),
         15 => format!(
             "Shares of {org} {} {}% after the {topic} {}.",
-            r.pick(&["rose", "fell", "jumped", "slid"]), r.range(1, 19),
+            r.pick(&["rose", "fell", "jumped", "slid"]),
+            r.range(1, 19),
             r.pick(&["announcement", "ruling", "report", "auction", "deal"])
         ),
         16 => format!(
             "{person} is expected to meet {} {} in {place} next week to discuss {topic} and {n2}.",
-            r.pick_skewed(FIRST_NAMES), r.pick_skewed(LAST_NAMES), 
+            r.pick_skewed(FIRST_NAMES),
+            r.pick_skewed(LAST_NAMES),
         ),
-        17 => format!("{} {} {topic} in {region} on {}.", cap(&count(r)), r.pick(&["cases of", "reports of", "complaints about", "incidents of"]), r.pick(WEEKDAYS)),
+        17 => format!(
+            "{} {} {topic} in {region} on {}.",
+            cap(&count(r)),
+            r.pick(&["cases of", "reports of", "complaints about", "incidents of"]),
+            r.pick(WEEKDAYS)
+        ),
         0 => format!(
             "{} {} on {} that the {} {} in {} would {} {}.",
-            r.pick(SUBJECTS), r.pick(VERBS), r.pick(WEEKDAYS), adj, n1, place,
-            r.pick(VERBS_PRESENT), n2
+            r.pick(SUBJECTS),
+            r.pick(VERBS),
+            r.pick(WEEKDAYS),
+            adj,
+            n1,
+            place,
+            r.pick(VERBS_PRESENT),
+            n2
         ),
         1 => format!(
             "{} has seen {} {} since {}, {}.",
-            place, adj, n1, r.pick(MONTHS), r.pick(SOURCES)
+            place,
+            adj,
+            n1,
+            r.pick(MONTHS),
+            r.pick(SOURCES)
         ),
         2 => format!(
             "The {} was {} after {} people were affected in {}, {}.",
-            n1, r.pick(VERBS), count(r), region, r.pick(SOURCES)
+            n1,
+            r.pick(VERBS),
+            count(r),
+            region,
+            r.pick(SOURCES)
         ),
         3 => format!(
             "\"We will {} the {} and the {},\" {} told reporters in {}.",
-            r.pick(VERBS_PRESENT), n1, n2, r.pick(SUBJECTS).to_lowercase(), place
+            r.pick(VERBS_PRESENT),
+            n1,
+            n2,
+            r.pick(SUBJECTS).to_lowercase(),
+            place
         ),
         4 => format!(
             "{} say the {} could {} {} ahead of the {} season.",
-            r.pick(SUBJECTS), n1, r.pick(VERBS_PRESENT), n2, r.pick(&["monsoon", "winter", "harvest", "budget", "election"])
+            r.pick(SUBJECTS),
+            n1,
+            r.pick(VERBS_PRESENT),
+            n2,
+            r.pick(&["monsoon", "winter", "harvest", "budget", "election"])
         ),
         5 => format!(
             "In {}, {} {} the {} {} as {} {} {}.",
-            region, r.pick(SUBJECTS).to_lowercase(), r.pick(VERBS), adj, n1,
-            r.pick(SUBJECTS).to_lowercase(), r.pick(VERBS), n2
+            region,
+            r.pick(SUBJECTS).to_lowercase(),
+            r.pick(VERBS),
+            adj,
+            n1,
+            r.pick(SUBJECTS).to_lowercase(),
+            r.pick(VERBS),
+            n2
         ),
         6 => format!(
             "The {} is worth {} rupees, and the {} of {} depends on it.",
-            n1, count(r), n2, place
+            n1,
+            count(r),
+            n2,
+            place
         ),
         7 => format!(
             "{} {} a {} {} on the {} in {}.",
-            r.pick(SUBJECTS), r.pick(VERBS), adj, r.pick(&["inquiry", "plan", "ban", "deal", "review", "package"]),
-            n1, region
+            r.pick(SUBJECTS),
+            r.pick(VERBS),
+            adj,
+            r.pick(&["inquiry", "plan", "ban", "deal", "review", "package"]),
+            n1,
+            region
         ),
         8 => format!(
             "It was the {} {} in {} this year, and {} more are {} next {}.",
-            r.pick(&["second", "third", "fourth", "latest", "largest", "worst"]), n1, place, count(r),
-            r.pick(&["expected", "planned", "feared", "likely"]), r.pick(MONTHS)
+            r.pick(&["second", "third", "fourth", "latest", "largest", "worst"]),
+            n1,
+            place,
+            count(r),
+            r.pick(&["expected", "planned", "feared", "likely"]),
+            r.pick(MONTHS)
         ),
         9 => format!(
             "Talks between {} and {} on {} and {} ended without agreement, {}.",
-            r.pick(REGIONS), region, n1, n2, r.pick(SOURCES)
+            r.pick(REGIONS),
+            region,
+            n1,
+            n2,
+            r.pick(SOURCES)
         ),
         10 => format!(
             "{} of {} were {} in {} and {}.",
-            cap(&count(r)), n1, r.pick(&["reported", "recorded", "seized", "stranded", "evacuated"]),
-            place, r.pick(PLACES)
+            cap(&count(r)),
+            n1,
+            r.pick(&["reported", "recorded", "seized", "stranded", "evacuated"]),
+            place,
+            r.pick(PLACES)
         ),
         _ => format!(
             "The {} {} said the {} would be {} by {}.",
-            r.pick(&["state", "provincial", "federal", "district", "city"]), r.pick(&["government", "authority", "administration", "council"]),
-            n1, r.pick(&["completed", "reviewed", "extended", "cleared", "announced"]), r.pick(MONTHS)
+            r.pick(&["state", "provincial", "federal", "district", "city"]),
+            r.pick(&["government", "authority", "administration", "council"]),
+            n1,
+            r.pick(&["completed", "reviewed", "extended", "cleared", "announced"]),
+            r.pick(MONTHS)
         ),
     }
 }
@@ -347,14 +964,43 @@ pub fn headline(r: &mut Rng) -> String {
     let place = r.pick_skewed(PLACES);
     let n1 = r.pick_skewed(NOUNS);
     let n2 = r.pick_skewed(NOUNS);
-    let subj = r.pick(SUBJECTS).trim_start_matches("The ").trim_start_matches("A ").to_string();
+    let subj = r
+        .pick(SUBJECTS)
+        .trim_start_matches("The ")
+        .trim_start_matches("A ")
+        .to_string();
     match r.below(6) {
-        0 => format!("{place}: {} {} {n1} {} {n2}", cap(&subj), r.pick(VERBS_PRESENT), r.pick(&["amid", "after", "over", "despite"])),
-        1 => format!("{} {n1} {} {} in {place}", cap(r.pick(ADJECTIVES)), r.pick(&["hits", "grips", "sparks", "shakes", "halts"]), n2),
-        2 => format!("{} to {} {n1} as {n2} {}", cap(&subj), r.pick(VERBS_PRESENT), r.pick(&["rises", "falls", "stalls", "surges", "worsens"])),
-        3 => format!("{}: {} {} of {n1}, {n2}", r.pick(REGIONS), count(r), r.pick(&["hit", "affected", "displaced", "arrested", "killed"])),
+        0 => format!(
+            "{place}: {} {} {n1} {} {n2}",
+            cap(&subj),
+            r.pick(VERBS_PRESENT),
+            r.pick(&["amid", "after", "over", "despite"])
+        ),
+        1 => format!(
+            "{} {n1} {} {} in {place}",
+            cap(r.pick(ADJECTIVES)),
+            r.pick(&["hits", "grips", "sparks", "shakes", "halts"]),
+            n2
+        ),
+        2 => format!(
+            "{} to {} {n1} as {n2} {}",
+            cap(&subj),
+            r.pick(VERBS_PRESENT),
+            r.pick(&["rises", "falls", "stalls", "surges", "worsens"])
+        ),
+        3 => format!(
+            "{}: {} {} of {n1}, {n2}",
+            r.pick(REGIONS),
+            count(r),
+            r.pick(&["hit", "affected", "displaced", "arrested", "killed"])
+        ),
         4 => format!("Why {place}'s {n1} {} matters for {}", n2, r.pick(REGIONS)),
-        _ => format!("{} {} {} in {place}", cap(n1), r.pick(&["talks", "row", "plan", "crisis", "push", "deal"]), r.pick(&["collapse", "resume", "widen", "stall", "advance"])),
+        _ => format!(
+            "{} {} {} in {place}",
+            cap(n1),
+            r.pick(&["talks", "row", "plan", "crisis", "push", "deal"]),
+            r.pick(&["collapse", "resume", "widen", "stall", "advance"])
+        ),
     }
 }
 
@@ -375,9 +1021,15 @@ impl Story {
         if ceasefire {
             title = match r.below(4) {
                 0 => "India, Pakistan agree to ceasefire along Line of Control".to_string(),
-                1 => format!("Ceasefire holds in {} as India and Pakistan pull back", r.pick(&["Kashmir", "Poonch", "Neelum valley", "Jammu"])),
+                1 => format!(
+                    "Ceasefire holds in {} as India and Pakistan pull back",
+                    r.pick(&["Kashmir", "Poonch", "Neelum valley", "Jammu"])
+                ),
                 2 => "Pakistan accuses India of ceasefire violation hours after truce".to_string(),
-                _ => format!("{}: what the India–Pakistan ceasefire means", r.pick(PLACES)),
+                _ => format!(
+                    "{}: what the India–Pakistan ceasefire means",
+                    r.pick(PLACES)
+                ),
             };
         }
         let mut sentences = Vec::new();
@@ -416,7 +1068,10 @@ impl Story {
 
 /// Escapes text for XML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// One item of one feed, with everything a feed file says about it.
@@ -434,7 +1089,9 @@ pub struct Item {
 
 /// When the newest item of the corpus was published (fixed, so files never change).
 pub fn epoch() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 5, 12, 12, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2025, 5, 12, 12, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 /// Item `k` of feed `f`.
@@ -467,13 +1124,21 @@ pub fn item(seed: u64, f: usize, k: usize) -> Item {
         .take(8)
         .collect::<Vec<_>>()
         .join("-");
-    let link = format!("https://news{f}.example.com/{}/{slug}-{f}-{k}", published.format("%Y/%m/%d"));
+    let link = format!(
+        "https://news{f}.example.com/{}/{slug}-{f}-{k}",
+        published.format("%Y/%m/%d")
+    );
     let guid = if k % 2 == 0 {
         link.clone()
     } else {
         format!("tag:news{f}.example.com,2025:{f}-{k}")
     };
-    Item { story, link, guid, published }
+    Item {
+        story,
+        link,
+        guid,
+        published,
+    }
 }
 
 /// Whether feed `f` is Atom (one in three) or RSS 2.0.
@@ -489,7 +1154,12 @@ pub fn file_name(f: usize) -> String {
 /// The feed's title.
 pub fn feed_title(seed: u64, f: usize) -> String {
     let mut r = Rng::derive(seed, &[3, f as u64]);
-    format!("The {} {} — {}", r.pick(PLACES), r.pick(OUTLETS), r.pick(SECTIONS))
+    format!(
+        "The {} {} — {}",
+        r.pick(PLACES),
+        r.pick(OUTLETS),
+        r.pick(SECTIONS)
+    )
 }
 
 /// The whole document of feed `f` with `k` items.
@@ -603,12 +1273,25 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                     }
                     c
                 }
-                30..=49 => vec![term(r.pick(ORGS)), term(if r.chance(0.5) { r.pick(TOPICS) } else { r.pick(NOUNS) })],
+                30..=49 => vec![
+                    term(r.pick(ORGS)),
+                    term(if r.chance(0.5) {
+                        r.pick(TOPICS)
+                    } else {
+                        r.pick(NOUNS)
+                    }),
+                ],
                 50..=61 => vec![term(r.pick(PLACES)), term(r.pick(TOPICS))],
                 62..=71 => {
                     let k = r.range(2, 3);
                     let names: Vec<String> = (0..k)
-                        .map(|_| if r.chance(0.5) { r.pick(LAST_NAMES).to_lowercase() } else { r.pick(TOPICS).to_lowercase() })
+                        .map(|_| {
+                            if r.chance(0.5) {
+                                r.pick(LAST_NAMES).to_lowercase()
+                            } else {
+                                r.pick(TOPICS).to_lowercase()
+                            }
+                        })
                         .filter(|w| !w.contains([' ', '-']))
                         .collect();
                     let first = match names.len() {
@@ -619,12 +1302,21 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                     vec![first, term(r.pick(PLACES))]
                 }
                 72..=79 => {
-                    let long: Vec<&str> = TOPICS.iter().chain(NOUNS).copied().filter(|w| w.len() >= 7 && !w.contains([' ', '-'])).collect();
+                    let long: Vec<&str> = TOPICS
+                        .iter()
+                        .chain(NOUNS)
+                        .copied()
+                        .filter(|w| w.len() >= 7 && !w.contains([' ', '-']))
+                        .collect();
                     let w = r.pick(&long).to_lowercase();
                     let len = r.range(4, 6).min(w.len());
                     vec![Clause::Prefix(w[..len].to_string()), term(r.pick(REGIONS))]
                 }
-                80..=87 => vec![term(r.pick(REGIONS)), term(r.pick(TOPICS)), term(r.pick(NOUNS))],
+                80..=87 => vec![
+                    term(r.pick(REGIONS)),
+                    term(r.pick(TOPICS)),
+                    term(r.pick(NOUNS)),
+                ],
                 88..=94 => vec![term(r.pick(TOPICS))],
                 _ => {
                     title_only = Some(term(r.pick(TOPICS)));
@@ -655,7 +1347,11 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                 Clause::Prefix(p) => format!("{p}*"),
             })
             .collect::<Vec<_>>();
-        let query = title_query.into_iter().chain(query).collect::<Vec<_>>().join(" ");
+        let query = title_query
+            .into_iter()
+            .chain(query)
+            .collect::<Vec<_>>()
+            .join(" ");
         let positive: Vec<String> = clauses
             .iter()
             .filter_map(|c| match c {
@@ -663,13 +1359,20 @@ pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {
                 Clause::Phrase(ws) => Some(format!("\"{}\"", ws.join(" "))),
                 Clause::Or(ws) => Some(format!(
                     "({})",
-                    ws.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ")
+                    ws.iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
                 )),
                 Clause::Prefix(p) => Some(format!("\"{p}\"*")),
                 Clause::Not(_) => None,
             })
             .collect();
-        let mut fts = title_fts.into_iter().chain(positive).collect::<Vec<_>>().join(" AND ");
+        let mut fts = title_fts
+            .into_iter()
+            .chain(positive)
+            .collect::<Vec<_>>()
+            .join(" AND ");
         for c in &clauses {
             if let Clause::Not(w) = c {
                 let _ = write!(fts, " NOT \"{w}\"");
@@ -690,8 +1393,16 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_feed() {
-        assert_eq!(feed_document(7, 3, 5), feed_document(7, 3, 5), "generation must be deterministic");
-        assert_ne!(feed_document(7, 3, 5), feed_document(8, 3, 5), "the seed must matter");
+        assert_eq!(
+            feed_document(7, 3, 5),
+            feed_document(7, 3, 5),
+            "generation must be deterministic"
+        );
+        assert_ne!(
+            feed_document(7, 3, 5),
+            feed_document(8, 3, 5),
+            "the seed must matter"
+        );
     }
 
     #[test]
@@ -706,7 +1417,11 @@ mod tests {
     #[test]
     fn every_generated_rule_parses() {
         for r in rules(1, 2000) {
-            assert!(wirewatch::rules::Query::parse(&r.query).is_ok(), "rule does not parse: {}", r.query);
+            assert!(
+                wirewatch::rules::Query::parse(&r.query).is_ok(),
+                "rule does not parse: {}",
+                r.query
+            );
         }
     }
 }

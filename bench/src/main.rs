@@ -173,19 +173,41 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Corpus { dir, feeds, items, seed } => write_corpus(&dir, feeds, items, seed),
-        Command::Lists { dir, feeds, base, seed } => write_lists(&dir, feeds, &base, seed),
+        Command::Corpus {
+            dir,
+            feeds,
+            items,
+            seed,
+        } => write_corpus(&dir, feeds, items, seed),
+        Command::Lists {
+            dir,
+            feeds,
+            base,
+            seed,
+        } => write_lists(&dir, feeds, &base, seed),
         Command::Rules { count, out, seed } => {
             let mut s = String::new();
             for r in corpus::rules(seed, count) {
-                s.push_str(&serde_json::json!({"name": r.name, "query": r.query, "fts": r.fts}).to_string());
+                s.push_str(
+                    &serde_json::json!({"name": r.name, "query": r.query, "fts": r.fts})
+                        .to_string(),
+                );
                 s.push('\n');
             }
             std::fs::write(&out, s).with_context(|| format!("writing {}", out.display()))
         }
         Command::Setup { db, opml, rules } => setup(&db, &opml, rules.as_deref()),
-        Command::Poll { db, per_host, concurrency } => poll(&db, per_host, concurrency),
-        Command::Matching { rules, articles, runs, seed } => {
+        Command::Poll {
+            db,
+            per_host,
+            concurrency,
+        } => poll(&db, per_host, concurrency),
+        Command::Matching {
+            rules,
+            articles,
+            runs,
+            seed,
+        } => {
             let counts: Vec<usize> = rules
                 .split(',')
                 .map(|s| s.trim().parse())
@@ -193,19 +215,40 @@ fn main() -> anyhow::Result<()> {
                 .context("--rules takes numbers separated by commas")?;
             matching::run(&counts, articles, runs.max(1), seed)
         }
-        Command::SearchBuild { db, articles, feeds, rules, seed } => {
-            search::build(&db, articles, feeds.max(1), rules, seed)
-        }
+        Command::SearchBuild {
+            db,
+            articles,
+            feeds,
+            rules,
+            seed,
+        } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
-        Command::Sql { db, runs, statements } => search::sql(&db, runs.max(1), &statements),
-        Command::Stages { dir, feeds, rules, db, seed } => stages::run(&dir, feeds, rules, &db, seed),
+        Command::Sql {
+            db,
+            runs,
+            statements,
+        } => search::sql(&db, runs.max(1), &statements),
+        Command::Stages {
+            dir,
+            feeds,
+            rules,
+            db,
+            seed,
+        } => stages::run(&dir, feeds, rules, &db, seed),
     }
 }
 
-fn write_corpus(dir: &std::path::Path, feeds: usize, items: usize, seed: u64) -> anyhow::Result<()> {
+fn write_corpus(
+    dir: &std::path::Path,
+    feeds: usize,
+    items: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let started = std::time::Instant::now();
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
     let bytes: u64 = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
@@ -214,7 +257,8 @@ fn write_corpus(dir: &std::path::Path, feeds: usize, items: usize, seed: u64) ->
                     for f in (w..feeds).step_by(workers) {
                         let doc = corpus::feed_document(seed, f, items);
                         let path = dir.join(corpus::file_name(f));
-                        std::fs::write(&path, &doc).with_context(|| format!("writing {}", path.display()))?;
+                        std::fs::write(&path, &doc)
+                            .with_context(|| format!("writing {}", path.display()))?;
                         total += doc.len() as u64;
                     }
                     Ok(total)
@@ -256,13 +300,19 @@ fn write_lists(dir: &std::path::Path, feeds: usize, base: &str, seed: u64) -> an
     Ok(())
 }
 
-fn setup(db: &std::path::Path, opml: &std::path::Path, rules: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn setup(
+    db: &std::path::Path,
+    opml: &std::path::Path,
+    rules: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let engine = Engine::open(Config::new(db), Arc::new(SystemClock))?;
-    let text = std::fs::read_to_string(opml).with_context(|| format!("reading {}", opml.display()))?;
+    let text =
+        std::fs::read_to_string(opml).with_context(|| format!("reading {}", opml.display()))?;
     let report = engine.import_opml(&text)?;
     let mut added = 0;
     if let Some(path) = rules {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line)?;
             engine.add_rule(&RuleDraft {

@@ -21,7 +21,11 @@ pub fn run(counts: &[usize], articles: usize, runs: usize, seed: u64) -> anyhow:
         .map(|i| {
             let f = i % 997;
             let it = corpus::item(seed, f, i / 997);
-            (it.story.title.clone(), it.story.text(), corpus::feed_title(seed, f))
+            (
+                it.story.title.clone(),
+                it.story.text(),
+                corpus::feed_title(seed, f),
+            )
         })
         .collect();
     let t = Instant::now();
@@ -45,7 +49,8 @@ pub fn run(counts: &[usize], articles: usize, runs: usize, seed: u64) -> anyhow:
                     id: i as i64 + 1,
                     name: r.name.clone(),
                     notify: true,
-                    query: Query::parse(&r.query).map_err(|e| anyhow::anyhow!("{}: {e:?}", r.query))?,
+                    query: Query::parse(&r.query)
+                        .map_err(|e| anyhow::anyhow!("{}: {e:?}", r.query))?,
                     scope: RuleScope::default(),
                 })
             })

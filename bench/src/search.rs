@@ -28,7 +28,10 @@ const FEEDS_PER_BATCH: usize = 100;
 fn entry(seed: u64, f: usize, k: usize) -> PreparedEntry {
     let it = corpus::item(seed, f, k);
     let text = it.story.text();
-    let snippet: String = it.story.paragraphs[0].chars().take(corpus_snippet()).collect();
+    let snippet: String = it.story.paragraphs[0]
+        .chars()
+        .take(corpus_snippet())
+        .collect();
     PreparedEntry::new(DecodedEntry {
         guid: Some(it.guid),
         url: Some(it.link),
@@ -47,7 +50,13 @@ fn corpus_snippet() -> usize {
 }
 
 /// Builds an archive of `articles` entries from `feeds` feeds.
-pub fn build(db: &Path, articles: usize, feeds: usize, rules: usize, seed: u64) -> anyhow::Result<()> {
+pub fn build(
+    db: &Path,
+    articles: usize,
+    feeds: usize,
+    rules: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
     anyhow::ensure!(!db.exists(), "{} exists; give a new path", db.display());
     let store = Store::open(db)?;
     let now = Utc::now();
@@ -110,8 +119,9 @@ pub fn build(db: &Path, articles: usize, feeds: usize, rules: usize, seed: u64) 
                         let f = c % feeds;
                         let round = c / feeds;
                         let n = PER_FEED.min(articles - c * PER_FEED);
-                        let entries: Vec<PreparedEntry> =
-                            (0..n).map(|i| entry(seed, f, round * PER_FEED + i)).collect();
+                        let entries: Vec<PreparedEntry> = (0..n)
+                            .map(|i| entry(seed, f, round * PER_FEED + i))
+                            .collect();
                         updates.push(FeedUpdate {
                             feed_id: ids[f],
                             moved_to: None,
@@ -210,9 +220,13 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
         };
         let t = Instant::now();
         let page = engine.articles(&query)?; // warm-up
-        // A query slower than a few seconds is timed once more, not `runs` times: the figure
-        // is already clear and the whole suite stays bounded.
-        let runs = if t.elapsed().as_secs_f64() > 3.0 { 1 } else { runs };
+                                             // A query slower than a few seconds is timed once more, not `runs` times: the figure
+                                             // is already clear and the whole suite stays bounded.
+        let runs = if t.elapsed().as_secs_f64() > 3.0 {
+            1
+        } else {
+            runs
+        };
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let t = Instant::now();
@@ -253,7 +267,8 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
 /// Runs each statement `runs` times (after one warm-up) and prints the median time and the
 /// number of rows.
 pub fn sql(db: &Path, runs: usize, statements: &[String]) -> anyhow::Result<()> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     for s in statements {
         let mut stmt = conn.prepare(s)?;
         let mut times = Vec::new();
@@ -278,7 +293,10 @@ pub fn sql(db: &Path, runs: usize, statements: &[String]) -> anyhow::Result<()> 
                 println!("  plan: {detail}");
             }
         }
-        println!("{}", serde_json::json!({"scenario": "sql", "sql": s, "rows": rows, "ms": times[times.len() / 2]}));
+        println!(
+            "{}",
+            serde_json::json!({"scenario": "sql", "sql": s, "rows": rows, "ms": times[times.len() / 2]})
+        );
     }
     Ok(())
 }

@@ -64,7 +64,11 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
     let docs = files
         .iter()
         .map(|(url, b)| {
-            let ct = if url.ends_with(".atom") { "application/atom+xml" } else { "application/rss+xml" };
+            let ct = if url.ends_with(".atom") {
+                "application/atom+xml"
+            } else {
+                "application/rss+xml"
+            };
             wirewatch::decode::decode(b, Some(ct), url)
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -79,8 +83,10 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         .into_iter()
         .enumerate()
         .map(|(f, mut doc)| {
-            let entries: Vec<PreparedEntry> =
-                std::mem::take(&mut doc.entries).into_iter().map(PreparedEntry::new).collect();
+            let entries: Vec<PreparedEntry> = std::mem::take(&mut doc.entries)
+                .into_iter()
+                .map(PreparedEntry::new)
+                .collect();
             items += entries.len();
             FeedUpdate {
                 feed_id: f as i64 + 1,
@@ -101,7 +107,8 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
     let prepare_s = t.elapsed().as_secs_f64();
     let rss_prepared = rss_mib();
 
-    let (store_none_s, articles, _) = store_poll(db, feeds, seed, updates.clone(), &RuleSet::default())?;
+    let (store_none_s, articles, _) =
+        store_poll(db, feeds, seed, updates.clone(), &RuleSet::default())?;
     let compiled: Vec<CompiledRule> = corpus::rules(seed, rules)
         .into_iter()
         .enumerate()
@@ -190,5 +197,9 @@ fn store_poll_keep(
         .collect();
     let t = Instant::now();
     let applied = store.apply_poll(updates, rules, now)?;
-    Ok((t.elapsed().as_secs_f64(), applied.new_articles, applied.alerts.len()))
+    Ok((
+        t.elapsed().as_secs_f64(),
+        applied.new_articles,
+        applied.alerts.len(),
+    ))
 }

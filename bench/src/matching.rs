@@ -1,0 +1,87 @@
+//! Scenario 4: articles per second through `RuleSet::matching` as the rule count grows.
+//!
+//! Articles are tokenised once up front (ingest tokenises once for indexing and matching
+//! both), so the figure is the cost of matching alone; the tokenising cost is printed
+//! beside it for reference.
+
+use crate::corpus;
+use std::time::Instant;
+use wirewatch::model::RuleScope;
+use wirewatch::rules::{CompiledRule, Doc, Origin, Query, RuleSet};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs the scenario and prints one JSON line per rule count.
+pub fn run(counts: &[usize], articles: usize, runs: usize, seed: u64) -> anyhow::Result<()> {
+    // Articles from many feeds, as a poll brings them.
+    let items: Vec<(String, String, String)> = (0..articles)
+        .map(|i| {
+            let f = i % 997;
+            let it = corpus::item(seed, f, i / 997);
+            (
+                it.story.title.clone(),
+                it.story.text(),
+                corpus::feed_title(seed, f),
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    let docs: Vec<Doc> = items
+        .iter()
+        .map(|(title, body, feed)| Doc::new(title, body, &[feed.as_str()]))
+        .collect();
+    let tokenise_secs = t.elapsed().as_secs_f64();
+    let origin = Origin {
+        feeds: vec![1],
+        folders: vec![],
+    };
+    let max = counts.iter().copied().max().unwrap_or(0);
+    let all = corpus::rules(seed, max);
+    for &n in counts {
+        let compiled: Vec<CompiledRule> = all[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                Ok(CompiledRule {
+                    id: i as i64 + 1,
+                    name: r.name.clone(),
+                    notify: true,
+                    query: Query::parse(&r.query)
+                        .map_err(|e| anyhow::anyhow!("{}: {e:?}", r.query))?,
+                    scope: RuleScope::default(),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let t = Instant::now();
+        let set = RuleSet::new(compiled);
+        let build_ms = t.elapsed().as_secs_f64() * 1e3;
+        let mut rates = Vec::new();
+        let mut hits = 0usize;
+        for _ in 0..runs {
+            hits = 0;
+            let t = Instant::now();
+            for d in &docs {
+                hits += set.matching(d, &origin).len();
+            }
+            rates.push(docs.len() as f64 / t.elapsed().as_secs_f64());
+        }
+        let rate = median(rates);
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": "matching",
+                "rules": n,
+                "articles": docs.len(),
+                "articles_per_s": rate,
+                "us_per_article": 1e6 / rate,
+                "matches_per_article": hits as f64 / docs.len() as f64,
+                "ruleset_build_ms": build_ms,
+                "tokenise_articles_per_s": docs.len() as f64 / tokenise_secs,
+            })
+        );
+    }
+    Ok(())
+}

@@ -147,12 +147,19 @@ impl App {
 
     /// The first element matching a CSS selector, waiting for it to appear.
     pub async fn find_css(&self, css: &str) -> Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        {
+            Ok(el) => el,
+            Err(e) => {
+                self.screenshot("failed-find").await;
+                panic!("{css} did not appear: {e}")
+            }
+        }
     }
 
     /// Every element with this `data-testid` now.
@@ -170,6 +177,27 @@ impl App {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {testid}: {e}"));
+    }
+
+    /// Clicks an element; when WebDriver deems it not interactable (rows of the virtual list
+    /// are positioned layers), dispatches the click in the page instead.
+    pub async fn click_el(&self, el: &Element) {
+        let arg = serde_json::to_value(el).expect("element reference");
+        // Bring it to the middle of its scroller first, so the click lands on it and not on a
+        // neighbour of the virtual list.
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![arg.clone()],
+            )
+            .await;
+        if el.click().await.is_err() {
+            self.client
+                .execute("arguments[0].click();", vec![arg])
+                .await
+                .expect("click in the page");
+        }
     }
 
     /// Types into the element with this `data-testid` (after clearing it).
@@ -200,15 +228,28 @@ impl App {
     pub async fn find_text(&self, testid: &str, needle: &str) -> Element {
         let deadline = Instant::now() + WAIT;
         loop {
-            for el in self.all(testid).await {
-                if el.text().await.unwrap_or_default().contains(needle) {
+            // Find it by its text content in the page itself: rendered-text extraction through
+            // WebDriver is slow and trips over rows the virtual list re-renders.
+            let index = self
+                .client
+                .execute(
+                    "return Array.from(document.querySelectorAll(arguments[0]))
+                        .findIndex(e => e.textContent.replace(/\\s+/g, ' ').includes(arguments[1]));",
+                    vec![Self::css(testid).into(), needle.into()],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_i64())
+                .unwrap_or(-1);
+            if index >= 0 {
+                if let Some(el) = self.all(testid).await.into_iter().nth(index as usize) {
                     return el;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {testid} containing {needle:?} appeared"
-            );
+            if Instant::now() >= deadline {
+                self.screenshot(&format!("failed-{testid}")).await;
+                panic!("no {testid} containing {needle:?} appeared");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

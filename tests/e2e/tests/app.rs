@@ -136,7 +136,7 @@ async fn a_user_is_alerted_live_searches_stars_and_finds_the_star_after_a_restar
         save.prop("disabled").await.ok().flatten().as_deref() != Some("true")
     })
     .await;
-    save.click().await.unwrap();
+    app.click_el(&save).await;
     app.find_text("rule-row", "South Asia ceasefire").await;
     app.screenshot("rules").await;
 
@@ -166,7 +166,7 @@ async fn a_user_is_alerted_live_searches_stars_and_finds_the_star_after_a_restar
         app.all("article-row").await.len() == 1
     })
     .await;
-    row.click().await.unwrap();
+    app.click_el(&row).await;
     app.find("reader").await;
     let title = app.find("reader-title").await.text().await.unwrap();
     assert!(title.contains("Line of Control"), "{title}");
@@ -191,7 +191,7 @@ async fn a_user_is_alerted_live_searches_stars_and_finds_the_star_after_a_restar
         app.all("article-row").await.len() == 1
     })
     .await;
-    row.click().await.unwrap();
+    app.click_el(&row).await;
     let star = app.find("reader-star").await;
     assert_eq!(
         star.attr("aria-pressed").await.unwrap().as_deref(),
@@ -243,11 +243,20 @@ async fn hostile_content_runs_no_script_and_loads_nothing_remote() {
     app.click("nav-articles").await;
     app.find_text("article-row", "Hostile story 0").await;
     for i in 0..vectors.len() {
-        app.find_text("article-row", &format!("Hostile story {i}"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        let row = app
+            .find_text("article-row", &format!("Hostile story {i}"))
+            .await;
+        app.click_el(&row).await;
+        let wanted = format!("Hostile story {i}");
+        app.until("the reader shows the story", || async {
+            app.find("reader-title")
+                .await
+                .text()
+                .await
+                .unwrap_or_default()
+                .contains(&wanted)
+        })
+        .await;
         let body = app.find("reader-body").await;
         let html = body.html(true).await.unwrap();
         for forbidden in [
@@ -283,11 +292,8 @@ async fn hostile_content_runs_no_script_and_loads_nothing_remote() {
         "no remote script or style was fetched"
     );
     // Open the story with the remote image: it is held back until the user agrees.
-    app.find_text("article-row", "Hostile story 0")
-        .await
-        .click()
-        .await
-        .unwrap();
+    let row = app.find_text("article-row", "Hostile story 0").await;
+    app.click_el(&row).await;
     app.find("image-consent").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(

@@ -52,8 +52,8 @@ export function spansFor(matches: TermMatch[], field: Field, text: string): Span
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
- * Every occurrence of any of `needles` in `text`, ignoring case, that starts at a word
- * boundary (so "war" does not light up inside "Howard").
+ * Every occurrence of any of `needles` in `text`, ignoring case, as whole words (so "war"
+ * does not light up inside "Howard", nor "of" inside "officials").
  */
 export function findTexts(text: string, needles: Iterable<string>): Span[] {
   const hay = text.toLowerCase();
@@ -64,7 +64,10 @@ export function findTexts(text: string, needles: Iterable<string>): Span[] {
     for (;;) {
       const i = hay.indexOf(raw, from);
       if (i < 0) break;
-      if (i === 0 || !WORD_CHAR.test(hay[i - 1])) spans.push({ start: i, end: i + raw.length });
+      const end = i + raw.length;
+      const startsWord = i === 0 || !WORD_CHAR.test(hay[i - 1]);
+      const endsWord = end >= hay.length || !WORD_CHAR.test(hay[end]);
+      if (startsWord && endsWord) spans.push({ start: i, end });
       from = i + raw.length;
     }
   }

@@ -19,7 +19,8 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   if (Number.isNaN(then)) return "";
   const secs = Math.round((then - now) / 1000);
   const abs = Math.abs(secs);
-  if (abs < 45) return secs <= 0 ? "just now" : "in a moment";
+  // A few seconds ahead is clock skew between a feed, the engine and this window, not the future.
+  if (abs < 45) return secs <= 5 ? "just now" : "in a moment";
   for (const [unit, size] of UNITS) {
     if (abs >= size) return relative.format(Math.round(secs / size), unit);
   }

@@ -53,6 +53,7 @@ describe("highlighting", () => {
 
   it("finds terms only at word starts", () => {
     expect(findTexts("War talks in Howard", ["war"])).toEqual([{ start: 0, end: 3 }]);
+    expect(findTexts("Officials of the army", ["of"])).toEqual([{ start: 10, end: 12 }]);
   });
 
   it("extracts positive terms from a query", () => {

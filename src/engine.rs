@@ -372,12 +372,22 @@ impl Engine {
 
     /// Marks an alert read or unread.
     pub fn set_alert_read(&self, id: AlertId, read: bool) -> Result<()> {
-        self.store().set_alert_read(id, read)
+        self.store().set_alert_read(id, read)?;
+        self.alerts_changed()
     }
 
     /// Marks all alerts (of a rule, or all) read.
     pub fn mark_alerts_read(&self, rule: Option<RuleId>) -> Result<u64> {
-        self.store().mark_alerts_read(rule)
+        let changed = self.store().mark_alerts_read(rule)?;
+        self.alerts_changed()?;
+        Ok(changed)
+    }
+
+    /// Tells listeners (the tray's unread count, other windows) that read state changed.
+    fn alerts_changed(&self) -> Result<()> {
+        let unread = self.store().unread_alert_count()?;
+        self.events().emit(EngineEvent::AlertsChanged { unread });
+        Ok(())
     }
 
     /// Unread alerts.

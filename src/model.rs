@@ -512,6 +512,12 @@ pub enum EngineEvent {
     FeedsChanged,
     /// Rules were added, removed or changed.
     RulesChanged,
+    /// Alerts were marked read or unread outside a poll.
+    AlertsChanged {
+        /// Unread alerts now.
+        #[ts(type = "number")]
+        unread: i64,
+    },
     /// Monitoring was paused or resumed.
     MonitoringChanged {
         /// Whether polling is paused.

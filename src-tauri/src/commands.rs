@@ -5,7 +5,6 @@
 //! engine's stable code. Engine calls that touch the database run on the blocking pool
 //! ([`blocking`]), so neither the main thread nor the async workers wait on SQLite.
 
-use crate::tray;
 use tauri::ipc::Invoke;
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt as _;
@@ -80,26 +79,13 @@ pub async fn list_alerts(engine: State<'_, Engine>, query: AlertQuery) -> CmdRes
 }
 
 #[tauri::command]
-pub async fn set_alert_read(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    id: AlertId,
-    read: bool,
-) -> CmdResult<()> {
-    blocking(&engine, move |e| e.set_alert_read(id, read)).await?;
-    tray::refresh_unread(&app);
-    Ok(())
+pub async fn set_alert_read(engine: State<'_, Engine>, id: AlertId, read: bool) -> CmdResult<()> {
+    blocking(&engine, move |e| e.set_alert_read(id, read)).await
 }
 
 #[tauri::command]
-pub async fn mark_alerts_read(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    rule: Option<RuleId>,
-) -> CmdResult<u64> {
-    let changed = blocking(&engine, move |e| e.mark_alerts_read(rule)).await?;
-    tray::refresh_unread(&app);
-    Ok(changed)
+pub async fn mark_alerts_read(engine: State<'_, Engine>, rule: Option<RuleId>) -> CmdResult<u64> {
+    blocking(&engine, move |e| e.mark_alerts_read(rule)).await
 }
 
 // ---- Articles ----

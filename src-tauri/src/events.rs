@@ -43,7 +43,9 @@ fn forward(app: &AppHandle, event: EngineEvent) {
         }
         // Alerts of a poll are counted once it is stored, not once per alert; removing a rule
         // removes its alerts.
-        EngineEvent::PollFinished { .. } | EngineEvent::RulesChanged => tray::refresh_unread(app),
+        EngineEvent::PollFinished { .. }
+        | EngineEvent::RulesChanged
+        | EngineEvent::AlertsChanged { .. } => tray::refresh_unread(app),
         EngineEvent::MonitoringChanged { paused } => tray::set_paused(app, paused),
         _ => {}
     }

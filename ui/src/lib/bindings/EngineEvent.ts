@@ -50,7 +50,11 @@ notify: boolean, } | { "type": "notify",
 /**
  * One per rule, or one for all when many rules fired at once.
  */
-notifications: Array<Notification>, } | { "type": "feeds_changed" } | { "type": "rules_changed" } | { "type": "monitoring_changed", 
+notifications: Array<Notification>, } | { "type": "feeds_changed" } | { "type": "rules_changed" } | { "type": "alerts_changed", 
+/**
+ * Unread alerts now.
+ */
+unread: number, } | { "type": "monitoring_changed", 
 /**
  * Whether polling is paused.
  */

@@ -5,5 +5,6 @@ mod decode;
 mod discover;
 mod engine;
 mod fetch;
+mod hostile;
 mod opml;
 mod support;

@@ -1,6 +1,7 @@
 //! Integration tests of the Wirewatch engine, one module per engine module, all against real
 //! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
 
+mod bad_input;
 mod decode;
 mod discover;
 mod engine;

@@ -357,6 +357,66 @@ fn the_cli_says_in_one_line_that_a_file_is_not_a_database() {
 }
 
 #[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = stocked_db(dir.path()).await;
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&db, &newer).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let before = counts(&newer);
+    let bytes = std::fs::read(&newer).unwrap();
+    let err = open_error(&newer);
+    assert_eq!(err.code(), "database", "{err}");
+    assert_sentence(&err);
+    assert!(err.to_string().contains("newer version"), "{err}");
+    assert_eq!(counts(&newer), before, "every row is still there");
+    assert!(
+        std::fs::read(&newer).unwrap() == bytes,
+        "the newer version's file is not modified (not even its journal mode)"
+    );
+    sidecars_absent(&newer);
+}
+
+#[test]
+fn another_programs_sqlite_database_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("places.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, url TEXT NOT NULL, title TEXT);
+             INSERT INTO bookmarks (url, title) VALUES ('https://example.org/', 'Example');
+             INSERT INTO bookmarks (url, title) VALUES ('https://example.net/', 'Another');",
+        )
+        .unwrap();
+    }
+    let before = counts(&path);
+    let bytes = std::fs::read(&path).unwrap();
+    let err = open_error(&path);
+    assert_eq!(err.code(), "database", "{err}");
+    assert_sentence(&err);
+    assert!(err.to_string().contains("another program"), "{err}");
+    assert_eq!(counts(&path), before);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        mode, "delete",
+        "the other program's journal mode is not switched to WAL"
+    );
+    drop(conn);
+    assert!(
+        std::fs::read(&path).unwrap() == bytes,
+        "its file is untouched"
+    );
+    sidecars_absent(&path);
+}
+
+#[tokio::test]
 async fn a_refused_open_leaves_our_own_database_usable() {
     // Refusals are decided before anything is written, so a good database opened right after
     // a bad one works as before.

@@ -2,6 +2,7 @@
 //! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
 
 mod bad_input;
+mod crash;
 mod decode;
 mod discover;
 mod engine;

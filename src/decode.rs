@@ -1099,7 +1099,10 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .add_clean_content_tags([
                 "iframe", "noembed", "noframes", "noscript", "template", "textarea", "select",
                 "button",
-            ]);
+            ])
+            // Raw-text elements hold markup as text, which unwrapped would come out as
+            // literal tags in the plain text and snippet.
+            .add_clean_content_tags(["title", "xmp", "plaintext"]);
         builder
     })
 }

@@ -599,3 +599,28 @@ fn the_entry_cap_applies_before_entries_are_converted() {
     assert_eq!(full.entries.len(), 20_000);
     eprintln!("capped decode {capped_time:?}, full decode {full_time:?}");
 }
+
+#[test]
+fn raw_text_elements_in_a_body_leave_no_tags_in_the_plain_text() {
+    // Regression: <title>, <xmp> and <plaintext> hold markup as text; the sanitiser unwrapped
+    // them, so their "<script>..." came out as literal tags in the text and snippet.
+    let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item>\
+        <title>Raw text</title><description><![CDATA[<p>Before.</p>\
+        <title><script>alert('title')</script></title>\
+        <xmp><img src=x onerror=alert('xmp')></xmp>\
+        <p>After.</p><plaintext><script>alert('plaintext')</script>]]></description>\
+        </item></channel></rss>";
+    let doc = wirewatch::decode::decode(feed.as_bytes(), None, "https://example.org/").unwrap();
+    let entry = &doc.entries[0];
+    for (field, value) in [
+        ("text", &entry.text),
+        ("snippet", &entry.snippet),
+        ("content_html", &entry.content_html),
+    ] {
+        assert!(
+            !value.contains("alert") && !value.contains("<script") && !value.contains("<img"),
+            "{field}: {value:?}"
+        );
+    }
+    assert!(entry.text.contains("Before.") && entry.text.contains("After."));
+}

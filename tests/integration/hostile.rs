@@ -600,6 +600,297 @@ fn the_entry_cap_applies_before_entries_are_converted() {
     eprintln!("capped decode {capped_time:?}, full decode {full_time:?}");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hostile content
+// ---------------------------------------------------------------------------------------------
+
+/// Elements that must never reach the reader: they run script, load or submit elsewhere,
+/// change the document, or hide markup from the sanitiser's view.
+const FORBIDDEN_ELEMENTS: &[&str] = &[
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
+    "button", "textarea", "select", "meta", "base", "link", "svg", "math", "template", "noscript",
+    "title", "body", "html", "head", "isindex", "marquee", "video", "audio",
+];
+
+/// Attributes that hold a URL somebody could follow or load.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "xlink:href",
+    "background",
+    "poster",
+    "cite",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "data",
+];
+
+/// Whether a URL is one the reader may follow: http(s), mailto, or relative-free of a scheme.
+fn is_safe_url(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    let scheme_end = v.find(':');
+    let path_start = v.find(['/', '?', '#']);
+    match (scheme_end, path_start) {
+        (Some(colon), Some(slash)) if slash < colon => true,
+        (Some(colon), _) => matches!(&v[..colon], "http" | "https" | "mailto"),
+        (None, _) => true,
+    }
+}
+
+/// Why `html` could run script, load a frame, restyle the page or link to a non-web URL;
+/// `None` when it could not.
+fn html_problem(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    for needle in [
+        "<script",
+        "javascript:",
+        "vbscript:",
+        "data:",
+        "expression(",
+        "<body",
+        "<html",
+        "<head",
+    ] {
+        if lower.contains(needle) {
+            return Some(format!("{needle:?} survived"));
+        }
+    }
+    let fragment = scraper::Html::parse_fragment(html);
+    for node in fragment.tree.nodes() {
+        let Some(element) = node.value().as_element() else {
+            continue;
+        };
+        let name = element.name();
+        // The fragment parser wraps its result in <html>; the text was checked for it above.
+        if FORBIDDEN_ELEMENTS.contains(&name) && !matches!(name, "html" | "head" | "body") {
+            return Some(format!("<{name}> survived"));
+        }
+        for (attr, value) in element.attrs() {
+            let attr = attr.to_ascii_lowercase();
+            if attr.starts_with("on")
+                || matches!(attr.as_str(), "style" | "srcdoc" | "formaction" | "action")
+            {
+                return Some(format!("attribute {attr}={value:?} survived"));
+            }
+            if URL_ATTRIBUTES.contains(&attr.as_str()) && !is_safe_url(value) {
+                return Some(format!("{attr}={value:?} is not an http(s) or mailto URL"));
+            }
+            if name == "a" && attr == "href" {
+                let rel = element.attr("rel").unwrap_or_default();
+                if !(rel.contains("noopener") && rel.contains("noreferrer")) {
+                    return Some("a link without rel=\"noopener noreferrer\"".into());
+                }
+            }
+        }
+    }
+    None
+}
+
+fn assert_safe_html(html: &str, context: &str) {
+    if let Some(problem) = html_problem(html) {
+        panic!("{context}: {problem} in {html}");
+    }
+}
+
+/// Why `text` is not plain text: something a careless view could take for a tag, or an
+/// entity still waiting to be decoded.
+fn text_problem(text: &str) -> Option<String> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
+        if c == '<' && (next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?')) {
+            return Some("markup".into());
+        }
+    }
+    (text.contains("&lt;") || text.contains("&#")).then(|| "still encoded".into())
+}
+
+fn assert_plain_text(text: &str, context: &str) {
+    if let Some(problem) = text_problem(text) {
+        panic!("{context}: {text:?} contains {problem}");
+    }
+}
+
+fn assert_web_url(url: Option<&str>, context: &str) {
+    if let Some(url) = url {
+        assert!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "{context}: {url:?} is not an http(s) URL"
+        );
+    }
+}
+
+#[test]
+fn the_sanitiser_oracle_catches_what_it_should() {
+    // The checks below are only as good as their power to fail; make sure they do.
+    for (bad, why) in [
+        ("<script>x</script>", "\"<script\""),
+        ("<p onclick=\"x\">a</p>", "onclick"),
+        (
+            "<a href=\"vbscript:x\" rel=\"noopener noreferrer\">a</a>",
+            "vbscript",
+        ),
+        (
+            "<a href=\"ftp://e.example/\" rel=\"noopener noreferrer\">a</a>",
+            "not an http",
+        ),
+        ("<a href=\"https://e.example/\">no rel</a>", "noopener"),
+        ("<p style=\"color:red\">a</p>", "style"),
+        ("<iframe src=\"https://e.example/\"></iframe>", "<iframe>"),
+        ("<svg><circle r=\"1\"/></svg>", "<svg>"),
+        ("<img src=\"data:image/png;base64,AA==\">", "data:"),
+    ] {
+        let problem = html_problem(bad).unwrap_or_default();
+        assert!(
+            problem.contains(why),
+            "{bad:?}: expected {why}, got {problem:?}"
+        );
+    }
+    assert_eq!(
+        html_problem(
+            "<p>ok <a href=\"https://e.example/x?a=1:2\" rel=\"noopener noreferrer\">x</a> \
+             <a href=\"mailto:desk@e.example\" rel=\"noopener noreferrer\">m</a> \
+             <img src=\"/rel:ative.png\"></p>"
+        ),
+        None
+    );
+    assert!(text_problem("a <b>c</b>").is_some());
+    assert!(text_problem("AT&amp;T &#39;").is_some());
+    assert_eq!(text_problem("a < b, <3 and 5<6 & more"), None);
+}
+
+/// guid, url, canonical_url, title, snippet, content_html of a stored article.
+type StoredRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+#[tokio::test]
+async fn hostile_content_is_neutralised_before_it_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = crate::support::FeedHost::default();
+    let fixture = crate::support::fixture("feeds/hostile-xss.xml");
+    host.set(
+        "/xss.xml",
+        crate::support::Doc {
+            status: 200,
+            content_type: "application/rss+xml".into(),
+            body: fixture.clone(),
+            etag: None,
+            location: None,
+        },
+    );
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    let added = engine
+        .add_feed(&server.url("/xss.xml"), None)
+        .await
+        .unwrap();
+    let wirewatch::model::AddFeedOutcome::Added { feed } = added else {
+        panic!("the feed is added: {added:?}")
+    };
+    assert_eq!(feed.article_count, 7, "every item is stored, defused");
+    assert_plain_text(&feed.title, "feed title");
+    assert!(feed.title.contains("Border Desk"), "{:?}", feed.title);
+    assert_web_url(feed.site_url.as_deref(), "feed site");
+
+    // What the reader gets through the engine...
+    let page = engine
+        .articles(&ArticleQuery {
+            limit: 100,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
+    assert_eq!(page.articles.len(), 7);
+    for summary in &page.articles {
+        let article = engine.article(summary.id).unwrap();
+        let context = format!("article {:?}", article.guid);
+        assert_safe_html(&article.content_html, &context);
+        assert_plain_text(&article.summary.title, &context);
+        assert_plain_text(&article.summary.snippet, &context);
+        assert_web_url(article.summary.url.as_deref(), &context);
+        assert!(
+            !article.summary.title.is_empty(),
+            "{context}: a title is kept"
+        );
+    }
+    // ...and what is stored, read straight from the database.
+    let conn = rusqlite::Connection::open(&engine.config().db_path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT guid, url, canonical_url, title, snippet, content_html FROM articles")
+        .unwrap();
+    let rows: Vec<StoredRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let by_guid: HashMap<&str, _> = rows.iter().map(|r| (r.0.as_str(), r)).collect();
+    for (guid, url, canonical, title, snippet, html) in &rows {
+        assert_safe_html(html, guid);
+        assert_plain_text(title, guid);
+        assert_plain_text(snippet, guid);
+        assert_web_url(url.as_deref(), guid);
+        assert_web_url(canonical.as_deref(), guid);
+    }
+    // Non-web links are dropped, not kept in some disarmed form.
+    for guid in ["xss-script", "xss-urls", "xss-svg-css"] {
+        assert_eq!(by_guid[guid].1, None, "{guid}: the link is dropped");
+    }
+    // The harmless parts survive sanitising.
+    assert!(by_guid["xss-script"]
+        .5
+        .contains("Both sides agreed to meet again."));
+    assert!(by_guid["xss-urls"]
+        .5
+        .contains("href=\"https://news.example.com/fine\""));
+    assert!(
+        by_guid["xss-meta-base-form"]
+            .5
+            .contains("href=\"https://news.example.com/2025/05/13/relative\""),
+        "a relative link resolves against the story, not an injected <base>: {}",
+        by_guid["xss-meta-base-form"].5
+    );
+    assert!(by_guid["xss-svg-css"]
+        .5
+        .contains("The talks will resume on Monday."));
+    assert!(by_guid["xss-broken"].5.contains("The story ends here."));
+    assert_eq!(
+        by_guid["xss-broken"].3, "Broken & unclosed markup bold forever",
+        "markup in a title becomes its text"
+    );
+
+    // Decoding alone gives the same guarantees (the fuzz target checks this on random input).
+    let doc = wirewatch::decode::decode(
+        &fixture,
+        Some("application/rss+xml"),
+        "https://news.example.com/feed.xml",
+    )
+    .unwrap();
+    for entry in &doc.entries {
+        assert_safe_html(&entry.content_html, "decoded");
+        assert_plain_text(&entry.title, "decoded");
+        assert_web_url(entry.url.as_deref(), "decoded");
+    }
+    drop(server);
+}
+
 #[test]
 fn raw_text_elements_in_a_body_leave_no_tags_in_the_plain_text() {
     // Regression: <title>, <xmp> and <plaintext> hold markup as text; the sanitiser unwrapped

@@ -7,6 +7,7 @@ mod decode;
 mod discover;
 mod engine;
 mod fetch;
+mod fuzz_replay;
 mod hostile;
 mod opml;
 mod support;

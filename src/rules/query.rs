@@ -615,15 +615,40 @@ fn pick(inner: Scope, outer: Scope) -> Scope {
 
 /// Refuses branches that only exclude: they would match nearly everything.
 fn check_positive(node: &Node, source: &str, start: usize, end: usize) -> Result<(), QueryProblem> {
-    if is_positive(node) {
-        Ok(())
-    } else {
-        Err(problem(
+    if !is_positive(node) {
+        return Err(problem(
             source,
             start,
             end,
             "the query only excludes words: add a word to look for (NOT only narrows a search)",
-        ))
+        ));
+    }
+    if !positive_throughout(node) {
+        return Err(problem(
+            source,
+            start,
+            end,
+            "a group in the query only excludes words: give every group, also one after NOT, \
+             a word to look for",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the rule of [`is_positive`] holds at every depth, under NOT too: every AND has a
+/// member to look for, every OR only such members, and every NOT excludes something to look
+/// for. Search cannot translate the rest (`a NOT (-b -c)` made an empty FTS5 group).
+fn positive_throughout(node: &Node) -> bool {
+    match node {
+        Node::And(items) => items.iter().any(is_positive) && items.iter().all(positive_throughout),
+        Node::Or(items) => items
+            .iter()
+            .all(|i| is_positive(i) && positive_throughout(i)),
+        Node::Not(inner) => match inner.as_ref() {
+            Node::Not(x) => positive_throughout(x),
+            other => is_positive(other) && positive_throughout(other),
+        },
+        _ => true,
     }
 }
 

@@ -190,3 +190,39 @@ fn the_fuzz_oracles_fail_on_what_they_guard_against() {
     targets::check_html("<p><a href=\"https://e.example/\" rel=\"noopener noreferrer\">a</a></p>");
     assert!(std::panic::catch_unwind(|| targets::check_url(Some("javascript:x"))).is_err());
 }
+
+#[test]
+fn regression_a_group_that_only_excludes_is_refused_not_sent_to_sqlite() {
+    // Found by the query target: a group under NOT that only excluded words, like
+    // "a NOT (-c -d)", was accepted, and its FTS5 translation held an empty "()" that SQLite
+    // rejects, so searching or testing such a rule failed with a database error.
+    let found = b"((a KR b) AND NOT (c OR NE (\xa9c OR -NE\x01\0\0\0\0\0\0\x02*\xeeYb AND NOT 0c \
+                  OR a) AND NOT (\xdb\x8cOR >da4)))";
+    targets::query(found);
+    for q in [
+        "a NOT (-c -d)",
+        "a -(b OR (-c -d))",
+        "a AND NOT (b OR (-c AND NOT d))",
+        "a NOT (b OR -c)",
+        "a (b OR -c)",
+    ] {
+        targets::query(q.as_bytes());
+        let problem = wirewatch::rules::Query::parse(q).expect_err(q);
+        assert!(
+            problem.message.contains("only excludes"),
+            "{q:?}: {problem:?}"
+        );
+    }
+    for q in [
+        "a NOT (b OR c)",
+        "a NOT (b -c)",
+        "a AND NOT NOT c",
+        "(a -b) OR (c -d)",
+    ] {
+        targets::query(q.as_bytes());
+        assert!(
+            wirewatch::rules::Query::parse(q).is_ok(),
+            "{q:?} is still valid"
+        );
+    }
+}

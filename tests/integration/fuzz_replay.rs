@@ -226,3 +226,23 @@ fn regression_a_group_that_only_excludes_is_refused_not_sent_to_sqlite() {
         );
     }
 }
+
+#[test]
+fn regression_many_exclusions_do_not_overflow_the_search_parser() {
+    // Found by the query target: each excluded word nested the FTS5 expression one level
+    // deeper, and past about a hundred SQLite's parser overflowed ("parser stack overflow"),
+    // so a rule with a long exclusion list could not be searched or tested.
+    let words: Vec<String> = (0..500).map(|i| format!("-noise{i}")).collect();
+    let query = format!("ceasefire {}", words.join(" "));
+    assert!(wirewatch::rules::Query::parse(&query).is_ok());
+    targets::query(query.as_bytes());
+    targets::query(&corpus_file("query", "many-exclusions"));
+}
+
+fn corpus_file(target: &str, name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}

@@ -95,6 +95,7 @@ impl Query {
             source,
             lexemes,
             pos: 0,
+            depth: 0,
         };
         if parser.lexemes.is_empty() {
             return Err(problem(source, 0, source.len(), "the query is empty"));
@@ -196,15 +197,16 @@ fn lex(source: &str) -> Result<Vec<Lexeme>, QueryProblem> {
                 i += 1;
             }
             _ => {
-                let end = source[i..]
+                let is_end = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '"');
+                // A field name first, scanning no further than its colon: measuring the whole
+                // word before each field made "title:title:..." quadratic.
+                let name_end = source[i..]
                     .char_indices()
-                    .find(|&(_, c)| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '"'))
-                    .map(|(j, _)| i + j)
-                    .unwrap_or(source.len());
-                let word = &source[i..end];
-                if let Some((name, _)) = word.split_once(':') {
-                    if let Some(scope) = field(name) {
-                        let colon = i + name.len() + 1;
+                    .find(|&(_, c)| c == ':' || is_end(c))
+                    .map_or(source.len(), |(j, _)| i + j);
+                if source[name_end..].starts_with(':') {
+                    if let Some(scope) = field(&source[i..name_end]) {
+                        let colon = name_end + 1;
                         out.push(Lexeme {
                             kind: Lex::Field(scope),
                             start: i,
@@ -214,6 +216,11 @@ fn lex(source: &str) -> Result<Vec<Lexeme>, QueryProblem> {
                         continue;
                     }
                 }
+                let end = source[name_end..]
+                    .char_indices()
+                    .find(|&(_, c)| is_end(c))
+                    .map_or(source.len(), |(j, _)| name_end + j);
+                let word = &source[i..end];
                 out.push(Lexeme {
                     kind: Lex::Word(word.to_string()),
                     start: i,
@@ -249,10 +256,16 @@ struct Spanned {
     end: usize,
 }
 
+/// Deepest nesting of groups, NOTs and fields a query may have. Parsing, matching and search
+/// all recurse once per level, and SQLite's FTS5 parser refuses expressions nested much
+/// deeper; real queries use three or four levels.
+pub const MAX_NESTING: usize = 20;
+
 struct Parser<'a> {
     source: &'a str,
     lexemes: Vec<Lexeme>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -272,6 +285,26 @@ impl Parser<'_> {
 
     fn err<T>(&self, start: usize, end: usize, message: &str) -> Result<T, QueryProblem> {
         Err(problem(self.source, start, end, message))
+    }
+
+    /// Parses one nested level with `inner`, refusing to go deeper than [`MAX_NESTING`].
+    fn nested<T>(
+        &mut self,
+        start: usize,
+        end: usize,
+        inner: impl FnOnce(&mut Self) -> Result<T, QueryProblem>,
+    ) -> Result<T, QueryProblem> {
+        if self.depth >= MAX_NESTING {
+            return self.err(
+                start,
+                end,
+                &format!("the query is nested too deeply (at most {MAX_NESTING} levels)"),
+            );
+        }
+        self.depth += 1;
+        let result = inner(self);
+        self.depth -= 1;
+        result
     }
 
     fn or(&mut self) -> Result<Spanned, QueryProblem> {
@@ -349,7 +382,7 @@ impl Parser<'_> {
             if self.at_end_of_group() || self.peek_word("OR") || self.peek_word("AND") {
                 return self.err(op.start, op.end, "NOT needs a term to exclude");
             }
-            let inner = self.unary()?;
+            let inner = self.nested(op.start, op.end, Self::unary)?;
             return Ok(Spanned {
                 node: Node::Not(Box::new(inner.node)),
                 start: op.start,
@@ -376,7 +409,7 @@ impl Parser<'_> {
                     let r = self.next().expect("peeked");
                     return self.err(l.start, r.end, "these parentheses are empty");
                 }
-                let inner = self.or()?;
+                let inner = self.nested(l.start, l.end, Self::or)?;
                 match self.next() {
                     Some(Lexeme {
                         kind: Lex::RParen,
@@ -405,7 +438,7 @@ impl Parser<'_> {
                         "a field needs a word, phrase or group after it",
                     );
                 }
-                let inner = self.unary()?;
+                let inner = self.nested(l.start, l.end, Self::unary)?;
                 let node = with_scope(inner.node, scope)
                     .map_err(|m| problem(self.source, l.start, inner.end, m))?;
                 Ok(Spanned {

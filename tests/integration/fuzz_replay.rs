@@ -239,6 +239,36 @@ fn regression_many_exclusions_do_not_overflow_the_search_parser() {
     targets::query(&corpus_file("query", "many-exclusions"));
 }
 
+#[test]
+fn regression_deeply_nested_queries_are_refused_not_a_stack_overflow() {
+    // Found while minimising the fuzzer's finds: the parser recursed once per parenthesis,
+    // NOT or field, so a pasted query of some ten thousand "(" aborted the whole process
+    // with a stack overflow, and a few hundred levels overflowed SQLite's FTS5 parser.
+    use wirewatch::rules::query::MAX_NESTING;
+    let alternating = |depth: usize| {
+        let mut q = String::from("z");
+        for i in 0..depth {
+            let op = if i % 2 == 0 { "OR" } else { "AND" };
+            q = format!("w{i} {op} ({q})");
+        }
+        q
+    };
+    targets::query(alternating(MAX_NESTING).as_bytes());
+    assert!(wirewatch::rules::Query::parse(&alternating(MAX_NESTING)).is_ok());
+    for deep in [
+        alternating(MAX_NESTING + 1),
+        format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000)),
+        format!("a {}b", "NOT ".repeat(100_000)),
+        format!("{}a", "title:".repeat(100_000)),
+    ] {
+        let Err(problem) = wirewatch::rules::Query::parse(&deep) else {
+            panic!("accepted a query nested too deeply: {:?}", &deep[..80]);
+        };
+        assert!(problem.message.contains("nested too deeply"), "{problem:?}");
+        targets::query(deep.as_bytes());
+    }
+}
+
 fn corpus_file(target: &str, name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/corpus")

@@ -90,6 +90,19 @@ const HEAD_BYTES: usize = 4096;
 /// `NotAFeed { html: true }`, and a document the parser rejects even after repair is
 /// `InvalidFeed` with the parser's reason. Unreadable dates, links or ids never fail the feed.
 pub fn decode(body: &[u8], content_type: Option<&str>, feed_url: &str) -> Result<DecodedFeed> {
+    decode_limited(body, content_type, feed_url, usize::MAX)
+}
+
+/// [`decode`], keeping only the first `max_entries` entries in document order.
+///
+/// The cap applies before entries are sanitised and converted, so a document listing
+/// hundreds of thousands of entries costs the parse, not that many sanitiser runs.
+pub fn decode_limited(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &str,
+    max_entries: usize,
+) -> Result<DecodedFeed> {
     let base = Url::parse(feed_url).ok();
     let text = to_utf8(body, content_type, base.as_ref());
     if text
@@ -104,7 +117,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>, feed_url: &str) -> Result
     let text = upgrade_legacy_atom(text);
 
     let parser = feed_parser(base.as_ref());
-    let feed = match parser.parse(text.as_bytes()) {
+    let mut feed = match parser.parse(text.as_bytes()) {
         Ok(feed) => feed,
         Err(_) if crate::discover::looks_like_html(text.as_bytes(), content_type) => {
             return Err(Error::NotAFeed {
@@ -121,6 +134,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>, feed_url: &str) -> Result
                 })?
         }
     };
+    feed.entries.truncate(max_entries);
     Ok(convert(feed, base.as_ref()))
 }
 
@@ -1085,7 +1099,10 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .add_clean_content_tags([
                 "iframe", "noembed", "noframes", "noscript", "template", "textarea", "select",
                 "button",
-            ]);
+            ])
+            // Raw-text elements hold markup as text, which unwrapped would come out as
+            // literal tags in the plain text and snippet.
+            .add_clean_content_tags(["title", "xmp", "plaintext"]);
         builder
     })
 }

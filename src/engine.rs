@@ -173,8 +173,9 @@ impl Engine {
         }
         let check_url = fetched.final_url.clone();
         let bytes = body.bytes.clone();
+        // Only the title and site are needed here; the entries are decoded again when stored.
         let doc = tokio::task::spawn_blocking(move || {
-            decode::decode(&bytes, content_type.as_deref(), &check_url)
+            decode::decode_limited(&bytes, content_type.as_deref(), &check_url, 0)
         })
         .await
         .map_err(|_| Error::ShuttingDown)??;

@@ -215,10 +215,9 @@ impl Engine {
         let bytes = body.bytes.clone();
         let content_type = body.content_type.clone();
         let url = fetched.final_url.clone();
-        let max_entries = self.inner.config.max_entries_per_feed;
+        let cap = self.inner.config.max_entries_per_feed;
         let decoded = tokio::task::spawn_blocking(move || {
-            decode::decode(&bytes, content_type.as_deref(), &url).map(|mut doc| {
-                doc.entries.truncate(max_entries);
+            decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
                 let published = doc
                     .entries
                     .iter()

@@ -98,12 +98,14 @@ fn expr(node: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<Stri
                     other => positive.push(expr(other, expand)?),
                 }
             }
-            // The parser guarantees a positive member in every AND.
-            let mut out = format!("({})", positive.join(" AND "));
-            for n in negative {
-                out = format!("({out} NOT ({n}))");
+            // The parser guarantees a positive member in every AND. The exclusions go in one
+            // group: nesting one NOT per word overflows FTS5's parser after about a hundred.
+            let out = format!("({})", positive.join(" AND "));
+            if negative.is_empty() {
+                Some(out)
+            } else {
+                Some(format!("({out} NOT ({}))", negative.join(" OR ")))
             }
-            Some(out)
         }
         Node::Or(items) => {
             let parts: Vec<String> = items.iter().filter_map(|i| expr(i, expand)).collect();

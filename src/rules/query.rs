@@ -95,6 +95,7 @@ impl Query {
             source,
             lexemes,
             pos: 0,
+            depth: 0,
         };
         if parser.lexemes.is_empty() {
             return Err(problem(source, 0, source.len(), "the query is empty"));
@@ -196,15 +197,16 @@ fn lex(source: &str) -> Result<Vec<Lexeme>, QueryProblem> {
                 i += 1;
             }
             _ => {
-                let end = source[i..]
+                let is_end = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '"');
+                // A field name first, scanning no further than its colon: measuring the whole
+                // word before each field made "title:title:..." quadratic.
+                let name_end = source[i..]
                     .char_indices()
-                    .find(|&(_, c)| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '"'))
-                    .map(|(j, _)| i + j)
-                    .unwrap_or(source.len());
-                let word = &source[i..end];
-                if let Some((name, _)) = word.split_once(':') {
-                    if let Some(scope) = field(name) {
-                        let colon = i + name.len() + 1;
+                    .find(|&(_, c)| c == ':' || is_end(c))
+                    .map_or(source.len(), |(j, _)| i + j);
+                if source[name_end..].starts_with(':') {
+                    if let Some(scope) = field(&source[i..name_end]) {
+                        let colon = name_end + 1;
                         out.push(Lexeme {
                             kind: Lex::Field(scope),
                             start: i,
@@ -214,6 +216,11 @@ fn lex(source: &str) -> Result<Vec<Lexeme>, QueryProblem> {
                         continue;
                     }
                 }
+                let end = source[name_end..]
+                    .char_indices()
+                    .find(|&(_, c)| is_end(c))
+                    .map_or(source.len(), |(j, _)| name_end + j);
+                let word = &source[i..end];
                 out.push(Lexeme {
                     kind: Lex::Word(word.to_string()),
                     start: i,
@@ -249,10 +256,16 @@ struct Spanned {
     end: usize,
 }
 
+/// Deepest nesting of groups, NOTs and fields a query may have. Parsing, matching and search
+/// all recurse once per level, and SQLite's FTS5 parser refuses expressions nested much
+/// deeper; real queries use three or four levels.
+pub const MAX_NESTING: usize = 20;
+
 struct Parser<'a> {
     source: &'a str,
     lexemes: Vec<Lexeme>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -272,6 +285,26 @@ impl Parser<'_> {
 
     fn err<T>(&self, start: usize, end: usize, message: &str) -> Result<T, QueryProblem> {
         Err(problem(self.source, start, end, message))
+    }
+
+    /// Parses one nested level with `inner`, refusing to go deeper than [`MAX_NESTING`].
+    fn nested<T>(
+        &mut self,
+        start: usize,
+        end: usize,
+        inner: impl FnOnce(&mut Self) -> Result<T, QueryProblem>,
+    ) -> Result<T, QueryProblem> {
+        if self.depth >= MAX_NESTING {
+            return self.err(
+                start,
+                end,
+                &format!("the query is nested too deeply (at most {MAX_NESTING} levels)"),
+            );
+        }
+        self.depth += 1;
+        let result = inner(self);
+        self.depth -= 1;
+        result
     }
 
     fn or(&mut self) -> Result<Spanned, QueryProblem> {
@@ -341,7 +374,7 @@ impl Parser<'_> {
             if self.at_end_of_group() || self.peek_word("OR") || self.peek_word("AND") {
                 return self.err(op.start, op.end, "NOT needs a term to exclude");
             }
-            let inner = self.unary()?;
+            let inner = self.nested(op.start, op.end, Self::unary)?;
             return Ok(Spanned {
                 node: Node::Not(Box::new(inner.node)),
                 start: op.start,
@@ -368,7 +401,7 @@ impl Parser<'_> {
                     let r = self.next().expect("peeked");
                     return self.err(l.start, r.end, "these parentheses are empty");
                 }
-                let inner = self.or()?;
+                let inner = self.nested(l.start, l.end, Self::or)?;
                 match self.next() {
                     Some(Lexeme {
                         kind: Lex::RParen,
@@ -397,7 +430,7 @@ impl Parser<'_> {
                         "a field needs a word, phrase or group after it",
                     );
                 }
-                let inner = self.unary()?;
+                let inner = self.nested(l.start, l.end, Self::unary)?;
                 let node = with_scope(inner.node, scope)
                     .map_err(|m| problem(self.source, l.start, inner.end, m))?;
                 Ok(Spanned {
@@ -616,15 +649,40 @@ fn pick(inner: Scope, outer: Scope) -> Scope {
 
 /// Refuses branches that only exclude: they would match nearly everything.
 fn check_positive(node: &Node, source: &str, start: usize, end: usize) -> Result<(), QueryProblem> {
-    if is_positive(node) {
-        Ok(())
-    } else {
-        Err(problem(
+    if !is_positive(node) {
+        return Err(problem(
             source,
             start,
             end,
             "the query only excludes words: add a word to look for (NOT only narrows a search)",
-        ))
+        ));
+    }
+    if !positive_throughout(node) {
+        return Err(problem(
+            source,
+            start,
+            end,
+            "a group in the query only excludes words: give every group, also one after NOT, \
+             a word to look for",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the rule of [`is_positive`] holds at every depth, under NOT too: every AND has a
+/// member to look for, every OR only such members, and every NOT excludes something to look
+/// for. Search cannot translate the rest (`a NOT (-b -c)` made an empty FTS5 group).
+fn positive_throughout(node: &Node) -> bool {
+    match node {
+        Node::And(items) => items.iter().any(is_positive) && items.iter().all(positive_throughout),
+        Node::Or(items) => items
+            .iter()
+            .all(|i| is_positive(i) && positive_throughout(i)),
+        Node::Not(inner) => match inner.as_ref() {
+            Node::Not(x) => positive_throughout(x),
+            other => is_positive(other) && positive_throughout(other),
+        },
+        _ => true,
     }
 }
 

@@ -45,8 +45,9 @@ impl Store {
             })?;
         }
         let writer = Connection::open(path).map_err(|e| not_a_database(path, e))?;
+        check_ours(&writer, path)?;
         configure(&writer).map_err(|e| not_a_database(path, e))?;
-        migrate(&writer, path)?;
+        migrate(&writer)?;
         let reader = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -174,7 +175,16 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+/// Refuses a file that is not SQLite, a database of another program or one written by a
+/// newer Wirewatch, before anything is written to it: `configure` switches the journal to WAL,
+/// which is a change to the file that such a database's owner did not ask for.
+fn check_ours(conn: &Connection, path: &Path) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| not_a_database(path, e))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| not_a_database(path, e))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = schema::MIGRATIONS.len() as i64;
     if version > known {
@@ -197,6 +207,12 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             )));
         }
     }
+    Ok(())
+}
+
+/// Applies the migrations this database has not seen (after [`check_ours`]).
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;

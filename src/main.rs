@@ -272,6 +272,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file, out } => {
+            // Refuse a huge file before reading it, not after.
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .len();
+            if size > wirewatch::opml::MAX_BYTES as u64 {
+                bail!(
+                    "{} is {size} bytes; an OPML file of more than {} bytes is not a subscription list",
+                    file.display(),
+                    wirewatch::opml::MAX_BYTES
+                );
+            }
             let text = read_text(&file)?;
             let report = engine.import_opml(&text)?;
             if out.json {

@@ -5,7 +5,8 @@
 //! 2. **decode** each new document on the blocking pool, and prepare its entries (sanitise,
 //!    tokenise, hash) there too, so the single writer only writes;
 //! 3. decide each feed's next check ([`crate::schedule`]);
-//! 4. **dedup, store and match** the whole poll in one transaction ([`Store::apply_poll`]);
+//! 4. **dedup, store and match** each feed as it completes, on one writer thread, in one
+//!    transaction for the whole poll ([`Store::apply_poll_stream`]);
 //! 5. **alert**: emit feed errors, alerts, coalesced notifications and the poll summary.
 //!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
@@ -17,9 +18,21 @@ use crate::fetch::{Fetched, Validators};
 use crate::model::{EngineEvent, FeedId, PollSummary};
 use crate::schedule::{self, Bounds, Observation};
 use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PreparedEntry, Store};
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// Feeds decoded and waiting for the writer, at most.
+const WRITER_QUEUE: usize = 8;
+
+/// Decoding is CPU work: at most one decode per core at a time, so the writer (the critical
+/// path of a poll) keeps its share of the machine and decoded feeds do not pile up.
+fn decoders() -> &'static tokio::sync::Semaphore {
+    static DECODERS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    DECODERS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
 
 /// One feed's fetch, decoded and scheduled, ready to store.
 pub(crate) struct Polled {
@@ -58,10 +71,14 @@ impl Engine {
         }
         self.events()
             .emit(EngineEvent::PollStarted { feeds: total });
-        let mut pending: FuturesUnordered<_> = feeds
-            .into_iter()
-            .map(|feed| {
-                let engine = self.clone();
+        // Feeds in flight (fetching, waiting to decode, decoding) are bounded, so bodies and
+        // decoded entries never pile up: with the writer's bounded queue, a poll's memory
+        // does not grow with its size.
+        let in_flight = (self.inner.config.max_concurrent_requests * 4).max(16);
+        let engine = self.clone();
+        let polled = futures::stream::iter(feeds)
+            .map(move |feed| {
+                let engine = engine.clone();
                 async move {
                     let fetched = engine
                         .inner
@@ -71,17 +88,8 @@ impl Engine {
                     engine.process(feed, fetched).await
                 }
             })
-            .collect();
-        let mut polled = Vec::with_capacity(total as usize);
-        while let Some(p) = pending.next().await {
-            polled.push(p);
-            self.events().emit(EngineEvent::PollProgress {
-                done: polled.len() as u64,
-                total,
-                feed_id: polled.last().map_or(0, |p: &Polled| p.update.feed_id),
-            });
-        }
-        self.finish_poll(polled, started).await
+            .buffer_unordered(in_flight);
+        self.store_polled(polled, total, true, started).await
     }
 
     /// Stores what a poll fetched and tells listeners (steps 4 and 5).
@@ -91,18 +99,67 @@ impl Engine {
         started: tokio::time::Instant,
     ) -> Result<PollSummary> {
         let total = polled.len() as u64;
+        self.store_polled(futures::stream::iter(polled), total, false, started)
+            .await
+    }
+
+    /// Streams each feed, as it completes, to the writer on a dedicated blocking thread,
+    /// which writes the whole poll in one transaction ([`Store::apply_poll_stream`]); then
+    /// emits errors, alerts, notifications and the summary.
+    async fn store_polled(
+        &self,
+        mut polled: impl Stream<Item = Polled> + Unpin,
+        total: u64,
+        progress: bool,
+        started: tokio::time::Instant,
+    ) -> Result<PollSummary> {
+        // `None` marks the end of the poll; a queue closed without it means the poll was
+        // abandoned, and the writer rolls back.
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<FeedUpdate>>(WRITER_QUEUE);
+        let store: Arc<Store> = self.inner.store.clone();
+        let rules = self.rule_set();
+        let now = self.now();
+        let writer = tokio::task::spawn_blocking(move || {
+            let updates = std::iter::from_fn(move || match rx.blocking_recv() {
+                Some(Some(update)) => Some(Ok(update)),
+                Some(None) => None,
+                None => Some(Err(Error::ShuttingDown)),
+            });
+            store.apply_poll_stream(updates, &rules, now)
+        });
         let mut summary = PollSummary {
             feeds: total,
             ..Default::default()
         };
-        summary.not_modified = polled.iter().filter(|p| p.not_modified).count() as u64;
-        summary.failed = polled.iter().filter(|p| p.error.is_some()).count() as u64;
-        let errors: Vec<(FeedId, String, String)> = polled
-            .iter()
-            .filter_map(|p| p.error.clone().map(|(c, m)| (p.update.feed_id, c, m)))
-            .collect();
-        let updates: Vec<FeedUpdate> = polled.into_iter().map(|p| p.update).collect();
-        let applied = self.store_poll(updates).await?;
+        let mut errors: Vec<(FeedId, String, String)> = Vec::new();
+        let mut done = 0;
+        let mut writer_alive = true;
+        while let Some(p) = polled.next().await {
+            done += 1;
+            let feed_id = p.update.feed_id;
+            summary.not_modified += u64::from(p.not_modified);
+            if let Some((code, message)) = p.error {
+                summary.failed += 1;
+                errors.push((feed_id, code, message));
+            }
+            if progress {
+                self.events().emit(EngineEvent::PollProgress {
+                    done,
+                    total,
+                    feed_id,
+                });
+            }
+            if queue.send(Some(p.update)).await.is_err() {
+                // The writer stopped on an error, which it returns below.
+                writer_alive = false;
+                break;
+            }
+        }
+        if writer_alive {
+            let _ = queue.send(None).await;
+        }
+        drop(queue);
+        let applied = writer.await.map_err(|_| Error::ShuttingDown)??;
         summary.new_articles = applied.new_articles;
         summary.updated_articles = applied.updated_articles;
         summary.alerts = applied.alerts.len() as u64;
@@ -126,16 +183,6 @@ impl Engine {
             summary: summary.clone(),
         });
         Ok(summary)
-    }
-
-    /// Stores a poll on the blocking pool (SQLite work must not stall the async runtime).
-    async fn store_poll(&self, updates: Vec<FeedUpdate>) -> Result<crate::store::PollApplied> {
-        let store: Arc<Store> = self.inner.store.clone();
-        let rules = self.rule_set();
-        let now = self.now();
-        tokio::task::spawn_blocking(move || store.apply_poll(updates, &rules, now))
-            .await
-            .map_err(|_| Error::ShuttingDown)?
     }
 
     /// Turns one feed's fetch result into what the store needs, decoding off the runtime.
@@ -216,6 +263,7 @@ impl Engine {
         let content_type = body.content_type.clone();
         let url = fetched.final_url.clone();
         let cap = self.inner.config.max_entries_per_feed;
+        let _decoding = decoders().acquire().await;
         let decoded = tokio::task::spawn_blocking(move || {
             decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
                 let published = doc
@@ -290,5 +338,11 @@ fn validators(feed: &FeedFetchState) -> Validators {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }

@@ -18,41 +18,96 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// One word of a text.
+///
+/// The folded word and its stem are shared strings: news vocabulary is small compared with
+/// the number of words cut, so each distinct word is folded, stemmed and allocated once per
+/// thread, and a token costs two reference-count increments. A stem equal to the folded word
+/// is the same string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     /// The word folded (case, diacritics and inner punctuation removed).
-    pub folded: String,
+    pub folded: Arc<str>,
     /// The folded word stemmed (equal to `folded` outside English).
-    pub stem: String,
+    pub stem: Arc<str>,
     /// Byte offset of the word in the original text.
     pub start: usize,
     /// Byte offset just past the word.
     pub end: usize,
 }
 
+/// FNV-1a, for the per-thread word cache (short keys, no seed needed).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A word as it appears in text → its folded form and stem (`None`: folds to nothing).
+type WordCache = HashMap<Box<str>, Option<(Arc<str>, Arc<str>)>, BuildHasherDefault<Fnv>>;
+
 /// The words of `text`, in order.
 pub fn tokens(text: &str) -> Vec<Token> {
-    let mut out = Vec::with_capacity(text.len() / 6);
-    for (start, word) in text.unicode_word_indices() {
-        let folded = fold(word);
-        if folded.is_empty() {
-            continue;
-        }
-        let stem = stem(&folded);
-        out.push(Token {
-            folded,
-            stem,
-            start,
-            end: start + word.len(),
-        });
+    thread_local! {
+        static WORDS: RefCell<WordCache> = RefCell::new(WordCache::default());
     }
-    out
+    WORDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let mut out = Vec::with_capacity(text.len() / 6);
+        for (start, word) in text.unicode_word_indices() {
+            let known = match cache.get(word) {
+                Some(k) => k.clone(),
+                None => {
+                    if cache.len() > 200_000 {
+                        cache.clear();
+                    }
+                    let folded = fold(word);
+                    let k = (!folded.is_empty()).then(|| {
+                        let stem = stem_uncached(&folded);
+                        let folded: Arc<str> = folded.into();
+                        let stem = if *stem == *folded {
+                            folded.clone()
+                        } else {
+                            stem.into()
+                        };
+                        (folded, stem)
+                    });
+                    cache.insert(word.into(), k.clone());
+                    k
+                }
+            };
+            if let Some((folded, stem)) = known {
+                out.push(Token {
+                    folded,
+                    stem,
+                    start,
+                    end: start + word.len(),
+                });
+            }
+        }
+        out
+    })
 }
 
 /// Folds one word: see the module documentation.
@@ -89,27 +144,15 @@ fn is_indic(c: char) -> bool {
 
 /// The stem of a folded word (English Snowball for ASCII words of letters).
 pub fn stem(folded: &str) -> String {
+    stem_uncached(folded)
+}
+
+fn stem_uncached(folded: &str) -> String {
     // Numbers and mixed tokens ("g20", "2025") are left alone, as is anything non-ASCII.
     if folded.len() < 3 || !folded.bytes().all(|b| b.is_ascii_lowercase()) {
         return folded.to_string();
     }
-    thread_local! {
-        // News vocabulary is small compared with the number of words stemmed, so a cache
-        // per thread saves most of the stemmer's cost on ingest.
-        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(s) = cache.get(folded) {
-            return s.clone();
-        }
-        if cache.len() > 200_000 {
-            cache.clear();
-        }
-        let s = english().stem(folded).into_owned();
-        cache.insert(folded.to_string(), s.clone());
-        s
-    })
+    english().stem(folded).into_owned()
 }
 
 fn english() -> &'static Stemmer {
@@ -132,7 +175,10 @@ mod tests {
     use super::*;
 
     fn folded(text: &str) -> Vec<String> {
-        tokens(text).into_iter().map(|t| t.folded).collect()
+        tokens(text)
+            .into_iter()
+            .map(|t| t.folded.to_string())
+            .collect()
     }
 
     #[test]

@@ -12,7 +12,9 @@
 use super::query::{Node, Query, Scope};
 use crate::model::{FeedId, Field, RuleScope, TermMatch};
 use crate::text::{self, Token};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// An article cut into tokens, ready to be matched against any number of queries.
 #[derive(Debug, Clone)]
@@ -22,7 +24,81 @@ pub struct Doc<'a> {
     title_tokens: Vec<Token>,
     body_tokens: Vec<Token>,
     feed_tokens: Vec<Vec<Token>>,
+    /// Where each word occurs, built on first use.
+    index: OnceCell<DocIndex>,
 }
+
+/// Positions of every stem and folded word of a doc, so a term is looked up instead of
+/// scanned for. Entries are `(hash of the word, field, position)`, sorted, so the
+/// occurrences of one word are contiguous and in field, then text order (the order a scan
+/// finds them). Hashes can collide: every occurrence found is checked against the token.
+#[derive(Debug, Clone, Default)]
+struct DocIndex {
+    stems: Vec<(u64, u32, u32)>,
+    folded: Vec<(u64, u32, u32)>,
+}
+
+impl DocIndex {
+    fn new(doc: &Doc) -> DocIndex {
+        let n = doc.title_tokens.len()
+            + doc.body_tokens.len()
+            + doc.feed_tokens.iter().map(Vec::len).sum::<usize>();
+        let mut stems = Vec::with_capacity(n);
+        let mut folded = Vec::with_capacity(n);
+        for (field, toks) in doc.field_lists() {
+            for (i, t) in toks.iter().enumerate() {
+                let f = word_hash(&t.folded);
+                // Most words are their own stem: hash once.
+                let s = if t.stem == t.folded {
+                    f
+                } else {
+                    word_hash(&t.stem)
+                };
+                stems.push((s, field, i as u32));
+                folded.push((f, field, i as u32));
+            }
+        }
+        stems.sort_unstable();
+        folded.sort_unstable();
+        DocIndex { stems, folded }
+    }
+
+    fn lookup(list: &[(u64, u32, u32)], hash: u64) -> &[(u64, u32, u32)] {
+        let lo = list.partition_point(|e| e.0 < hash);
+        let hi = lo + list[lo..].partition_point(|e| e.0 == hash);
+        &list[lo..hi]
+    }
+}
+
+/// FNV-1a: words are short, and this needs no per-process seed.
+fn word_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type ByHash = HashMap<u64, Vec<u32>, BuildHasherDefault<IdHasher>>;
 
 impl<'a> Doc<'a> {
     /// Tokenises an article's title, body and the titles of the feeds it came through.
@@ -33,6 +109,7 @@ impl<'a> Doc<'a> {
             title_tokens: text::tokens(title),
             body_tokens: text::tokens(body),
             feed_tokens: feed_titles.iter().map(|t| text::tokens(t)).collect(),
+            index: OnceCell::new(),
         }
     }
 
@@ -45,13 +122,56 @@ impl<'a> Doc<'a> {
         body_tokens: Vec<Token>,
         feed_titles: &[&str],
     ) -> Doc<'a> {
+        Self::with_all_tokens(
+            title,
+            body,
+            title_tokens,
+            body_tokens,
+            feed_titles.iter().map(|t| text::tokens(t)).collect(),
+        )
+    }
+
+    /// Like [`Doc::with_tokens`] with the feed titles' tokens made too (once per feed, not
+    /// once per article, on ingest).
+    pub fn with_all_tokens(
+        title: &'a str,
+        body: &'a str,
+        title_tokens: Vec<Token>,
+        body_tokens: Vec<Token>,
+        feed_tokens: Vec<Vec<Token>>,
+    ) -> Doc<'a> {
         Doc {
             title,
             body,
             title_tokens,
             body_tokens,
-            feed_tokens: feed_titles.iter().map(|t| text::tokens(t)).collect(),
+            feed_tokens,
+            index: OnceCell::new(),
         }
+    }
+
+    /// Every token list with its field number: 0 title, 1 body, 2.. feed titles.
+    fn field_lists(&self) -> impl Iterator<Item = (u32, &[Token])> {
+        [(0, &self.title_tokens[..]), (1, &self.body_tokens[..])]
+            .into_iter()
+            .chain(
+                self.feed_tokens
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (i as u32 + 2, &t[..])),
+            )
+    }
+
+    fn field(&self, field: u32) -> (Where, &[Token]) {
+        match field {
+            0 => (Where::Title, &self.title_tokens),
+            1 => (Where::Body, &self.body_tokens),
+            n => (Where::Feed, &self.feed_tokens[n as usize - 2]),
+        }
+    }
+
+    fn index(&self) -> &DocIndex {
+        self.index.get_or_init(|| DocIndex::new(self))
     }
 
     /// Title tokens.
@@ -87,25 +207,57 @@ impl<'a> Doc<'a> {
 
     /// Turns hits into highlight spans (UTF-16 offsets), sorted, without duplicates.
     pub fn term_matches(&self, hits: &[Hit]) -> Vec<TermMatch> {
-        let mut out: Vec<TermMatch> = Vec::new();
+        // (in body, start byte, end byte): titles first, then text order.
+        let mut spans: Vec<(bool, usize, usize)> = Vec::new();
         for hit in hits {
-            let (field, text, tokens) = match hit.at {
-                Where::Title => (Field::Title, self.title, &self.title_tokens),
-                Where::Body => (Field::Body, self.body, &self.body_tokens),
+            let (body, tokens) = match hit.at {
+                Where::Title => (false, &self.title_tokens),
+                Where::Body => (true, &self.body_tokens),
                 Where::Feed => continue,
             };
-            for t in &tokens[hit.first..hit.last + 1] {
-                out.push(TermMatch {
-                    field,
-                    text: text[t.start..t.end].to_string(),
-                    start: text::utf16_offset(text, t.start),
-                    end: text::utf16_offset(text, t.end),
-                });
-            }
+            spans.extend(
+                tokens[hit.first..hit.last + 1]
+                    .iter()
+                    .map(|t| (body, t.start, t.end)),
+            );
         }
-        out.sort_by_key(|m| (m.field == Field::Body, m.start));
-        out.dedup();
+        spans.sort_unstable();
+        spans.dedup();
+        // One pass over each field, counting UTF-16 units as it goes.
+        let mut out = Vec::with_capacity(spans.len());
+        let mut at: Option<bool> = None;
+        let (mut byte, mut unit) = (0usize, 0u32);
+        for (body, start, end) in spans {
+            let (field, text) = if body {
+                (Field::Body, self.body)
+            } else {
+                (Field::Title, self.title)
+            };
+            if at != Some(body) || start < byte {
+                at = Some(body);
+                byte = 0;
+                unit = 0;
+            }
+            unit += utf16_len(&text[byte..start]);
+            let start16 = unit;
+            unit += utf16_len(&text[start..end]);
+            byte = end;
+            out.push(TermMatch {
+                field,
+                text: text[start..end].to_string(),
+                start: start16,
+                end: unit,
+            });
+        }
         out
+    }
+}
+
+fn utf16_len(s: &str) -> u32 {
+    if s.is_ascii() {
+        s.len() as u32
+    } else {
+        s.encode_utf16().count() as u32
     }
 }
 
@@ -139,13 +291,24 @@ pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
 
 fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
     match node {
-        Node::Term { stem, scope } => leaf(doc, *scope, hits, 1, |toks, i| toks[i].stem == *stem),
+        Node::Term { stem, scope } => {
+            let list = DocIndex::lookup(&doc.index().stems, word_hash(stem));
+            indexed(doc, *scope, hits, list, 1, |toks, i| {
+                *toks[i].stem == **stem
+            })
+        }
         Node::Prefix { prefix, scope } => leaf(doc, *scope, hits, 1, |toks, i| {
             toks[i].folded.starts_with(prefix.as_str())
         }),
-        Node::Phrase { words, scope } => leaf(doc, *scope, hits, words.len(), |toks, i| {
-            words.iter().zip(&toks[i..]).all(|(w, t)| t.folded == *w)
-        }),
+        Node::Phrase { words, scope } => {
+            let Some(first) = words.first() else {
+                return false;
+            };
+            let list = DocIndex::lookup(&doc.index().folded, word_hash(first));
+            indexed(doc, *scope, hits, list, words.len(), |toks, i| {
+                words.iter().zip(&toks[i..]).all(|(w, t)| *t.folded == **w)
+            })
+        }
         Node::Near {
             stems,
             distance,
@@ -167,13 +330,14 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             found
         }
         Node::And(items) => {
-            let mut mine = Vec::new();
+            // Hits of the members count only if every member matches.
+            let mark = hits.len();
             for item in items {
-                if !eval(item, doc, &mut mine) {
+                if !eval(item, doc, hits) {
+                    hits.truncate(mark);
                     return false;
                 }
             }
-            hits.extend(mine);
             true
         }
         Node::Or(items) => {
@@ -183,8 +347,50 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             }
             any
         }
-        Node::Not(inner) => !eval(inner, doc, &mut Vec::new()),
+        Node::Not(inner) => {
+            let mark = hits.len();
+            let found = eval(inner, doc, hits);
+            hits.truncate(mark);
+            !found
+        }
     }
+}
+
+fn in_fields(scope: Scope, field: u32) -> bool {
+    match scope {
+        Scope::Any => field < 2,
+        Scope::Title => field == 0,
+        Scope::Body => field == 1,
+        Scope::Feed => field >= 2,
+    }
+}
+
+/// Like [`leaf`], trying only the positions the doc's index lists for the run's first word.
+fn indexed(
+    doc: &Doc,
+    scope: Scope,
+    hits: &mut Vec<Hit>,
+    list: &[(u64, u32, u32)],
+    width: usize,
+    at: impl Fn(&[Token], usize) -> bool,
+) -> bool {
+    let mut found = false;
+    for &(_, field, pos) in list {
+        if !in_fields(scope, field) {
+            continue;
+        }
+        let (where_, toks) = doc.field(field);
+        let i = pos as usize;
+        if i + width <= toks.len() && at(toks, i) {
+            found = true;
+            hits.push(Hit {
+                at: where_,
+                first: i,
+                last: i + width - 1,
+            });
+        }
+    }
+    found
 }
 
 /// Matches a run of `width` tokens satisfying `at` in each field of `scope`.
@@ -221,7 +427,7 @@ fn near_window(toks: &[Token], stems: &[String], distance: u32) -> Option<Vec<us
     let occurrences: Vec<(usize, usize)> = toks
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| stems.iter().position(|s| *s == t.stem).map(|k| (i, k)))
+        .filter_map(|(i, t)| stems.iter().position(|s| **s == *t.stem).map(|k| (i, k)))
         .collect();
     let k = stems.len();
     let mut count = vec![0usize; k];
@@ -280,19 +486,17 @@ fn anchors(node: &Node) -> Option<Vec<Anchor>> {
         Node::Term { stem, .. } => Some(vec![Anchor::Stem(stem.clone())]),
         Node::Prefix { prefix, .. } => Some(vec![Anchor::Prefix(prefix.clone())]),
         Node::Phrase { words, .. } => {
-            // The longest word of a phrase is usually the rarest.
-            let w = words.iter().max_by_key(|w| w.len())?;
+            let w = words.iter().min_by_key(|w| word_cost(w))?;
             Some(vec![Anchor::Folded(w.clone())])
         }
         Node::Near { stems, .. } => Some(vec![Anchor::Stem(
-            stems.iter().max_by_key(|s| s.len())?.clone(),
+            stems.iter().min_by_key(|s| word_cost(s))?.clone(),
         )]),
-        Node::And(items) => items.iter().filter_map(anchors).min_by_key(|a| {
-            (
-                a.len(),
-                std::cmp::Reverse(a.iter().map(anchor_len).min().unwrap_or(0)),
-            )
-        }),
+        // The member whose anchors wake the rule least often.
+        Node::And(items) => items
+            .iter()
+            .filter_map(anchors)
+            .min_by_key(|a| a.iter().map(anchor_cost).sum::<usize>()),
         Node::Or(items) => {
             let mut all = Vec::new();
             for item in items {
@@ -304,9 +508,136 @@ fn anchors(node: &Node) -> Option<Vec<Anchor>> {
     }
 }
 
-fn anchor_len(a: &Anchor) -> usize {
+/// Words so frequent in news that a rule anchored on them would wake for most articles,
+/// folded and stemmed (the stem of each is in the list too when it differs).
+const COMMON_WORDS: &[&str] = &[
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "is",
+    "that",
+    "for",
+    "on",
+    "it",
+    "with",
+    "as",
+    "was",
+    "wa",
+    "at",
+    "by",
+    "be",
+    "from",
+    "has",
+    "ha",
+    "have",
+    "are",
+    "an",
+    "he",
+    "his",
+    "not",
+    "but",
+    "said",
+    "say",
+    "says",
+    "were",
+    "been",
+    "will",
+    "would",
+    "which",
+    "they",
+    "this",
+    "their",
+    "who",
+    "after",
+    "also",
+    "its",
+    "more",
+    "than",
+    "over",
+    "new",
+    "year",
+    "years",
+    "two",
+    "one",
+    "first",
+    "last",
+    "about",
+    "into",
+    "up",
+    "out",
+    "other",
+    "against",
+    "all",
+    "we",
+    "i",
+    "you",
+    "she",
+    "her",
+    "had",
+    "or",
+    "there",
+    "no",
+    "government",
+    "govern",
+    "minister",
+    "ministri",
+    "ministry",
+    "state",
+    "people",
+    "peopl",
+    "country",
+    "countri",
+    "official",
+    "offici",
+    "officials",
+    "week",
+    "day",
+    "time",
+    "report",
+    "told",
+    "news",
+    "could",
+    "may",
+    "can",
+    "under",
+    "when",
+    "while",
+    "since",
+    "before",
+    "between",
+    "three",
+    "police",
+    "polic",
+    "public",
+    "publish",
+    "world",
+    "national",
+    "nation",
+    "part",
+    "made",
+    "make",
+    "what",
+    "our",
+];
+
+/// How often a word is expected to wake a rule: common words cost much more, then shorter
+/// words (usually more frequent) a little more.
+fn word_cost(w: &str) -> usize {
+    if COMMON_WORDS.contains(&w) {
+        1000
+    } else {
+        100usize.saturating_sub(w.len())
+    }
+}
+
+fn anchor_cost(a: &Anchor) -> usize {
     match a {
-        Anchor::Stem(s) | Anchor::Folded(s) | Anchor::Prefix(s) => s.len(),
+        Anchor::Stem(s) | Anchor::Folded(s) => word_cost(s),
+        // A prefix stands for many words.
+        Anchor::Prefix(p) => 4 * word_cost(p),
     }
 }
 
@@ -334,15 +665,16 @@ pub struct Origin {
     pub folders: Vec<String>,
 }
 
-/// Every enabled rule, indexed by anchor words.
+/// Every enabled rule, indexed by anchor words (by their hash; a collision only adds a
+/// candidate, which evaluation then rejects).
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
-    by_stem: HashMap<String, Vec<usize>>,
-    by_folded: HashMap<String, Vec<usize>>,
-    by_prefix: HashMap<String, Vec<usize>>,
+    by_stem: ByHash,
+    by_folded: ByHash,
+    by_prefix: HashMap<String, Vec<u32>>,
     prefix_lens: Vec<usize>,
-    unanchored: Vec<usize>,
+    unanchored: Vec<u32>,
 }
 
 impl RuleSet {
@@ -351,20 +683,19 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut prefix_lens = HashSet::new();
         for (i, rule) in rules.iter().enumerate() {
+            let i = i as u32;
             match anchors(&rule.query.root) {
                 None => set.unanchored.push(i),
                 Some(list) => {
                     for a in list {
-                        let map = match &a {
-                            Anchor::Stem(_) => &mut set.by_stem,
-                            Anchor::Folded(_) => &mut set.by_folded,
+                        let entry = match a {
+                            Anchor::Stem(k) => set.by_stem.entry(word_hash(&k)).or_default(),
+                            Anchor::Folded(k) => set.by_folded.entry(word_hash(&k)).or_default(),
                             Anchor::Prefix(p) => {
                                 prefix_lens.insert(p.len());
-                                &mut set.by_prefix
+                                set.by_prefix.entry(p).or_default()
                             }
                         };
-                        let (Anchor::Stem(k) | Anchor::Folded(k) | Anchor::Prefix(k)) = a;
-                        let entry = map.entry(k).or_default();
                         if entry.last() != Some(&i) {
                             entry.push(i);
                         }
@@ -388,53 +719,55 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
-    /// The rules that match `doc` from `origin`, each with its hits.
+    /// The rules that match `doc` from `origin`, each with its hits, in rule order.
     pub fn matching<'r>(&'r self, doc: &Doc, origin: &Origin) -> Vec<(&'r CompiledRule, Vec<Hit>)> {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let mut candidate = vec![false; self.rules.len()];
-        for &i in &self.unanchored {
-            candidate[i] = true;
-        }
-        let mut seen: HashSet<&str> = HashSet::new();
-        let all = doc
-            .title_tokens
-            .iter()
-            .chain(&doc.body_tokens)
-            .chain(doc.feed_tokens.iter().flatten());
-        for t in all {
-            if !seen.insert(t.folded.as_str()) {
-                continue;
+        let index = doc.index();
+        let mut candidates: Vec<u32> = self.unanchored.clone();
+        let mut wake = |map: &ByHash, list: &[(u64, u32, u32)]| {
+            let mut last = None;
+            for &(h, _, _) in list {
+                if last == Some(h) {
+                    continue;
+                }
+                last = Some(h);
+                if let Some(rules) = map.get(&h) {
+                    candidates.extend_from_slice(rules);
+                }
             }
-            for key in [&t.stem, &t.folded] {
-                let map = if std::ptr::eq(key, &t.stem) {
-                    &self.by_stem
-                } else {
-                    &self.by_folded
-                };
-                if let Some(list) = map.get(key.as_str()) {
-                    for &i in list {
-                        candidate[i] = true;
+        };
+        if !self.by_stem.is_empty() {
+            wake(&self.by_stem, &index.stems);
+        }
+        if !self.by_folded.is_empty() {
+            wake(&self.by_folded, &index.folded);
+        }
+        if !self.by_prefix.is_empty() {
+            let mut last = None;
+            for &(h, field, pos) in &index.folded {
+                if last == Some(h) {
+                    continue;
+                }
+                last = Some(h);
+                let folded = &doc.field(field).1[pos as usize].folded;
+                for &len in &self.prefix_lens {
+                    if len > folded.len() {
+                        break;
+                    }
+                    if let Some(rules) = folded.get(..len).and_then(|p| self.by_prefix.get(p)) {
+                        candidates.extend_from_slice(rules);
                     }
                 }
             }
-            for &len in &self.prefix_lens {
-                if len > t.folded.len() {
-                    break;
-                }
-                if let Some(p) = t.folded.get(..len) {
-                    if let Some(list) = self.by_prefix.get(p) {
-                        for &i in list {
-                            candidate[i] = true;
-                        }
-                    }
-                }
-            }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut out = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !candidate[i] || !in_scope(&rule.scope, origin) {
+        for i in candidates {
+            let rule = &self.rules[i as usize];
+            if !in_scope(&rule.scope, origin) {
                 continue;
             }
             if let Some(hits) = matches(&rule.query, doc) {

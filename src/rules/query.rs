@@ -440,8 +440,10 @@ impl Parser<'_> {
                 })
             }
             Lex::Quoted(body) => {
-                let words: Vec<String> =
-                    text::tokens(&body).into_iter().map(|t| t.folded).collect();
+                let words: Vec<String> = text::tokens(&body)
+                    .into_iter()
+                    .map(|t| t.folded.to_string())
+                    .collect();
                 if words.is_empty() {
                     return self.err(l.start, l.end, "this phrase has no words in it");
                 }
@@ -489,7 +491,7 @@ impl Parser<'_> {
                     if toks.len() != 1 || w.ends_with('*') {
                         return self.err(ws, we, "NEAR takes single words");
                     }
-                    stems.push(toks[0].stem.clone());
+                    stems.push(toks[0].stem.to_string());
                 }
                 Some(Lexeme {
                     kind: Lex::Comma,
@@ -581,7 +583,7 @@ fn word(w: &str) -> Result<Node, String> {
             return Err("a prefix needs at least two letters".into());
         }
         return Ok(Node::Prefix {
-            prefix: toks[0].folded.clone(),
+            prefix: toks[0].folded.to_string(),
             scope: Scope::Any,
         });
     }
@@ -589,11 +591,11 @@ fn word(w: &str) -> Result<Node, String> {
     match toks.len() {
         0 => Err(format!("{w:?} has no letters or digits to search for")),
         1 => Ok(Node::Term {
-            stem: toks.pop().expect("one token").stem,
+            stem: toks.pop().expect("one token").stem.to_string(),
             scope: Scope::Any,
         }),
         _ => Ok(Node::Phrase {
-            words: toks.into_iter().map(|t| t.folded).collect(),
+            words: toks.into_iter().map(|t| t.folded.to_string()).collect(),
             scope: Scope::Any,
         }),
     }

@@ -372,6 +372,7 @@ fn search(
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let mut verify = None;
+    let mut fts_expr = None;
     if let Some(q) = query {
         let t = fts::translate(&q.root, &mut |stem| expand(conn, stem));
         let Some(expr) = t.expr else {
@@ -382,12 +383,15 @@ fn search(
             });
         };
         clauses.push("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)".into());
-        args.push(Value::Text(expr));
+        args.push(Value::Text(expr.clone()));
+        fts_expr = Some(expr);
         if !t.exact {
             verify = Some(q);
         }
     }
+    let only_query = clauses.len() == 1 && verify.is_none();
     filter.sql(&mut clauses, &mut args);
+    let only_query = only_query && clauses.len() == 1;
     let where_all = if clauses.is_empty() {
         String::new()
     } else {
@@ -426,6 +430,10 @@ fn search(
         });
     }
 
+    if let (Some(expr), true) = (&fts_expr, only_query) {
+        return search_index_only(conn, expr, cursor, limit);
+    }
+
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM articles a {where_all}"),
         params_from_iter(args.iter()),
@@ -457,4 +465,87 @@ fn search(
         more,
         total: total as u64,
     })
+}
+
+/// A page of an exact full-text query without other filters. The index lists the matching
+/// ids once (their number is the total); then the cheaper of two plans finds the page:
+/// - many matches: walk the time index from the newest article down, keeping the listed
+///   ids, and stop once the page is full (rows walked ≈ page size × articles / matches);
+/// - few matches: look up each match's time and sort them (work ≈ matches).
+fn search_index_only(
+    conn: &Connection,
+    expr: &str,
+    cursor: Option<(i64, i64)>,
+    limit: usize,
+) -> Result<Page> {
+    let mut matching: Vec<i64> = conn
+        .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
+        .query_map([expr], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // The index returns ids in order; sorting is a check that costs one pass then.
+    matching.sort_unstable();
+    let total = matching.len() as u64;
+    if matching.is_empty() {
+        return Ok(Page {
+            ids: Vec::new(),
+            more: false,
+            total,
+        });
+    }
+    let articles: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
+        r.get(0)
+    })?;
+    let fetch = limit.saturating_add(1);
+    // A time-index row costs far less than a lookup of one article's time (a seek into
+    // the wide `articles` table).
+    let walk = (fetch as f64) * (articles as f64 / matching.len() as f64);
+    let lookups = matching.len() as f64 * 30.0;
+    let mut ids: Vec<(i64, i64)> = Vec::new();
+    if walk < lookups {
+        let (sql, args): (&str, Vec<i64>) = match cursor {
+            None => (
+                "SELECT id, sort_time FROM articles INDEXED BY articles_by_time
+                 ORDER BY sort_time DESC, id DESC",
+                vec![],
+            ),
+            Some((t, id)) => (
+                "SELECT id, sort_time FROM articles INDEXED BY articles_by_time
+                 WHERE sort_time <= ?1 AND (sort_time < ?1 OR id < ?2)
+                 ORDER BY sort_time DESC, id DESC",
+                vec![t, id],
+            ),
+        };
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if matching.binary_search(&id).is_ok() {
+                ids.push((id, row.get(1)?));
+                if ids.len() >= fetch {
+                    break;
+                }
+            }
+        }
+    } else {
+        let mut args = vec![Value::Text(expr.to_string())];
+        let mut sql = String::from(
+            "SELECT a.id, a.sort_time FROM articles a
+             WHERE a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+        );
+        if let Some((t, id)) = cursor {
+            sql.push_str(" AND (a.sort_time < ? OR (a.sort_time = ? AND a.id < ?))");
+            args.extend([Value::Integer(t), Value::Integer(t), Value::Integer(id)]);
+        }
+        sql.push_str(" ORDER BY a.sort_time DESC, a.id DESC LIMIT ?");
+        args.push(Value::Integer(fetch.min(i64::MAX as usize) as i64));
+        let mut stmt = conn.prepare_cached(&sql)?;
+        ids = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    let more = ids.len() > limit;
+    ids.truncate(limit);
+    Ok(Page { ids, more, total })
 }

@@ -114,6 +114,10 @@ pub struct PollApplied {
 struct FeedInfo {
     title: String,
     folder: Option<String>,
+    /// The title's tokens, made once per feed rather than once per article.
+    tokens: Vec<Token>,
+    /// The title's folded words, as the full-text index stores them.
+    indexed: String,
 }
 
 impl Store {
@@ -124,11 +128,31 @@ impl Store {
         rules: &RuleSet,
         now: DateTime<Utc>,
     ) -> Result<PollApplied> {
+        self.apply_poll_stream(updates.into_iter().map(Ok), rules, now)
+    }
+
+    /// Like [`Store::apply_poll`], taking the feeds as they arrive: the poll's write
+    /// transaction opens with the first feed and commits once, after the last, so readers
+    /// still see all of the poll or none of it, while memory holds only the feeds not yet
+    /// written. An `Err` item (the poll was abandoned) rolls everything back and is returned.
+    pub fn apply_poll_stream(
+        &self,
+        updates: impl IntoIterator<Item = Result<FeedUpdate>>,
+        rules: &RuleSet,
+        now: DateTime<Utc>,
+    ) -> Result<PollApplied> {
+        let mut updates = updates.into_iter();
+        let mut applied = PollApplied::default();
+        // Wait for the first feed before taking the writer.
+        let Some(first) = updates.next() else {
+            return Ok(applied);
+        };
+        let first = first?;
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let mut applied = PollApplied::default();
+        apply_feed(&tx, first, rules, now, &mut applied)?;
         for update in updates {
-            apply_feed(&tx, update, rules, now, &mut applied)?;
+            apply_feed(&tx, update?, rules, now, &mut applied)?;
         }
         tx.commit()?;
         Ok(applied)
@@ -221,7 +245,14 @@ fn apply_feed(
             }
             let folder: Option<String> =
                 tx.query_row("SELECT folder FROM feeds WHERE id = ?1", [id], |r| r.get(0))?;
-            let info = FeedInfo { title, folder };
+            let tokens = text::tokens(&title);
+            let indexed = join_folded(&tokens);
+            let info = FeedInfo {
+                title,
+                folder,
+                tokens,
+                indexed,
+            };
             let mut touched = HashSet::new();
             for entry in entries {
                 ingest_entry(tx, id, &info, entry, rules, now, applied, &mut touched)?;
@@ -344,7 +375,6 @@ fn ingest_entry(
         p.content_hash,
         ms(now)
     ])?;
-    let feed_tokens = join_folded(&text::tokens(&feed.title));
     tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -352,19 +382,19 @@ fn ingest_entry(
         article_id,
         join_folded(&p.title_tokens),
         join_folded(&p.body_tokens),
-        feed_tokens
+        feed.indexed
     ])?;
     applied.new_articles += 1;
 
     if rules.is_empty() {
         return Ok(());
     }
-    let doc = Doc::with_tokens(
+    let doc = Doc::with_all_tokens(
         &e.title,
         &e.text,
         p.title_tokens,
         p.body_tokens,
-        &[&feed.title],
+        vec![feed.tokens.clone()],
     );
     let origin = Origin {
         feeds: vec![feed_id],

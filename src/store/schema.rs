@@ -104,4 +104,10 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 2: the full-text index buffers up to 16 MB of new words in memory (the default is 1 MB)
+    // before writing a segment: a poll of thousands of articles writes a few large segments
+    // instead of many small ones that must then be merged.
+    r#"
+    INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', 16777216);
+    "#,
 ];

@@ -13,7 +13,12 @@ replay() {
     exec cargo test --test integration fuzz_replay
 }
 
-command -v cargo-fuzz >/dev/null 2>&1 || replay "cargo-fuzz is not installed (cargo install cargo-fuzz)"
+# cargo-fuzz comes from crates.io into the project's tool folder when the machine lacks it.
+tools="$(cd .. && pwd)/.tools"
+export PATH="$tools/bin:$PATH"
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked --root "$tools" --quiet || replay "cargo-fuzz could not be installed"
+fi
 
 # cargo-fuzz needs unstable compiler flags: the one stable toolchain gives them with
 # RUSTC_BOOTSTRAP=1 (harmless on nightly). The sanitizer is off: the engine forbids unsafe

@@ -14,3 +14,4 @@ mod opml;
 mod rules;
 mod schedule;
 mod support;
+mod upgrade;

@@ -22,15 +22,16 @@ const CONTENT_TYPES: &[Option<&str>] = &[
     Some("application/octet-stream"),
 ];
 
-/// Elements that must not survive sanitising.
-const FORBIDDEN_ELEMENTS: &[&str] = &[
+/// Elements that must not survive sanitising: they run script, load or submit elsewhere,
+/// change the document, or hide markup from the sanitiser's view.
+pub const FORBIDDEN_ELEMENTS: &[&str] = &[
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
     "button", "textarea", "select", "meta", "base", "link", "svg", "math", "template", "noscript",
-    "title",
+    "title", "isindex", "marquee", "video", "audio",
 ];
 
 /// Attributes holding a URL that could be followed or loaded.
-const URL_ATTRIBUTES: &[&str] = &[
+pub const URL_ATTRIBUTES: &[&str] = &[
     "href",
     "src",
     "srcset",
@@ -177,39 +178,45 @@ pub fn check_url(url: Option<&str>) {
 /// Panics if sanitised `html` holds a script, an event handler, a style, a forbidden element,
 /// a URL that is not http(s) or mailto, or a link without `rel="noopener noreferrer"`.
 pub fn check_html(html: &str) {
-    assert!(
-        !html.to_ascii_lowercase().contains("<script"),
-        "a script survived: {html}"
-    );
+    if let Some(problem) = html_problem(html) {
+        panic!("{problem}: {html}");
+    }
+}
+
+/// What in sanitised `html` could run script, load or submit elsewhere, restyle the page or
+/// link to a non-web URL; `None` when nothing could.
+pub fn html_problem(html: &str) -> Option<String> {
+    if html.to_ascii_lowercase().contains("<script") {
+        return Some("a script survived".into());
+    }
     let fragment = scraper::Html::parse_fragment(html);
     for node in fragment.tree.nodes() {
         let Some(element) = node.value().as_element() else {
             continue;
         };
         let name = element.name();
-        assert!(
-            !FORBIDDEN_ELEMENTS.contains(&name),
-            "<{name}> survived: {html}"
-        );
+        if FORBIDDEN_ELEMENTS.contains(&name) {
+            return Some(format!("<{name}> survived"));
+        }
         for (attr, value) in element.attrs() {
             let attr = attr.to_ascii_lowercase();
-            assert!(
-                !attr.starts_with("on")
-                    && !matches!(attr.as_str(), "style" | "srcdoc" | "formaction" | "action"),
-                "attribute {attr}={value:?} survived: {html}"
-            );
-            if URL_ATTRIBUTES.contains(&attr.as_str()) {
-                assert!(safe_url(value), "{attr}={value:?} survived: {html}");
+            if attr.starts_with("on")
+                || matches!(attr.as_str(), "style" | "srcdoc" | "formaction" | "action")
+            {
+                return Some(format!("attribute {attr}={value:?} survived"));
+            }
+            if URL_ATTRIBUTES.contains(&attr.as_str()) && !safe_url(value) {
+                return Some(format!("{attr}={value:?} is not an http(s) or mailto URL"));
             }
         }
         if name == "a" && element.attr("href").is_some() {
             let rel = element.attr("rel").unwrap_or_default();
-            assert!(
-                rel.contains("noopener") && rel.contains("noreferrer"),
-                "a link without rel=noopener noreferrer: {html}"
-            );
+            if !(rel.contains("noopener") && rel.contains("noreferrer")) {
+                return Some("a link without rel=\"noopener noreferrer\"".into());
+            }
         }
     }
+    None
 }
 
 /// Whether a URL attribute value is http(s), mailto or scheme-less.

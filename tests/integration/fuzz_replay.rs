@@ -4,7 +4,7 @@
 //! tests. See `fuzz/README.md` for running the real fuzzers.
 
 #[path = "../../fuzz/src/lib.rs"]
-mod targets;
+pub(crate) mod targets;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@ packages=(
   build-essential pkg-config file curl ca-certificates libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver fonts-dejavu-core fonts-noto-core
+  dbus dunst
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,3 +16,4 @@ export WIREWATCH_E2E_APP="$root/target/debug/wirewatch-desktop"
 export TAURI_DRIVER="$tools/bin/tauri-driver"
 export WIREWATCH_SCREENSHOTS="${WIREWATCH_SCREENSHOTS:-$root/target/e2e-screenshots}"
 xvfb-run -a -s "-screen 0 1440x900x24" cargo test -p wirewatch-e2e -- --test-threads=1
+tests/e2e/notifications.sh

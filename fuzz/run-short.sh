@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short while (FUZZ_SECONDS, default 20) when cargo-fuzz can
 # build here; otherwise replays the corpus and seeded mutations as ordinary tests.
-# New inputs go to a scratch directory, so the committed seed corpus stays small.
+# New inputs go to a scratch directory, so the committed seed corpus stays small. The run is
+# seeded (FUZZ_SEED, default 1) so that a failure in CI can be replayed; set another seed to
+# explore further.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-20}"
@@ -34,7 +36,8 @@ for target in "${targets[@]}"; do
     mkdir -p "$scratch/$target"
     echo "run-short: fuzzing $target for ${seconds}s" >&2
     if ! cargo fuzz run "${flags[@]}" "$target" "$scratch/$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1; then
+        -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+        -print_final_stats=1; then
         echo "run-short: $target found a crash; see fuzz/artifacts/$target/" >&2
         status=1
     fi

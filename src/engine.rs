@@ -108,9 +108,16 @@ impl Engine {
             .into_iter()
             .filter(|r| !r.muted)
             .filter_map(|r| {
-                // Stored queries were valid when saved; one that no longer parses (a future
-                // grammar change) is skipped rather than stopping every other rule.
-                let query = Query::parse(&r.query).ok()?;
+                // Stored queries were valid when saved; one that no longer parses (a grammar
+                // change) is skipped rather than stopping every other rule, and `rules()`
+                // reports it so the Rules view can ask for a fix.
+                let query = match Query::parse(&r.query) {
+                    Ok(q) => q,
+                    Err(problem) => {
+                        tracing::warn!(rule = r.id, problem = %problem.message, "rule skipped: its query no longer parses");
+                        return None;
+                    }
+                };
                 Some(CompiledRule {
                     id: r.id,
                     name: r.name,
@@ -351,9 +358,13 @@ impl Engine {
         Ok(())
     }
 
-    /// All rules.
+    /// All rules, each with the problem of its query if it no longer parses.
     pub fn rules(&self) -> Result<Vec<Rule>> {
-        self.store().rules()
+        let mut rules = self.store().rules()?;
+        for rule in &mut rules {
+            rule.problem = Query::parse(&rule.query).err();
+        }
+        Ok(rules)
     }
 
     /// What `query` would have matched in the last `days` days within `scope`.

@@ -185,6 +185,9 @@ pub struct Rule {
     /// Unread alerts raised by it.
     #[ts(type = "number")]
     pub unread_count: i64,
+    /// Set when the stored query no longer parses (a rule saved by a version whose grammar
+    /// accepted it): the rule matches nothing until it is edited.
+    pub problem: Option<QueryProblem>,
 }
 
 /// Which part of an article a term matched in.

@@ -24,6 +24,7 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
         created: time(r.get(6)?),
         alert_count: r.get(7)?,
         unread_count: r.get(8)?,
+        problem: None,
     })
 }
 

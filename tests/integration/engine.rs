@@ -568,3 +568,41 @@ async fn readers_never_see_half_a_poll() {
     );
     assert_eq!(engine.stats().unwrap().articles, 300);
 }
+
+#[tokio::test]
+async fn a_stored_rule_that_no_longer_parses_is_reported_and_the_others_still_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A rule written before the grammar refused queries that only exclude.
+        let engine = crate::support::engine(dir.path());
+        let mut old = default_rule();
+        old.name = "Old rule".into();
+        old.query = "NOT cricket".into();
+        engine.store().add_rule(&old, engine.now()).unwrap();
+        engine.add_rule(&default_rule()).unwrap();
+    }
+    let engine = crate::support::engine(dir.path());
+    let rules = engine.rules().unwrap();
+    let old = rules.iter().find(|r| r.name == "Old rule").unwrap();
+    let problem = old.problem.as_ref().expect("the broken rule is reported");
+    assert!(problem.message.contains("only excludes"), "{problem:?}");
+    assert!(rules
+        .iter()
+        .filter(|r| r.name != "Old rule")
+        .all(|r| r.problem.is_none()));
+
+    let host = FeedHost::default();
+    host.set(
+        "/f.xml",
+        Doc::feed(rss("Desk", &[ceasefire_story(), cricket_story()])),
+    );
+    let server = host.start().await;
+    engine.add_feed(&server.url("/f.xml"), None).await.unwrap();
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "the valid rule alerts; the broken one is skipped: {alerts:#?}"
+    );
+    assert_eq!(alerts[0].rule_name, DEFAULT_RULE.0);
+}

@@ -193,7 +193,7 @@ export class FakeBackend {
   }
 
   private makeRule(id: number, d: RuleDraft): Rule {
-    return { id, ...structuredClone(d), created: iso(60 * 24 * 10), alert_count: 0, unread_count: 0 };
+    return { id, ...structuredClone(d), created: iso(60 * 24 * 10), alert_count: 0, unread_count: 0, problem: null };
   }
 
   private makeAlert(rule: Rule, a: StoredArticle, matches: TermMatch[], read = false): Alert {

@@ -12,6 +12,16 @@ describe("Rules view", () => {
     expect(within(rows[0]).getByTestId("rule-alert-count")).toHaveTextContent(`${n} alerts`);
   });
 
+  it("tells when a stored rule no longer parses and so matches nothing", async () => {
+    const { user, fake } = await renderApp();
+    fake.rules[1].problem = { message: "this parenthesis is never closed", start: 0, end: 1 };
+    await fake.emit({ type: "rules_changed" });
+    await goTo(user, "rules");
+    const rows = screen.getAllByTestId("rule-row");
+    await waitFor(() => expect(within(rows[1]).getByTestId("rule-problem")).toHaveTextContent("never closed"));
+    expect(within(rows[0]).queryByTestId("rule-problem")).toBeNull();
+  });
+
   it("validates the query as it is typed, underlines the problem and keeps save disabled", async () => {
     const { user } = await renderApp();
     await goTo(user, "rules");

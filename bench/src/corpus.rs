@@ -1251,6 +1251,24 @@ fn term(s: &str) -> Clause {
     }
 }
 
+/// Generated rules compiled for the engine's matcher, with ids 1, 2, … in order.
+pub fn compile(rules: &[GeneratedRule]) -> anyhow::Result<Vec<wirewatch::rules::CompiledRule>> {
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(wirewatch::rules::CompiledRule {
+                id: i as i64 + 1,
+                name: r.name.clone(),
+                notify: true,
+                query: wirewatch::rules::Query::parse(&r.query)
+                    .map_err(|e| anyhow::anyhow!("{}: {e:?}", r.query))?,
+                scope: wirewatch::model::RuleScope::default(),
+            })
+        })
+        .collect()
+}
+
 /// Alert rules as a monitoring desk writes them: mostly people, organisations and places
 /// with a topic, some OR groups, negations and prefixes, a few broad single words.
 pub fn rules(seed: u64, n: usize) -> Vec<GeneratedRule> {

@@ -6,8 +6,7 @@
 
 use crate::corpus;
 use std::time::Instant;
-use wirewatch::model::RuleScope;
-use wirewatch::rules::{CompiledRule, Doc, Origin, Query, RuleSet};
+use wirewatch::rules::{Doc, Origin, RuleSet};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -41,20 +40,7 @@ pub fn run(counts: &[usize], articles: usize, runs: usize, seed: u64) -> anyhow:
     let max = counts.iter().copied().max().unwrap_or(0);
     let all = corpus::rules(seed, max);
     for &n in counts {
-        let compiled: Vec<CompiledRule> = all[..n]
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                Ok(CompiledRule {
-                    id: i as i64 + 1,
-                    name: r.name.clone(),
-                    notify: true,
-                    query: Query::parse(&r.query)
-                        .map_err(|e| anyhow::anyhow!("{}: {e:?}", r.query))?,
-                    scope: RuleScope::default(),
-                })
-            })
-            .collect::<anyhow::Result<_>>()?;
+        let compiled = corpus::compile(&all[..n])?;
         let t = Instant::now();
         let set = RuleSet::new(compiled);
         let build_ms = t.elapsed().as_secs_f64() * 1e3;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use wirewatch::decode::DecodedEntry;
 use wirewatch::model::{ArticleQuery, RuleScope};
-use wirewatch::rules::{CompiledRule, Query, RuleSet};
+use wirewatch::rules::RuleSet;
 use wirewatch::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry, Store};
 use wirewatch::{Config, Engine, SystemClock};
 
@@ -74,19 +74,7 @@ pub fn build(
         )?;
         ids.push(feed.id);
     }
-    let compiled: Vec<CompiledRule> = corpus::rules(seed, rules)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            Some(CompiledRule {
-                id: i as i64 + 1,
-                name: r.name,
-                notify: true,
-                query: Query::parse(&r.query).ok()?,
-                scope: RuleScope::default(),
-            })
-        })
-        .collect();
+    let compiled = corpus::compile(&corpus::rules(seed, rules))?;
     // Alerts reference rules: store them too, so the foreign keys hold.
     for r in corpus::rules(seed, rules) {
         store.add_rule(

@@ -12,7 +12,7 @@ use chrono::Utc;
 use std::path::Path;
 use std::time::Instant;
 use wirewatch::model::RuleScope;
-use wirewatch::rules::{CompiledRule, Query, RuleSet};
+use wirewatch::rules::RuleSet;
 use wirewatch::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry, Store};
 
 /// Resident set size of this process now, MiB.
@@ -109,19 +109,7 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
 
     let (store_none_s, articles, _) =
         store_poll(db, feeds, seed, updates.clone(), &RuleSet::default())?;
-    let compiled: Vec<CompiledRule> = corpus::rules(seed, rules)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            Some(CompiledRule {
-                id: i as i64 + 1,
-                name: r.name,
-                notify: true,
-                query: Query::parse(&r.query).ok()?,
-                scope: RuleScope::default(),
-            })
-        })
-        .collect();
+    let compiled = corpus::compile(&corpus::rules(seed, rules))?;
     let set = RuleSet::new(compiled);
     // Alerts refer to their rules: store the rules first, in a fresh database.
     let (store_rules_s, _, alerts) = {

@@ -204,9 +204,10 @@ impl Engine {
             let _one_at_a_time = self.inner.poll_lock.lock().await;
             let state = self.store().fetch_states(Some(&[feed.id]))?;
             let started = tokio::time::Instant::now();
+            let bounds = self.bounds();
             let mut polled = Vec::new();
             for s in state {
-                polled.push(self.process(s, Ok(fetched.clone())).await);
+                polled.push(self.process(s, Ok(fetched.clone()), &bounds).await);
             }
             self.finish_poll(polled, started).await?;
         }

@@ -76,6 +76,7 @@ impl Engine {
         // does not grow with its size.
         let in_flight = (self.inner.config.max_concurrent_requests * 4).max(16);
         let engine = self.clone();
+        let bounds = self.bounds();
         let polled = futures::stream::iter(feeds)
             .map(move |feed| {
                 let engine = engine.clone();
@@ -85,7 +86,7 @@ impl Engine {
                         .fetcher
                         .fetch(&feed.url, &validators(&feed))
                         .await;
-                    engine.process(feed, fetched).await
+                    engine.process(feed, fetched, &bounds).await
                 }
             })
             .buffer_unordered(in_flight);
@@ -186,15 +187,37 @@ impl Engine {
     }
 
     /// Turns one feed's fetch result into what the store needs, decoding off the runtime.
-    pub(crate) async fn process(&self, feed: FeedFetchState, fetched: Result<Fetched>) -> Polled {
-        let bounds = self.bounds();
+    /// `bounds` are the poll's schedule bounds, read once per poll.
+    pub(crate) async fn process(
+        &self,
+        feed: FeedFetchState,
+        fetched: Result<Fetched>,
+        bounds: &Bounds,
+    ) -> Polled {
         let now = self.now();
         let jitter: f64 = rand::random();
-        let moved_to = fetched
-            .as_ref()
-            .ok()
-            .and_then(|f| f.moved_permanently_to.clone());
-        let failed = |feed: &FeedFetchState, e: &Error| {
+        let after_success = |seen: &Observation| {
+            schedule::after_success(
+                bounds,
+                feed.interval_override_secs,
+                feed.interval_secs,
+                seen,
+                now,
+                jitter,
+            )
+        };
+        let polled = |outcome, next: schedule::Next, moved_to, error, not_modified| Polled {
+            update: FeedUpdate {
+                feed_id: feed.id,
+                moved_to,
+                outcome,
+                next_check: next.at,
+                interval_secs: next.interval_secs,
+            },
+            error,
+            not_modified,
+        };
+        let failed = |e: &Error| {
             let retry_after = match e {
                 Error::RetryLater {
                     retry_after_secs, ..
@@ -202,62 +225,43 @@ impl Engine {
                 _ => None,
             };
             let next =
-                schedule::after_error(&bounds, feed.error_count + 1, retry_after, now, jitter);
-            Polled {
-                update: FeedUpdate {
-                    feed_id: feed.id,
-                    moved_to: None,
-                    outcome: FeedOutcome::Failed {
-                        code: e.code().to_string(),
-                        message: e.to_string(),
-                    },
-                    next_check: next.at,
-                    interval_secs: next.interval_secs,
-                },
-                error: Some((e.code().to_string(), e.to_string())),
-                not_modified: false,
-            }
+                schedule::after_error(bounds, feed.error_count + 1, retry_after, now, jitter);
+            let outcome = FeedOutcome::Failed {
+                code: e.code().to_string(),
+                message: e.to_string(),
+            };
+            polled(
+                outcome,
+                next,
+                None,
+                Some((e.code().to_string(), e.to_string())),
+                false,
+            )
         };
         let fetched = match fetched {
             Ok(f) => f,
-            Err(e) => return failed(&feed, &e),
+            Err(e) => return failed(&e),
         };
-        let unchanged = |feed: &FeedFetchState, fetched: &Fetched| {
+        let moved_to = fetched.moved_permanently_to.clone();
+        let unchanged = || {
             let seen = Observation {
                 max_age: fetched.max_age,
                 not_modified: true,
                 ..Default::default()
             };
-            let next = schedule::after_success(
-                &bounds,
-                feed.interval_override_secs,
-                feed.interval_secs,
-                &seen,
-                now,
-                jitter,
-            );
-            Polled {
-                update: FeedUpdate {
-                    feed_id: feed.id,
-                    moved_to: fetched.moved_permanently_to.clone(),
-                    outcome: FeedOutcome::NotModified {
-                        etag: fetched.validators.etag.clone(),
-                        last_modified: fetched.validators.last_modified.clone(),
-                    },
-                    next_check: next.at,
-                    interval_secs: next.interval_secs,
-                },
-                error: None,
-                not_modified: true,
-            }
+            let outcome = FeedOutcome::NotModified {
+                etag: fetched.validators.etag.clone(),
+                last_modified: fetched.validators.last_modified.clone(),
+            };
+            polled(outcome, after_success(&seen), moved_to.clone(), None, true)
         };
         let Some(body) = fetched.body.as_ref() else {
-            return unchanged(&feed, &fetched);
+            return unchanged();
         };
         let body_hash = hex(&Sha256::digest(&body.bytes));
         if feed.body_hash.as_deref() == Some(body_hash.as_str()) {
             // New validators, same bytes: nothing to decode.
-            return unchanged(&feed, &fetched);
+            return unchanged();
         }
         let bytes = body.bytes.clone();
         let content_type = body.content_type.clone();
@@ -283,7 +287,7 @@ impl Engine {
         .and_then(|r| r);
         let (doc, entries, published) = match decoded {
             Ok(d) => d,
-            Err(e) => return failed(&feed, &e),
+            Err(e) => return failed(&e),
         };
         let seen = Observation {
             published,
@@ -291,32 +295,15 @@ impl Engine {
             max_age: fetched.max_age,
             not_modified: false,
         };
-        let next = schedule::after_success(
-            &bounds,
-            feed.interval_override_secs,
-            feed.interval_secs,
-            &seen,
-            now,
-            jitter,
-        );
-        Polled {
-            update: FeedUpdate {
-                feed_id: feed.id,
-                moved_to,
-                outcome: FeedOutcome::Fetched {
-                    title: doc.title,
-                    site_url: doc.site_url,
-                    entries,
-                    etag: fetched.validators.etag.clone(),
-                    last_modified: fetched.validators.last_modified.clone(),
-                    body_hash: Some(body_hash),
-                },
-                next_check: next.at,
-                interval_secs: next.interval_secs,
-            },
-            error: None,
-            not_modified: false,
-        }
+        let outcome = FeedOutcome::Fetched {
+            title: doc.title,
+            site_url: doc.site_url,
+            entries,
+            etag: fetched.validators.etag.clone(),
+            last_modified: fetched.validators.last_modified.clone(),
+            body_hash: Some(body_hash),
+        };
+        polled(outcome, after_success(&seen), moved_to, None, false)
     }
 
     pub(crate) fn bounds(&self) -> Bounds {

@@ -4,6 +4,7 @@
 # server must have received one coalesced notification naming the rule and both headlines.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/loopback.sh
 root=$PWD
 app="${WIREWATCH_E2E_APP:-$root/target/debug/wirewatch-desktop}"
 cli="$root/target/debug/wirewatch"
@@ -29,10 +30,7 @@ cat > "$work/www/feed.xml" <<'XML'
 <link>https://news.example.org/n-3</link><description>Shares rose.</description></item>
 </channel></rss>
 XML
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/www" >/dev/null 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null && break; sleep 0.1; done
+serve_folder "$work/www"
 
 db="$work/w.db"
 "$cli" --db "$db" rule add "South Asia ceasefire" '(ceasefire OR truce) AND (India OR Pakistan OR Kashmir)' >/dev/null

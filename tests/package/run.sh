@@ -4,6 +4,7 @@
 # user's feeds, rules, articles and alerts survived, remove it and check the data stayed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/loopback.sh
 root=$PWD
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -64,10 +65,7 @@ cat > "$work/www/feed.xml" <<'XML'
 <link>https://news.example.org/pkg-2</link><description>Shares rose.</description></item>
 </channel></rss>
 XML
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/www" >/dev/null 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null && break; sleep 0.1; done
+serve_folder "$work/www"
 
 say "creating user data with the packaged CLI"
 wirewatch rule add "Ceasefire" 'ceasefire (India OR Pakistan)' >/dev/null

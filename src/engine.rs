@@ -205,11 +205,12 @@ impl Engine {
             let state = self.store().fetch_states(Some(&[feed.id]))?;
             let started = tokio::time::Instant::now();
             let bounds = self.bounds();
+            let rules = self.rule_set();
             let mut polled = Vec::new();
             for s in state {
-                polled.push(self.process(s, Ok(fetched.clone()), &bounds).await);
+                polled.push(self.process(s, Ok(fetched.clone()), &bounds, &rules).await);
             }
-            self.finish_poll(polled, started).await?;
+            self.finish_poll(polled, started, rules).await?;
         }
         self.events().emit(EngineEvent::FeedsChanged);
         self.wake();

@@ -3,9 +3,10 @@
 //! In order:
 //! 1. **fetch** every feed concurrently (the fetcher bounds requests overall and per host);
 //! 2. **decode** each new document on the blocking pool, and prepare its entries (sanitise,
-//!    tokenise, hash) there too, so the single writer only writes;
+//!    tokenise, hash) and match them against the poll's rules there too, so the single
+//!    writer only writes;
 //! 3. decide each feed's next check ([`crate::schedule`]);
-//! 4. **dedup, store and match** each feed as it completes, on one writer thread, in one
+//! 4. **dedup and store** each feed and the alerts of its new articles as it completes, on one writer thread, in one
 //!    transaction for the whole poll ([`Store::apply_poll_stream`]);
 //! 5. **alert**: emit feed errors, alerts, coalesced notifications and the poll summary.
 //!
@@ -16,8 +17,10 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Validators};
 use crate::model::{EngineEvent, FeedId, PollSummary};
+use crate::rules::RuleSet;
 use crate::schedule::{self, Bounds, Observation};
 use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PreparedEntry, Store};
+use crate::text;
 use futures::stream::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
@@ -77,30 +80,37 @@ impl Engine {
         let in_flight = (self.inner.config.max_concurrent_requests * 4).max(16);
         let engine = self.clone();
         let bounds = self.bounds();
+        // One snapshot of the rules for the whole poll: entries are matched against it as
+        // they are decoded, and the writer stores the alerts of those that are new.
+        let rules = self.rule_set();
+        let decode_rules = rules.clone();
         let polled = futures::stream::iter(feeds)
             .map(move |feed| {
                 let engine = engine.clone();
+                let rules = decode_rules.clone();
                 async move {
                     let fetched = engine
                         .inner
                         .fetcher
                         .fetch(&feed.url, &validators(&feed))
                         .await;
-                    engine.process(feed, fetched, &bounds).await
+                    engine.process(feed, fetched, &bounds, &rules).await
                 }
             })
             .buffer_unordered(in_flight);
-        self.store_polled(polled, total, true, started).await
+        self.store_polled(polled, total, true, started, rules).await
     }
 
     /// Stores what a poll fetched and tells listeners (steps 4 and 5).
+    /// `rules` must be those the feeds were processed with.
     pub(crate) async fn finish_poll(
         &self,
         polled: Vec<Polled>,
         started: tokio::time::Instant,
+        rules: Arc<RuleSet>,
     ) -> Result<PollSummary> {
         let total = polled.len() as u64;
-        self.store_polled(futures::stream::iter(polled), total, false, started)
+        self.store_polled(futures::stream::iter(polled), total, false, started, rules)
             .await
     }
 
@@ -113,12 +123,12 @@ impl Engine {
         total: u64,
         progress: bool,
         started: tokio::time::Instant,
+        rules: Arc<RuleSet>,
     ) -> Result<PollSummary> {
         // `None` marks the end of the poll; a queue closed without it means the poll was
         // abandoned, and the writer rolls back.
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<FeedUpdate>>(WRITER_QUEUE);
         let store: Arc<Store> = self.inner.store.clone();
-        let rules = self.rule_set();
         let now = self.now();
         let writer = tokio::task::spawn_blocking(move || {
             let updates = std::iter::from_fn(move || match rx.blocking_recv() {
@@ -186,13 +196,15 @@ impl Engine {
         Ok(summary)
     }
 
-    /// Turns one feed's fetch result into what the store needs, decoding off the runtime.
-    /// `bounds` are the poll's schedule bounds, read once per poll.
+    /// Turns one feed's fetch result into what the store needs, decoding, preparing and
+    /// matching its entries against `rules` off the runtime. `bounds` are the poll's
+    /// schedule bounds, read once per poll.
     pub(crate) async fn process(
         &self,
         feed: FeedFetchState,
         fetched: Result<Fetched>,
         bounds: &Bounds,
+        rules: &Arc<RuleSet>,
     ) -> Polled {
         let now = self.now();
         let jitter: f64 = rand::random();
@@ -267,6 +279,8 @@ impl Engine {
         let content_type = body.content_type.clone();
         let url = fetched.final_url.clone();
         let cap = self.inner.config.max_entries_per_feed;
+        let rules = rules.clone();
+        let (feed_id, old_title, folder) = (feed.id, feed.title.clone(), feed.folder.clone());
         let _decoding = decoders().acquire().await;
         let decoded = tokio::task::spawn_blocking(move || {
             decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
@@ -275,9 +289,28 @@ impl Engine {
                     .iter()
                     .filter_map(|e| e.published)
                     .collect::<Vec<_>>();
+                // The title the store will keep for the feed (see `apply_feed`), which
+                // `feed:` terms match.
+                let title = doc
+                    .title
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or(&old_title);
+                let feed_tokens = if rules.is_empty() {
+                    Vec::new()
+                } else {
+                    text::tokens(title)
+                };
                 let entries: Vec<PreparedEntry> = std::mem::take(&mut doc.entries)
                     .into_iter()
-                    .map(PreparedEntry::new)
+                    .map(|entry| {
+                        let mut p = PreparedEntry::new(entry);
+                        if !rules.is_empty() {
+                            p.match_rules(&rules, feed_id, folder.as_deref(), &feed_tokens);
+                        }
+                        p
+                    })
                     .collect();
                 (doc, entries, published)
             })

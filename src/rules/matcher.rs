@@ -714,6 +714,16 @@ impl RuleSet {
         self.rules.len()
     }
 
+    /// The rule with this row id, if it is in the set.
+    pub fn get(&self, id: i64) -> Option<&CompiledRule> {
+        // Rules are compiled in row id order, so this is usually one binary search; a set
+        // built in another order falls back to a scan.
+        match self.rules.binary_search_by_key(&id, |r| r.id) {
+            Ok(i) => Some(&self.rules[i]),
+            Err(_) => self.rules.iter().find(|r| r.id == id),
+        }
+    }
+
     /// Whether there are no rules.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()

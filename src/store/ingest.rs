@@ -6,24 +6,27 @@
 //!    link, then content hash. Known and changed: update it (no new alert). Known and the same:
 //!    nothing. Unknown to this feed but the same link came through another feed: attach this
 //!    feed to that article (no new alert). Otherwise: a new article.
-//! 3. Index new and changed articles in the full-text index.
-//! 4. Match each new article against the enabled rules, exactly once, and store the alerts.
+//! 3. Index new articles in the full-text index.
+//! 4. Store the alerts of each new article, exactly once: for the rules it was matched
+//!    against before ([`PreparedEntry::match_rules`]), or matched here if it was not.
+//! 5. After the last feed, rewrite the index rows of changed articles and of articles whose
+//!    feeds changed, in rowid order.
 //!
-//! The expensive per-entry work (sanitising, tokenising, hashing) happened before, off the
-//! writer thread, in [`PreparedEntry::new`].
+//! The expensive per-entry work (sanitising, tokenising, hashing, matching) happened before,
+//! off the writer thread, in [`PreparedEntry::new`] and [`PreparedEntry::match_rules`].
 
 use super::{ms, Store};
 use crate::decode::DecodedEntry;
 use crate::dedup;
 use crate::error::Result;
-use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, TermMatch};
+use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, RuleId, TermMatch};
 use crate::rules::{Doc, Origin, RuleSet};
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
-/// An entry ready to be stored: sanitised, tokenised, hashed.
+/// An entry ready to be stored: sanitised, tokenised, hashed, and perhaps matched.
 #[derive(Debug, Clone)]
 pub struct PreparedEntry {
     /// The decoded entry.
@@ -32,23 +35,86 @@ pub struct PreparedEntry {
     pub canonical_url: Option<String>,
     /// Hash of title and text.
     pub content_hash: String,
-    /// Title tokens.
+    /// Title tokens (emptied once matched: the writer needs them only to match).
     pub title_tokens: Vec<Token>,
-    /// Body tokens.
+    /// Body tokens (emptied once matched).
     pub body_tokens: Vec<Token>,
+    /// The title's folded words, as the full-text index stores them.
+    pub indexed_title: String,
+    /// The body's folded words, as the full-text index stores them.
+    pub indexed_body: String,
+    /// The rules it matches, if already matched ([`PreparedEntry::match_rules`]); the writer
+    /// matches entries that were not.
+    pub matched: Option<Vec<EntryMatch>>,
+}
+
+/// A rule that an entry matches, and where.
+#[derive(Debug, Clone)]
+pub struct EntryMatch {
+    /// The rule.
+    pub rule_id: RuleId,
+    /// The words it matched, for highlighting.
+    pub matches: Vec<TermMatch>,
+    /// `matches` as stored.
+    pub json: String,
 }
 
 impl PreparedEntry {
     /// Does the per-entry work that needs no database.
     pub fn new(entry: DecodedEntry) -> PreparedEntry {
+        let title_tokens = text::tokens(&entry.title);
+        let body_tokens = text::tokens(&entry.text);
         PreparedEntry {
             canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
             content_hash: dedup::content_hash(&entry.title, &entry.text),
-            title_tokens: text::tokens(&entry.title),
-            body_tokens: text::tokens(&entry.text),
+            indexed_title: join_folded(&title_tokens),
+            indexed_body: join_folded(&body_tokens),
+            title_tokens,
+            body_tokens,
             entry,
+            matched: None,
         }
     }
+
+    /// Matches the entry against `rules` as an article of `feed`, off the writer thread:
+    /// whether the article is new (and so alerts) only the writer knows, but which rules
+    /// it would alert for does not depend on it. `feed_tokens` are the feed title's tokens.
+    pub fn match_rules(
+        &mut self,
+        rules: &RuleSet,
+        feed_id: FeedId,
+        folder: Option<&str>,
+        feed_tokens: &[Token],
+    ) {
+        let doc = Doc::with_all_tokens(
+            &self.entry.title,
+            &self.entry.text,
+            std::mem::take(&mut self.title_tokens),
+            std::mem::take(&mut self.body_tokens),
+            vec![feed_tokens.to_vec()],
+        );
+        let origin = Origin {
+            feeds: vec![feed_id],
+            folders: folder.into_iter().map(String::from).collect(),
+        };
+        self.matched = Some(matches_of(rules, &doc, &origin));
+    }
+}
+
+fn matches_of(rules: &RuleSet, doc: &Doc, origin: &Origin) -> Vec<EntryMatch> {
+    rules
+        .matching(doc, origin)
+        .into_iter()
+        .map(|(rule, hits)| {
+            let matches = doc.term_matches(&hits);
+            let json = serde_json::to_string(&matches).expect("matches serialise");
+            EntryMatch {
+                rule_id: rule.id,
+                matches,
+                json,
+            }
+        })
+        .collect()
 }
 
 /// What a fetch of one feed produced.
@@ -150,9 +216,17 @@ impl Store {
         let first = first?;
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        apply_feed(&tx, first, rules, now, &mut applied)?;
+        // Articles whose index row must be rewritten (text changed, or a feed joined or was
+        // renamed). Done once, after the last feed, in rowid order: FTS5 writes its pending
+        // words to disk whenever a row is written out of rowid order, so rewriting rows as
+        // they come would cut the poll's index into many small segments to be merged.
+        let mut reindex = BTreeSet::new();
+        apply_feed(&tx, first, rules, now, &mut applied, &mut reindex)?;
         for update in updates {
-            apply_feed(&tx, update?, rules, now, &mut applied)?;
+            apply_feed(&tx, update?, rules, now, &mut applied, &mut reindex)?;
+        }
+        for article_id in reindex {
+            reindex_article(&tx, article_id)?;
         }
         tx.commit()?;
         Ok(applied)
@@ -165,11 +239,13 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applied: &mut PollApplied,
+    reindex: &mut BTreeSet<ArticleId>,
 ) -> Result<()> {
     let id = update.feed_id;
-    let Some(old_title) = tx
-        .query_row("SELECT title FROM feeds WHERE id = ?1", [id], |r| {
-            r.get::<_, String>(0)
+    let Some((old_title, folder)) = tx
+        .prepare_cached("SELECT title, folder FROM feeds WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
         })
         .optional()?
     else {
@@ -241,10 +317,12 @@ fn apply_feed(
                 site_url
             ])?;
             if title != old_title {
-                reindex_feed_titles_of_feed(tx, id)?;
+                let mut stmt =
+                    tx.prepare_cached("SELECT article_id FROM article_feeds WHERE feed_id = ?1")?;
+                for article_id in stmt.query_map([id], |r| r.get(0))? {
+                    reindex.insert(article_id?);
+                }
             }
-            let folder: Option<String> =
-                tx.query_row("SELECT folder FROM feeds WHERE id = ?1", [id], |r| r.get(0))?;
             let tokens = text::tokens(&title);
             let indexed = join_folded(&tokens);
             let info = FeedInfo {
@@ -255,7 +333,17 @@ fn apply_feed(
             };
             let mut touched = HashSet::new();
             for entry in entries {
-                ingest_entry(tx, id, &info, entry, rules, now, applied, &mut touched)?;
+                ingest_entry(
+                    tx,
+                    id,
+                    &info,
+                    entry,
+                    rules,
+                    now,
+                    applied,
+                    &mut touched,
+                    reindex,
+                )?;
             }
         }
     }
@@ -272,6 +360,7 @@ fn ingest_entry(
     now: DateTime<Utc>,
     applied: &mut PollApplied,
     touched: &mut HashSet<ArticleId>,
+    reindex: &mut BTreeSet<ArticleId>,
 ) -> Result<()> {
     let e = &p.entry;
     let known = find_in_feed(
@@ -310,18 +399,15 @@ fn ingest_entry(
                 e.url,
                 p.canonical_url
             ])?;
-            index(tx, article_id, &p.title_tokens, &p.body_tokens)?;
+            reindex.insert(article_id);
             applied.updated_articles += 1;
         }
         return Ok(());
     }
     if let Some(url_key) = &p.canonical_url {
         let elsewhere: Option<ArticleId> = tx
-            .query_row(
-                "SELECT id FROM articles WHERE canonical_url = ?1 ORDER BY id LIMIT 1",
-                [url_key],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM articles WHERE canonical_url = ?1 ORDER BY id LIMIT 1")?
+            .query_row([url_key], |r| r.get(0))
             .optional()?;
         if let Some(article_id) = elsewhere {
             // The same story through a second feed: one article listing both, no second alert.
@@ -331,7 +417,7 @@ fn ingest_entry(
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
-                reindex_feed_titles(tx, article_id)?;
+                reindex.insert(article_id);
             }
             return Ok(());
         }
@@ -380,8 +466,8 @@ fn ingest_entry(
     )?
     .execute(params![
         article_id,
-        join_folded(&p.title_tokens),
-        join_folded(&p.body_tokens),
+        p.indexed_title,
+        p.indexed_body,
         feed.indexed
     ])?;
     applied.new_articles += 1;
@@ -389,20 +475,32 @@ fn ingest_entry(
     if rules.is_empty() {
         return Ok(());
     }
-    let doc = Doc::with_all_tokens(
-        &e.title,
-        &e.text,
-        p.title_tokens,
-        p.body_tokens,
-        vec![feed.tokens.clone()],
-    );
-    let origin = Origin {
-        feeds: vec![feed_id],
-        folders: feed.folder.iter().cloned().collect(),
+    let found = match p.matched {
+        Some(found) => found,
+        None => {
+            let doc = Doc::with_all_tokens(
+                &e.title,
+                &e.text,
+                p.title_tokens,
+                p.body_tokens,
+                vec![feed.tokens.clone()],
+            );
+            let origin = Origin {
+                feeds: vec![feed_id],
+                folders: feed.folder.iter().cloned().collect(),
+            };
+            matches_of(rules, &doc, &origin)
+        }
     };
-    for (rule, hits) in rules.matching(&doc, &origin) {
-        let matches: Vec<TermMatch> = doc.term_matches(&hits);
-        let json = serde_json::to_string(&matches).expect("matches serialise");
+    for EntryMatch {
+        rule_id,
+        matches,
+        json,
+    } in found
+    {
+        let Some(rule) = rules.get(rule_id) else {
+            continue;
+        };
         let inserted = tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
@@ -485,16 +583,20 @@ pub(crate) fn join_folded(tokens: &[Token]) -> String {
     out
 }
 
-/// (Re)writes an article's full-text row from its title and body tokens.
-fn index(tx: &Transaction, article_id: ArticleId, title: &[Token], body: &[Token]) -> Result<()> {
-    tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [article_id])?;
+/// Rewrites an article's full-text row from its stored title and text and its feeds' titles.
+fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
+    let (title, body): (String, String) = tx
+        .prepare_cached("SELECT title, text FROM articles WHERE id = ?1")?
+        .query_row([article_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
+        .execute([article_id])?;
     tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![
         article_id,
-        join_folded(title),
-        join_folded(body),
+        join_folded(&text::tokens(&title)),
+        join_folded(&text::tokens(&body)),
         feed_titles(tx, article_id)?
     ])?;
     Ok(())
@@ -512,27 +614,4 @@ fn feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<String> {
         .map(|t| join_folded(&text::tokens(t)))
         .collect::<Vec<_>>()
         .join(" "))
-}
-
-/// Rewrites the index row of an article whose feeds changed.
-fn reindex_feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<()> {
-    let (title, body): (String, String) = tx.query_row(
-        "SELECT title, text FROM articles WHERE id = ?1",
-        [article_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    index(tx, article_id, &text::tokens(&title), &text::tokens(&body))
-}
-
-/// Rewrites the index rows of every article of a feed whose title changed.
-fn reindex_feed_titles_of_feed(tx: &Transaction, feed_id: FeedId) -> Result<()> {
-    let ids: Vec<ArticleId> = {
-        let mut stmt = tx.prepare("SELECT article_id FROM article_feeds WHERE feed_id = ?1")?;
-        let rows = stmt.query_map([feed_id], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    for id in ids {
-        reindex_feed_titles(tx, id)?;
-    }
-    Ok(())
 }

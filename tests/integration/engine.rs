@@ -606,3 +606,58 @@ async fn a_stored_rule_that_no_longer_parses_is_reported_and_the_others_still_al
     );
     assert_eq!(alerts[0].rule_name, DEFAULT_RULE.0);
 }
+
+/// Index rows rewritten during a poll (a story that also came through a second feed, every
+/// story of a renamed feed) are rewritten once, after the poll's last feed: the archive must
+/// still find each story under the title of every feed it came through.
+#[tokio::test]
+async fn stories_are_found_under_every_feed_they_came_through_and_a_feed_s_new_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    host.set("/karachi.xml", Doc::feed(rss("Karachi Desk", &[])));
+    host.set("/lahore.xml", Doc::feed(rss("Lahore Wire", &[])));
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    for path in ["/karachi.xml", "/lahore.xml"] {
+        engine.add_feed(&server.url(path), None).await.unwrap();
+    }
+    let stories = |prefix: &str| -> Vec<Item> {
+        let mut items: Vec<Item> = (0..5)
+            .map(|i| {
+                Item::new(
+                    &format!("{prefix}-{i}"),
+                    &format!("Harbour report {prefix} {i}"),
+                    "Shipping resumed at the port after the monsoon storms.",
+                )
+            })
+            .collect();
+        items.insert(2, ceasefire_story());
+        items
+    };
+    host.set(
+        "/karachi.xml",
+        Doc::feed(rss("Karachi Desk", &stories("k"))),
+    );
+    host.set("/lahore.xml", Doc::feed(rss("Lahore Wire", &stories("l"))));
+    let summary = engine.poll_all().await.unwrap();
+    assert_eq!(summary.new_articles, 11, "the shared story is stored once");
+
+    let count = |q: &str| search(&engine, q).len();
+    assert_eq!(count("ceasefire"), 1);
+    assert_eq!(count("feed:karachi ceasefire"), 1);
+    assert_eq!(count("feed:lahore ceasefire"), 1);
+    assert_eq!(count("feed:karachi"), 6);
+    assert_eq!(count("feed:lahore"), 6);
+    assert_eq!(count("harbour"), 10);
+
+    host.set("/karachi.xml", Doc::feed(rss("Quetta Desk", &stories("k"))));
+    engine.poll_all().await.unwrap();
+    assert_eq!(
+        count("feed:quetta"),
+        6,
+        "a renamed feed's stories follow its title"
+    );
+    assert_eq!(count("feed:karachi"), 0);
+    assert_eq!(count("feed:lahore"), 6);
+    assert_eq!(count("harbour"), 10);
+}

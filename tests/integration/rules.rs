@@ -273,3 +273,132 @@ fn the_rule_set_raises_the_same_alerts_as_matching_each_rule_alone() {
         );
     }
 }
+
+/// A poll matches entries as they are decoded, off the writer thread; the store matches
+/// entries that arrive unmatched. Both must raise the same alerts, with the same highlights,
+/// including rules scoped to a feed or a folder and `feed:` terms.
+#[test]
+fn entries_matched_before_storing_raise_the_same_alerts_as_the_writer_matching_them() {
+    let mut rng = StdRng::seed_from_u64(99);
+    let folders = [Some("South Asia"), None];
+    let titles = ["Desk One", "Other Wire"];
+    let mut rules = Vec::new();
+    while rules.len() < 200 {
+        let source = match rules.len() % 10 {
+            0 => format!("feed:wire {}", query(&mut rng, 0)),
+            _ => query(&mut rng, 2),
+        };
+        if let Ok(q) = Query::parse(&source) {
+            let scope = match rules.len() % 7 {
+                0 => RuleScope {
+                    feeds: vec![1],
+                    folders: Vec::new(),
+                },
+                1 => RuleScope {
+                    feeds: Vec::new(),
+                    folders: vec!["South Asia".into()],
+                },
+                _ => RuleScope::default(),
+            };
+            rules.push(CompiledRule {
+                id: rules.len() as i64 + 1,
+                name: source,
+                notify: true,
+                query: q,
+                scope,
+            });
+        }
+    }
+    let set = RuleSet::new(rules.clone());
+    let entries: Vec<Vec<wirewatch::decode::DecodedEntry>> = (0..2)
+        .map(|f| {
+            (0..80)
+                .map(|i| wirewatch::decode::DecodedEntry {
+                    guid: Some(format!("{f}-{i}")),
+                    title: sentence(&mut rng, 6),
+                    text: sentence(&mut rng, 30),
+                    ..Default::default()
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut raised = Vec::new();
+    for matched_early in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
+        let now = chrono::Utc::now();
+        let mut updates = Vec::new();
+        for f in 0..2 {
+            let feed = NewFeed {
+                url: format!("https://feeds.example.org/{f}.xml"),
+                title: Some(titles[f].to_string()),
+                folder: folders[f].map(String::from),
+                ..NewFeed::default()
+            };
+            let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+            assert_eq!(feed_id, f as i64 + 1);
+            if f == 0 {
+                for rule in &rules {
+                    let draft = wirewatch::model::RuleDraft {
+                        name: rule.name.clone(),
+                        query: rule.name.clone(),
+                        scope: rule.scope.clone(),
+                        notify: true,
+                        muted: false,
+                    };
+                    assert_eq!(store.add_rule(&draft, now).unwrap().id, rule.id);
+                }
+            }
+            let feed_tokens = wirewatch::text::tokens(titles[f]);
+            let prepared = entries[f]
+                .iter()
+                .cloned()
+                .map(|e| {
+                    let mut p = PreparedEntry::new(e);
+                    if matched_early {
+                        p.match_rules(&set, feed_id, folders[f], &feed_tokens);
+                        assert!(
+                            p.body_tokens.is_empty(),
+                            "matched entries drop their tokens"
+                        );
+                    }
+                    p
+                })
+                .collect();
+            updates.push(FeedUpdate {
+                feed_id,
+                moved_to: None,
+                outcome: FeedOutcome::Fetched {
+                    title: Some(titles[f].to_string()),
+                    site_url: None,
+                    entries: prepared,
+                    etag: None,
+                    last_modified: None,
+                    body_hash: None,
+                },
+                next_check: now,
+                interval_secs: 900,
+            });
+        }
+        let applied = store.apply_poll(updates, &set, now).unwrap();
+        let alerts: Vec<(i64, i64, String)> = applied
+            .alerts
+            .iter()
+            .map(|(a, _)| {
+                (
+                    a.rule_id,
+                    a.article.id,
+                    serde_json::to_string(&a.matches).unwrap(),
+                )
+            })
+            .collect();
+        raised.push(alerts);
+    }
+    assert!(
+        raised[0].len() > 50,
+        "the rules raise enough alerts to compare ({})",
+        raised[0].len()
+    );
+    assert_eq!(raised[0], raised[1]);
+}

@@ -36,6 +36,10 @@ pub struct Token {
     pub folded: Arc<str>,
     /// The folded word stemmed (equal to `folded` outside English).
     pub stem: Arc<str>,
+    /// [`word_hash`] of `folded`, made once per distinct word.
+    pub folded_hash: u64,
+    /// [`word_hash`] of `stem`.
+    pub stem_hash: u64,
     /// Byte offset of the word in the original text.
     pub start: usize,
     /// Byte offset just past the word.
@@ -64,8 +68,22 @@ impl Hasher for Fnv {
     }
 }
 
+/// A folded word and its stem, with their hashes.
+type Known = (Arc<str>, Arc<str>, u64, u64);
+
 /// A word as it appears in text → its folded form and stem (`None`: folds to nothing).
-type WordCache = HashMap<Box<str>, Option<(Arc<str>, Arc<str>)>, BuildHasherDefault<Fnv>>;
+type WordCache = HashMap<Box<str>, Option<Known>, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a of a word: what the rule matcher indexes words by. Words are short, and this
+/// needs no per-process seed.
+pub fn word_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
 
 /// The words of `text`, in order.
 pub fn tokens(text: &str) -> Vec<Token> {
@@ -86,21 +104,25 @@ pub fn tokens(text: &str) -> Vec<Token> {
                     let k = (!folded.is_empty()).then(|| {
                         let stem = stem_uncached(&folded);
                         let folded: Arc<str> = folded.into();
-                        let stem = if *stem == *folded {
-                            folded.clone()
+                        let folded_hash = word_hash(&folded);
+                        let (stem, stem_hash) = if *stem == *folded {
+                            (folded.clone(), folded_hash)
                         } else {
-                            stem.into()
+                            let hash = word_hash(&stem);
+                            (stem.into(), hash)
                         };
-                        (folded, stem)
+                        (folded, stem, folded_hash, stem_hash)
                     });
                     cache.insert(word.into(), k.clone());
                     k
                 }
             };
-            if let Some((folded, stem)) = known {
+            if let Some((folded, stem, folded_hash, stem_hash)) = known {
                 out.push(Token {
                     folded,
                     stem,
+                    folded_hash,
+                    stem_hash,
                     start,
                     end: start + word.len(),
                 });

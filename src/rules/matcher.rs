@@ -11,7 +11,7 @@
 
 use super::query::{Node, Query, Scope};
 use crate::model::{FeedId, Field, RuleScope, TermMatch};
-use crate::text::{self, Token};
+use crate::text::{self, word_hash, Token};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -29,7 +29,7 @@ pub struct Doc<'a> {
 }
 
 /// Positions of every stem and folded word of a doc, so a term is looked up instead of
-/// scanned for. Entries are `(hash of the word, field, position)`, sorted, so the
+/// scanned for. Entries are `(hash of the word, field, position)`, sorted by hash, so the
 /// occurrences of one word are contiguous and in field, then text order (the order a scan
 /// finds them). Hashes can collide: every occurrence found is checked against the token.
 #[derive(Debug, Clone, Default)]
@@ -47,19 +47,14 @@ impl DocIndex {
         let mut folded = Vec::with_capacity(n);
         for (field, toks) in doc.field_lists() {
             for (i, t) in toks.iter().enumerate() {
-                let f = word_hash(&t.folded);
-                // Most words are their own stem: hash once.
-                let s = if t.stem == t.folded {
-                    f
-                } else {
-                    word_hash(&t.stem)
-                };
-                stems.push((s, field, i as u32));
-                folded.push((f, field, i as u32));
+                stems.push((t.stem_hash, field, i as u32));
+                folded.push((t.folded_hash, field, i as u32));
             }
         }
-        stems.sort_unstable();
-        folded.sort_unstable();
+        // Pushed in field and text order; a stable sort by hash alone keeps that order
+        // within each word, with cheaper comparisons than sorting the whole triple.
+        stems.sort_by_key(|e| e.0);
+        folded.sort_by_key(|e| e.0);
         DocIndex { stems, folded }
     }
 
@@ -68,16 +63,6 @@ impl DocIndex {
         let hi = lo + list[lo..].partition_point(|e| e.0 == hash);
         &list[lo..hi]
     }
-}
-
-/// FNV-1a: words are short, and this needs no per-process seed.
-fn word_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// A hasher for keys that are already hashes.

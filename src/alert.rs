@@ -6,6 +6,7 @@
 //! notification per rule — or one in all when many rules fire at once — instead of a flood.
 
 use crate::model::{Alert, EngineEvent, Notification};
+use crate::store::RuleTally;
 use tokio::sync::broadcast;
 
 /// Headlines listed in a coalesced notification's body.
@@ -40,75 +41,71 @@ impl Events {
     }
 }
 
-/// Notifications for one poll's alerts (`(alert, rule wants notifications)`), newest first.
-pub fn coalesce(alerts: &[(Alert, bool)]) -> Vec<Notification> {
-    // Group by rule, keeping the order in which rules first fired.
-    let mut groups: Vec<(i64, String, Vec<&Alert>)> = Vec::new();
-    for (alert, notify) in alerts {
-        if !notify {
-            continue;
-        }
-        match groups.iter_mut().find(|(id, _, _)| *id == alert.rule_id) {
-            Some((_, _, list)) => list.push(alert),
-            None => groups.push((alert.rule_id, alert.rule_name.clone(), vec![alert])),
-        }
-    }
-    for (_, _, list) in &mut groups {
-        list.sort_by_key(|a| std::cmp::Reverse(a.id));
-    }
-    if groups.len() > MAX_NOTIFICATIONS {
-        let total: usize = groups.iter().map(|(_, _, l)| l.len()).sum();
-        let newest = groups
+/// Notifications for one poll's alerts: `tallies` count every alert per rule, `alerts`
+/// (`(alert, rule wants notifications)`) hold at least the first few of each rule whole, for
+/// headlines. Newest first.
+pub fn coalesce(alerts: &[(Alert, bool)], tallies: &[RuleTally]) -> Vec<Notification> {
+    let tallies: Vec<&RuleTally> = tallies.iter().filter(|t| t.notify && t.count > 0).collect();
+    if tallies.len() > MAX_NOTIFICATIONS {
+        let total: u64 = tallies.iter().map(|t| t.count).sum();
+        let newest = tallies.iter().map(|t| t.newest).max().unwrap_or(0);
+        let body = tallies
             .iter()
-            .flat_map(|(_, _, l)| l.iter())
-            .max_by_key(|a| a.id);
-        let body = groups
-            .iter()
-            .map(|(_, name, l)| format!("{name} ({})", l.len()))
+            .map(|t| format!("{} ({})", t.rule_name, t.count))
             .collect::<Vec<_>>()
             .join(", ");
         return vec![Notification {
             title: format!("{total} new alerts"),
             body,
-            alert_id: newest.map_or(0, |a| a.id),
+            alert_id: newest,
             count: total as u32,
         }];
     }
-    groups
+    tallies
         .into_iter()
-        .map(|(_, name, list)| {
-            let newest = list[0];
-            if list.len() == 1 {
-                let source = newest
-                    .article
-                    .feeds
-                    .first()
-                    .map(|f| f.title.as_str())
-                    .unwrap_or("");
-                Notification {
-                    title: name,
-                    body: if source.is_empty() {
-                        newest.article.title.clone()
-                    } else {
-                        format!("{} — {source}", newest.article.title)
-                    },
-                    alert_id: newest.id,
-                    count: 1,
+        .map(|t| {
+            let mut kept: Vec<&Alert> = alerts
+                .iter()
+                .map(|(a, _)| a)
+                .filter(|a| a.rule_id == t.rule_id)
+                .collect();
+            kept.sort_by_key(|a| std::cmp::Reverse(a.id));
+            let name = t.rule_name.clone();
+            match kept.first() {
+                Some(only) if t.count == 1 => {
+                    let source = only
+                        .article
+                        .feeds
+                        .first()
+                        .map(|f| f.title.as_str())
+                        .unwrap_or("");
+                    Notification {
+                        title: name,
+                        body: if source.is_empty() {
+                            only.article.title.clone()
+                        } else {
+                            format!("{} — {source}", only.article.title)
+                        },
+                        alert_id: only.id,
+                        count: 1,
+                    }
                 }
-            } else {
-                let mut body: Vec<String> = list
-                    .iter()
-                    .take(HEADLINES)
-                    .map(|a| format!("• {}", a.article.title))
-                    .collect();
-                if list.len() > HEADLINES {
-                    body.push(format!("and {} more", list.len() - HEADLINES));
-                }
-                Notification {
-                    title: format!("{} new alerts for {name}", list.len()),
-                    body: body.join("\n"),
-                    alert_id: newest.id,
-                    count: list.len() as u32,
+                _ => {
+                    let mut body: Vec<String> = kept
+                        .iter()
+                        .take(HEADLINES)
+                        .map(|a| format!("• {}", a.article.title))
+                        .collect();
+                    let listed = body.len() as u64;
+                    if t.count > listed {
+                        body.push(format!("and {} more", t.count - listed));
+                    }
+                    Notification {
+                        title: format!("{} new alerts for {name}", t.count),
+                        body: body.join("\n"),
+                        alert_id: t.newest,
+                        count: t.count as u32,
+                    }
                 }
             }
         })
@@ -119,6 +116,33 @@ pub fn coalesce(alerts: &[(Alert, bool)]) -> Vec<Notification> {
 mod tests {
     use super::*;
     use crate::model::{ArticleSummary, FeedRef};
+
+    /// Tallies of these alerts, as the store counts them.
+    fn tallies(alerts: &[(Alert, bool)]) -> Vec<RuleTally> {
+        let mut out: Vec<RuleTally> = Vec::new();
+        for (a, notify) in alerts {
+            match out.iter_mut().find(|t| t.rule_id == a.rule_id) {
+                Some(t) => {
+                    t.count += 1;
+                    t.kept += 1;
+                    t.newest = t.newest.max(a.id);
+                }
+                None => out.push(RuleTally {
+                    rule_id: a.rule_id,
+                    rule_name: a.rule_name.clone(),
+                    notify: *notify,
+                    count: 1,
+                    kept: 1,
+                    newest: a.id,
+                }),
+            }
+        }
+        out
+    }
+
+    fn notify(alerts: &[(Alert, bool)]) -> Vec<Notification> {
+        coalesce(alerts, &tallies(alerts))
+    }
 
     fn alert(id: i64, rule: i64, title: &str) -> Alert {
         Alert {
@@ -148,7 +172,7 @@ mod tests {
 
     #[test]
     fn one_alert_names_the_story_and_its_outlet() {
-        let n = coalesce(&[(alert(1, 1, "Ceasefire holds"), true)]);
+        let n = notify(&[(alert(1, 1, "Ceasefire holds"), true)]);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].title, "rule 1");
         assert_eq!(n[0].body, "Ceasefire holds — Dawn");
@@ -159,7 +183,7 @@ mod tests {
         let alerts: Vec<_> = (1..=12)
             .map(|i| (alert(i, 7, &format!("story {i}")), true))
             .collect();
-        let n = coalesce(&alerts);
+        let n = notify(&alerts);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].title, "12 new alerts for rule 7");
         assert_eq!(n[0].alert_id, 12);
@@ -174,9 +198,31 @@ mod tests {
     #[test]
     fn many_rules_at_once_make_a_single_notification_and_silent_rules_none() {
         let alerts: Vec<_> = (1..=5).map(|r| (alert(r, r, "x"), true)).collect();
-        let n = coalesce(&alerts);
+        let n = notify(&alerts);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].title, "5 new alerts");
-        assert!(coalesce(&[(alert(1, 1, "x"), false)]).is_empty());
+        assert!(notify(&[(alert(1, 1, "x"), false)]).is_empty());
+    }
+
+    #[test]
+    fn a_burst_beyond_the_kept_alerts_is_counted_in_full() {
+        // 5,000 alerts for one rule, of which the store kept the first three whole.
+        let kept: Vec<_> = (1..=3)
+            .map(|i| (alert(i, 7, &format!("story {i}")), true))
+            .collect();
+        let tally = RuleTally {
+            rule_id: 7,
+            rule_name: "rule 7".into(),
+            notify: true,
+            count: 5_000,
+            kept: 3,
+            newest: 5_000,
+        };
+        let n = coalesce(&kept, &[tally]);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].title, "5000 new alerts for rule 7");
+        assert_eq!(n[0].count, 5_000);
+        assert_eq!(n[0].alert_id, 5_000, "points at the rule's last alert");
+        assert_eq!(n[0].body, "• story 3\n• story 2\n• story 1\nand 4997 more");
     }
 }

@@ -37,6 +37,10 @@ pub struct Config {
     pub user_agent: String,
     /// Articles older than this many days are deleted, unless starred or alerted. `None` keeps all.
     pub retention_days: Option<u32>,
+    /// Alerts of one poll sent whole to listeners, at most. A bigger burst (the first poll of
+    /// a large subscription list) is counted in the poll's summary and notifications, and the
+    /// window reloads its lists instead of taking tens of thousands of events.
+    pub live_alerts_per_poll: usize,
 }
 
 impl Config {
@@ -57,6 +61,7 @@ impl Config {
             max_entries_per_feed: 5_000,
             user_agent: default_user_agent(),
             retention_days: None,
+            live_alerts_per_poll: 1_000,
         }
     }
 }

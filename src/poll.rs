@@ -130,13 +130,14 @@ impl Engine {
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<FeedUpdate>>(WRITER_QUEUE);
         let store: Arc<Store> = self.inner.store.clone();
         let now = self.now();
+        let live_alerts = self.inner.config.live_alerts_per_poll;
         let writer = tokio::task::spawn_blocking(move || {
             let updates = std::iter::from_fn(move || match rx.blocking_recv() {
                 Some(Some(update)) => Some(Ok(update)),
                 Some(None) => None,
                 None => Some(Err(Error::ShuttingDown)),
             });
-            store.apply_poll_stream(updates, &rules, now)
+            store.apply_poll_stream(updates, &rules, now, live_alerts)
         });
         let mut summary = PollSummary {
             feeds: total,
@@ -173,7 +174,7 @@ impl Engine {
         let applied = writer.await.map_err(|_| Error::ShuttingDown)??;
         summary.new_articles = applied.new_articles;
         summary.updated_articles = applied.updated_articles;
-        summary.alerts = applied.alerts.len() as u64;
+        summary.alerts = applied.alert_count();
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
         for (feed_id, code, message) in errors {
@@ -183,7 +184,7 @@ impl Engine {
                 message,
             });
         }
-        let notifications = crate::alert::coalesce(&applied.alerts);
+        let notifications = crate::alert::coalesce(&applied.alerts, &applied.tallies);
         for (alert, notify) in applied.alerts {
             self.events().emit(EngineEvent::Alert { alert, notify });
         }

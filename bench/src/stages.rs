@@ -188,6 +188,6 @@ fn store_poll_keep(
     Ok((
         t.elapsed().as_secs_f64(),
         applied.new_articles,
-        applied.alerts.len(),
+        applied.alert_count() as usize,
     ))
 }

@@ -24,7 +24,7 @@ use crate::rules::{Doc, Origin, RuleSet};
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An entry ready to be stored: sanitised, tokenised, hashed, and perhaps matched.
 #[derive(Debug, Clone)]
@@ -173,8 +173,52 @@ pub struct PollApplied {
     pub new_articles: u64,
     /// Known articles whose title or body changed.
     pub updated_articles: u64,
-    /// Alerts raised, each with its rule's notify flag.
+    /// Alerts raised, each with its rule's notify flag, in the order raised: all of them up
+    /// to the poll's limit, and beyond it the first few of each rule (for notifications).
     pub alerts: Vec<(Alert, bool)>,
+    /// Every alert raised, counted per rule, in the order the rules first fired.
+    pub tallies: Vec<RuleTally>,
+}
+
+impl PollApplied {
+    /// Alerts raised in all.
+    pub fn alert_count(&self) -> u64 {
+        self.tallies.iter().map(|t| t.count).sum()
+    }
+}
+
+/// How many alerts one rule raised in a poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTally {
+    /// The rule.
+    pub rule_id: RuleId,
+    /// Its name.
+    pub rule_name: String,
+    /// Whether it asks for notifications.
+    pub notify: bool,
+    /// Alerts raised.
+    pub count: u64,
+    /// Alerts of this rule kept whole in [`PollApplied::alerts`].
+    pub kept: u64,
+    /// Id of its last alert.
+    pub newest: i64,
+}
+
+/// Alerts of each rule kept whole beyond the poll's limit: enough for a notification's
+/// headlines.
+pub const KEPT_PER_RULE: u64 = 3;
+
+/// A poll being written.
+struct Applying {
+    applied: PollApplied,
+    live_alerts: usize,
+    /// Where each rule's tally is in `applied.tallies`.
+    tally_of: HashMap<RuleId, usize>,
+    /// Articles whose index row must be rewritten (text changed, or a feed joined or was
+    /// renamed). Done once, after the last feed, in rowid order: FTS5 writes its pending
+    /// words to disk whenever a row is written out of rowid order, so rewriting rows as they
+    /// come would cut the poll's index into many small segments to be merged.
+    reindex: BTreeSet<ArticleId>,
 }
 
 struct FeedInfo {
@@ -188,48 +232,51 @@ struct FeedInfo {
 
 impl Store {
     /// Writes a poll's results in one transaction and matches new articles against `rules`.
+    /// Every alert is kept whole in the result.
     pub fn apply_poll(
         &self,
         updates: Vec<FeedUpdate>,
         rules: &RuleSet,
         now: DateTime<Utc>,
     ) -> Result<PollApplied> {
-        self.apply_poll_stream(updates.into_iter().map(Ok), rules, now)
+        self.apply_poll_stream(updates.into_iter().map(Ok), rules, now, usize::MAX)
     }
 
     /// Like [`Store::apply_poll`], taking the feeds as they arrive: the poll's write
     /// transaction opens with the first feed and commits once, after the last, so readers
     /// still see all of the poll or none of it, while memory holds only the feeds not yet
     /// written. An `Err` item (the poll was abandoned) rolls everything back and is returned.
+    /// At most `live_alerts` alerts are kept whole (plus a few per rule); all are counted.
     pub fn apply_poll_stream(
         &self,
         updates: impl IntoIterator<Item = Result<FeedUpdate>>,
         rules: &RuleSet,
         now: DateTime<Utc>,
+        live_alerts: usize,
     ) -> Result<PollApplied> {
         let mut updates = updates.into_iter();
-        let mut applied = PollApplied::default();
+        let mut applied = Applying {
+            applied: PollApplied::default(),
+            live_alerts,
+            tally_of: HashMap::new(),
+            reindex: BTreeSet::new(),
+        };
         // Wait for the first feed before taking the writer.
         let Some(first) = updates.next() else {
-            return Ok(applied);
+            return Ok(applied.applied);
         };
         let first = first?;
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        // Articles whose index row must be rewritten (text changed, or a feed joined or was
-        // renamed). Done once, after the last feed, in rowid order: FTS5 writes its pending
-        // words to disk whenever a row is written out of rowid order, so rewriting rows as
-        // they come would cut the poll's index into many small segments to be merged.
-        let mut reindex = BTreeSet::new();
-        apply_feed(&tx, first, rules, now, &mut applied, &mut reindex)?;
+        apply_feed(&tx, first, rules, now, &mut applied)?;
         for update in updates {
-            apply_feed(&tx, update?, rules, now, &mut applied, &mut reindex)?;
+            apply_feed(&tx, update?, rules, now, &mut applied)?;
         }
-        for article_id in reindex {
+        for article_id in std::mem::take(&mut applied.reindex) {
             reindex_article(&tx, article_id)?;
         }
         tx.commit()?;
-        Ok(applied)
+        Ok(applied.applied)
     }
 }
 
@@ -238,8 +285,7 @@ fn apply_feed(
     update: FeedUpdate,
     rules: &RuleSet,
     now: DateTime<Utc>,
-    applied: &mut PollApplied,
-    reindex: &mut BTreeSet<ArticleId>,
+    applying: &mut Applying,
 ) -> Result<()> {
     let id = update.feed_id;
     let Some((old_title, folder)) = tx
@@ -320,7 +366,7 @@ fn apply_feed(
                 let mut stmt =
                     tx.prepare_cached("SELECT article_id FROM article_feeds WHERE feed_id = ?1")?;
                 for article_id in stmt.query_map([id], |r| r.get(0))? {
-                    reindex.insert(article_id?);
+                    applying.reindex.insert(article_id?);
                 }
             }
             let tokens = text::tokens(&title);
@@ -333,17 +379,7 @@ fn apply_feed(
             };
             let mut touched = HashSet::new();
             for entry in entries {
-                ingest_entry(
-                    tx,
-                    id,
-                    &info,
-                    entry,
-                    rules,
-                    now,
-                    applied,
-                    &mut touched,
-                    reindex,
-                )?;
+                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut touched)?;
             }
         }
     }
@@ -358,9 +394,8 @@ fn ingest_entry(
     p: PreparedEntry,
     rules: &RuleSet,
     now: DateTime<Utc>,
-    applied: &mut PollApplied,
+    applying: &mut Applying,
     touched: &mut HashSet<ArticleId>,
-    reindex: &mut BTreeSet<ArticleId>,
 ) -> Result<()> {
     let e = &p.entry;
     let known = find_in_feed(
@@ -399,8 +434,8 @@ fn ingest_entry(
                 e.url,
                 p.canonical_url
             ])?;
-            reindex.insert(article_id);
-            applied.updated_articles += 1;
+            applying.reindex.insert(article_id);
+            applying.applied.updated_articles += 1;
         }
         return Ok(());
     }
@@ -417,7 +452,7 @@ fn ingest_entry(
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
-                reindex.insert(article_id);
+                applying.reindex.insert(article_id);
             }
             return Ok(());
         }
@@ -470,7 +505,7 @@ fn ingest_entry(
         p.indexed_body,
         feed.indexed
     ])?;
-    applied.new_articles += 1;
+    applying.applied.new_articles += 1;
 
     if rules.is_empty() {
         return Ok(());
@@ -509,8 +544,28 @@ fn ingest_entry(
         if inserted == 0 {
             continue;
         }
+        let alert_id = tx.last_insert_rowid();
+        let applied = &mut applying.applied;
+        let i = *applying.tally_of.entry(rule.id).or_insert_with(|| {
+            applied.tallies.push(RuleTally {
+                rule_id: rule.id,
+                rule_name: rule.name.clone(),
+                notify: rule.notify,
+                count: 0,
+                kept: 0,
+                newest: alert_id,
+            });
+            applied.tallies.len() - 1
+        });
+        let tally = &mut applied.tallies[i];
+        tally.count += 1;
+        tally.newest = alert_id;
+        if applied.alerts.len() >= applying.live_alerts && tally.kept >= KEPT_PER_RULE {
+            continue;
+        }
+        tally.kept += 1;
         let alert = Alert {
-            id: tx.last_insert_rowid(),
+            id: alert_id,
             rule_id: rule.id,
             rule_name: rule.name.clone(),
             article: ArticleSummary {

@@ -18,7 +18,7 @@ mod ingest;
 pub mod schema;
 
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PreparedEntry};
+pub use ingest::{EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PreparedEntry, RuleTally};
 
 use crate::error::{Error, Result};
 use crate::model::{Settings, Stats};

@@ -661,3 +661,84 @@ async fn stories_are_found_under_every_feed_they_came_through_and_a_feed_s_new_t
     assert_eq!(count("feed:lahore"), 6);
     assert_eq!(count("harbour"), 10);
 }
+
+/// A burst of alerts bigger than the poll's live limit (the first poll of a large
+/// subscription list) is stored and counted in full, notified as one count per rule, and sent
+/// to listeners as only the first alerts, so the window reloads instead of drowning.
+#[tokio::test]
+async fn a_burst_of_alerts_is_stored_and_counted_in_full_but_sent_live_only_in_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    let stories: Vec<Item> = (0..30)
+        .map(|i| {
+            Item::new(
+                &format!("burst-{i}"),
+                &format!("Ceasefire talks between India and Pakistan, round {i}"),
+                "Delegations met again at the border; monsoon rains slowed the convoy.",
+            )
+        })
+        .collect();
+    let mut config = crate::support::test_config(dir.path());
+    config.live_alerts_per_poll = 5;
+    let engine =
+        wirewatch::Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
+    host.set("/burst.xml", Doc::feed(rss("Border Desk", &[])));
+    let server = host.start().await;
+    engine
+        .add_feed(&server.url("/burst.xml"), None)
+        .await
+        .unwrap();
+    engine.add_rule(&default_rule()).unwrap();
+    let mut monsoon = default_rule();
+    monsoon.name = "Monsoon".into();
+    monsoon.query = "monsoon".into();
+    engine.add_rule(&monsoon).unwrap();
+    host.set("/burst.xml", Doc::feed(rss("Border Desk", &stories)));
+
+    let mut events = engine.events().subscribe();
+    let summary = engine.poll_all().await.unwrap();
+    assert_eq!(summary.alerts, 60, "every story alerts for both rules");
+    let stored = engine
+        .alerts(&AlertQuery {
+            limit: 1000,
+            ..AlertQuery::default()
+        })
+        .unwrap();
+    assert_eq!(stored.len(), 60);
+
+    let (mut live, mut notifications, mut finished) = (Vec::new(), Vec::new(), None);
+    while let Ok(e) = events.try_recv() {
+        match e {
+            EngineEvent::Alert { alert, .. } => live.push(alert),
+            EngineEvent::Notify { notifications: n } => notifications.extend(n),
+            EngineEvent::PollFinished { summary } => finished = Some(summary),
+            _ => {}
+        }
+    }
+    // The first five alerts, and the first three of the rule that fired second.
+    assert!(
+        (5..=8).contains(&live.len()),
+        "{} alerts sent live",
+        live.len()
+    );
+    let ids: std::collections::BTreeSet<i64> = stored.iter().map(|a| a.id).collect();
+    assert!(live.iter().all(|a| ids.contains(&a.id)));
+    assert_eq!(finished.expect("poll finished").alerts, 60);
+    let mut counts: Vec<(String, u32)> = notifications
+        .iter()
+        .map(|n| (n.title.clone(), n.count))
+        .collect();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![
+            ("30 new alerts for Monsoon".to_string(), 30),
+            (format!("30 new alerts for {}", DEFAULT_RULE.0), 30),
+        ]
+    );
+    let newest = stored.iter().map(|a| a.id).max().unwrap();
+    assert!(
+        notifications.iter().any(|n| n.alert_id == newest),
+        "a notification opens the newest alert"
+    );
+}

@@ -53,6 +53,10 @@ export class AppState {
   alertRule = $state<number | null>(null);
   /** An alert to bring into view (a notification was clicked). */
   focusAlertId = $state<number | null>(null);
+  /** Goes up when the alerts list must be read again: a poll raised more alerts than came live. */
+  alertsReload = $state(0);
+  /** Alert events received since the last poll finished. */
+  #liveAlerts = 0;
   /** Bumped to ask the Articles view to focus its search box. */
   searchFocus = $state(0);
   showShortcuts = $state(false);
@@ -140,6 +144,7 @@ export class AppState {
   handle(e: EngineEvent) {
     switch (e.type) {
       case "alert": {
+        this.#liveAlerts += 1;
         for (const fn of this.alertHandlers) fn(e.alert);
         if (this.stats) {
           this.stats.alerts += 1;
@@ -162,6 +167,13 @@ export class AppState {
       case "poll_finished":
         this.poll = { active: false, done: 0, total: 0 };
         this.lastPoll = { summary: e.summary, at: new Date().toISOString() };
+        // A big burst is sent live only in part (and a slow window can miss events): the
+        // lists and counts are read again rather than patched.
+        if (this.#liveAlerts < e.summary.alerts) {
+          this.alertsReload += 1;
+          void this.refreshRules();
+        }
+        this.#liveAlerts = 0;
         void this.refreshFeeds();
         void this.refreshStats();
         break;

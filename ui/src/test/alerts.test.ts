@@ -36,6 +36,23 @@ describe("Alerts view", () => {
     expect(screen.getByTestId("live-region")).toHaveTextContent("extend ceasefire by a month");
   });
 
+  it("reads the list again when a poll raised more alerts than arrived live", async () => {
+    const { fake } = await renderApp();
+    await waitFor(() => expect(rows().length).toBe(fake.alerts.length));
+    const before = rows().length;
+    const listCalls = fake.calls.filter((c) => c.cmd === "list_alerts").length;
+
+    await fake.pushBurst(1, 6, 2);
+
+    await waitFor(() => expect(rows().length).toBe(before + 6));
+    expect(fake.calls.filter((c) => c.cmd === "list_alerts").length).toBe(listCalls + 1);
+    const shown = rows().map((r) => Number(r.dataset.alertId));
+    expect(shown.slice(0, 6)).toEqual(fake.alerts.slice(0, 6).map((a) => a.id));
+    await waitFor(() =>
+      expect(screen.getByTestId("unread-badge")).toHaveTextContent(String(fake.alerts.filter((a) => !a.read).length)),
+    );
+  });
+
   it("marking an alert read lowers the unread badge, and unread raises it again", async () => {
     const { fake, user } = await renderApp();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));

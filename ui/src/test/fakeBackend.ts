@@ -236,6 +236,38 @@ export class FakeBackend {
     return alert;
   }
 
+  /**
+   * A poll that raised `count` alerts for `ruleId` but sent only the first `live` of them as
+   * events (as the engine does for a big burst), then finished.
+   */
+  async pushBurst(ruleId: number, count: number, live: number): Promise<void> {
+    const rule = this.rules.find((r) => r.id === ruleId)!;
+    const f = this.feeds[0];
+    const raised: Alert[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = ++this.nextId.article;
+      const body = "Both sides agreed to extend the ceasefire along the border.";
+      const a: StoredArticle = {
+        id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`,
+        title: `India and Pakistan ceasefire bulletin ${i + 1}`, author: null, snippet: body,
+        published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
+        guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+      };
+      this.articles.unshift(a);
+      const m = evaluate(parse(rule.query), this.doc(a));
+      const alert: Alert = { ...this.makeAlert(rule, a, m.matches), created: a.fetched };
+      this.alerts.unshift(alert);
+      raised.push(alert);
+    }
+    for (const alert of raised.slice(0, live)) {
+      await this.emit({ type: "alert", alert: structuredClone(alert), notify: rule.notify });
+    }
+    await this.emit({
+      type: "poll_finished",
+      summary: { feeds: 1, not_modified: 0, failed: 0, new_articles: count, updated_articles: 0, alerts: count, elapsed_ms: 5 },
+    });
+  }
+
   async emit(event: EngineEvent) {
     await emit(ENGINE_EVENT, event);
   }

@@ -77,3 +77,33 @@ fn a_database_from_schema_1_is_migrated_and_keeps_everything() {
         "Karachi markets close higher as the rupee steadies"
     );
 }
+
+/// New archives use 32 KiB pages, which hold whole articles (a story with its HTML and text
+/// is 3–5 KB) without overflow chains; an existing archive keeps the page size it was made
+/// with, since changing it would mean rewriting the whole file.
+#[test]
+fn new_archives_use_large_pages_and_old_ones_keep_theirs() {
+    let page_size = |db: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let fresh = tempfile::tempdir().unwrap();
+    drop(crate::support::engine(fresh.path()));
+    assert_eq!(page_size(&fresh.path().join("wirewatch.db")), 32_768);
+
+    let old = tempfile::tempdir().unwrap();
+    let db = old.path().join("wirewatch.db");
+    std::fs::copy(
+        crate::support::fixture_path("db/wirewatch-schema-1.db"),
+        &db,
+    )
+    .unwrap();
+    let before = page_size(&db);
+    let engine = crate::support::engine(old.path());
+    engine.store().integrity_check().unwrap();
+    drop(engine);
+    assert_eq!(page_size(&db), before);
+    assert_ne!(before, 32_768, "the fixture was made with the old default");
+}

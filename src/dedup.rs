@@ -176,25 +176,28 @@ pub fn content_hash(title: &str, text: &str) -> String {
     out
 }
 
-/// Feeds `normalise_text(s)` to the hasher; ASCII text (already NFC) without building the
-/// normalised copy.
+/// Feeds `normalise_text(s)` to the hasher; ASCII text (already NFC) is normalised in one
+/// pass over its bytes and hashed in one call.
 fn hash_normalised(hasher: &mut Sha256, s: &str) {
     if !s.is_ascii() {
         hasher.update(normalise_text(s).as_bytes());
         return;
     }
-    let mut buf = [0u8; 64];
-    for (i, word) in s.split_whitespace().enumerate() {
-        if i > 0 {
-            hasher.update(b" ");
+    let mut out = Vec::with_capacity(s.len());
+    let mut gap = false;
+    for &b in s.as_bytes() {
+        // The ASCII characters `char::is_whitespace` (and so `split_whitespace`) accepts.
+        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            gap = !out.is_empty();
+            continue;
         }
-        for chunk in word.as_bytes().chunks(buf.len()) {
-            let lower = &mut buf[..chunk.len()];
-            lower.copy_from_slice(chunk);
-            lower.make_ascii_lowercase();
-            hasher.update(&*lower);
+        if gap {
+            out.push(b' ');
+            gap = false;
         }
+        out.push(b.to_ascii_lowercase());
     }
+    hasher.update(&out);
 }
 
 /// NFC, lowercase, whitespace runs as one space, no leading or trailing whitespace.
@@ -213,11 +216,38 @@ mod tests {
             ("  Ceasefire  HOLDS ", "Talks\tresume\x0b in\n\nDoha.  "),
             ("", ""),
             ("Zürich talks", "Café  CRÈME"),
+            ("\x0c\rA\x0bB\x1fc ", " \u{a0}x"),
         ] {
             let input = format!("{}\n{}", normalise_text(title), normalise_text(text));
             let digest = Sha256::digest(input.as_bytes());
             let want: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(content_hash(title, text), want);
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_on_every_kind_of_whitespace_and_control() {
+        // Deterministic pseudo-random ASCII strings, heavy on whitespace and controls.
+        let alphabet: Vec<u8> = (0u8..128).collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000 {
+            let len = (state % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let b = alphabet[(state % 128) as usize];
+                    if state % 3 == 0 {
+                        [b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'][(state % 6) as usize] as char
+                    } else {
+                        b as char
+                    }
+                })
+                .collect();
+            let want = Sha256::digest(format!("\n{}", normalise_text(&text)).as_bytes());
+            let want: String = want[..16].iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(content_hash("", &text), want, "{text:?}");
         }
     }
 

@@ -760,12 +760,11 @@ fn join_texts(first: String, second: String) -> String {
             .trim_end();
         single_spaced(s)
     };
-    let (k1, k2) = (key(&first), key(&second));
-    let (flat1, flat2) = (single_spaced(&first), single_spaced(&second));
-    if flat2.contains(&k1) {
+    // Usually the summary is the start of the content: one comparison decides.
+    if single_spaced(&second).contains(&key(&first)) {
         return second;
     }
-    if flat1.contains(&k2) {
+    if single_spaced(&first).contains(&key(&second)) {
         return first;
     }
     let mut joined = first;
@@ -777,6 +776,19 @@ fn join_texts(first: String, second: String) -> String {
 /// The words of `s` (split at whitespace) joined by single spaces.
 fn single_spaced(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        for word in s.split_ascii_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        // `split_ascii_whitespace` leaves U+000B (a Unicode space) inside words.
+        if !out.contains('\u{b}') {
+            return out;
+        }
+        out.clear();
+    }
     for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -1132,22 +1144,52 @@ struct TextSink {
 
 impl TextSink {
     fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.pending_space = true;
-            } else if !c.is_control() && c != '\u{feff}' {
-                if !self.out.is_empty() {
-                    if self.pending_break {
-                        self.out.push('\n');
-                    } else if self.pending_space {
-                        self.out.push(' ');
-                    }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_graphic() {
+                // Most text is runs of printable ASCII words with single spaces between them,
+                // which come out as they are: copied a run at a time.
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_graphic()
+                        || (bytes[i] == b' ' && bytes.get(i + 1).is_some_and(u8::is_ascii_graphic)))
+                {
+                    i += 1;
                 }
-                self.pending_space = false;
-                self.pending_break = false;
-                self.out.push(c);
+                self.before_visible();
+                self.out.push_str(&text[start..i]);
+            } else if b.is_ascii() {
+                // ASCII whitespace (as `char::is_whitespace` counts it), else a control.
+                if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+                    self.pending_space = true;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().expect("a char starts here");
+                i += c.len_utf8();
+                if c.is_whitespace() {
+                    self.pending_space = true;
+                } else if !c.is_control() && c != '\u{feff}' {
+                    self.before_visible();
+                    self.out.push(c);
+                }
             }
         }
+    }
+
+    /// The separator owed before the next visible character.
+    fn before_visible(&mut self) {
+        if !self.out.is_empty() {
+            if self.pending_break {
+                self.out.push('\n');
+            } else if self.pending_space {
+                self.out.push(' ');
+            }
+        }
+        self.pending_space = false;
+        self.pending_break = false;
     }
 
     fn line_break(&mut self) {
@@ -1817,6 +1859,80 @@ mod tests {
             fast >= BODIES.len() - 3,
             "the fast path reads most bodies ({fast})"
         );
+    }
+
+    /// What `TextSink::text` must do, one character at a time.
+    fn sink_reference(chunks: &[&str]) -> String {
+        let (mut out, mut space) = (String::new(), false);
+        for c in chunks.concat().chars() {
+            if c.is_whitespace() {
+                space = true;
+            } else if !c.is_control() && c != '\u{feff}' {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_text_sink_keeps_visible_characters_and_collapses_the_rest() {
+        const PIECES: &[&str] = &[
+            "a",
+            "Zz",
+            "9",
+            "~",
+            " ",
+            "\t",
+            "\n",
+            "\u{b}",
+            "\u{c}",
+            "\r",
+            "\u{0}",
+            "\u{1f}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{3000}",
+            "\u{feff}",
+            "\u{200b}",
+            "é",
+            "پاکستان",
+            "भारत",
+            "中国",
+            "\u{9f}",
+            "!?",
+            "\u{1c}",
+        ];
+        let mut state = 0x0123_4567_89ab_cdefu64;
+        for _ in 0..5_000 {
+            let mut chunks = Vec::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                chunks.push(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(0x9e37_79b9);
+            let mut sink = TextSink::default();
+            for chunk in &chunks {
+                sink.text(chunk);
+            }
+            assert_eq!(sink.out, sink_reference(&chunks), "{chunks:?}");
+            assert_eq!(
+                single_spaced(&chunks.concat()),
+                chunks
+                    .concat()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "{chunks:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use super::query::{Node, Query, Scope};
 use crate::model::{FeedId, Field, RuleScope, TermMatch};
 use crate::text::{self, word_hash, Token};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -24,9 +24,19 @@ pub struct Doc<'a> {
     title_tokens: Vec<Token>,
     body_tokens: Vec<Token>,
     feed_tokens: Vec<Vec<Token>>,
-    /// Where each word occurs, built on first use.
+    /// Where each word occurs, built once enough term lookups were made by scanning.
     index: OnceCell<DocIndex>,
+    /// Term lookups answered by scanning the tokens so far.
+    scans: Cell<u32>,
 }
+
+/// Term lookups a doc answers by scanning its tokens before it builds its index: a few scans
+/// cost less than sorting every word of an article (most articles wake only a few rules),
+/// many do not.
+const SCANS_BEFORE_INDEX: u32 = 12;
+
+/// Rule sets this large wake their candidates from a doc's index rather than its tokens.
+const WAKE_FROM_INDEX_AT: usize = 1_000;
 
 /// Positions of every stem and folded word of a doc, so a term is looked up instead of
 /// scanned for. Entries are `(hash of the word, field, position)`, sorted by hash, so the
@@ -95,6 +105,7 @@ impl<'a> Doc<'a> {
             body_tokens: text::tokens(body),
             feed_tokens: feed_titles.iter().map(|t| text::tokens(t)).collect(),
             index: OnceCell::new(),
+            scans: Cell::new(0),
         }
     }
 
@@ -132,6 +143,7 @@ impl<'a> Doc<'a> {
             body_tokens,
             feed_tokens,
             index: OnceCell::new(),
+            scans: Cell::new(0),
         }
     }
 
@@ -157,6 +169,19 @@ impl<'a> Doc<'a> {
 
     fn index(&self) -> &DocIndex {
         self.index.get_or_init(|| DocIndex::new(self))
+    }
+
+    /// The index, when using it pays: already built, or enough lookups were scans.
+    fn index_for_lookup(&self) -> Option<&DocIndex> {
+        if let Some(index) = self.index.get() {
+            return Some(index);
+        }
+        let scans = self.scans.get();
+        if scans < SCANS_BEFORE_INDEX {
+            self.scans.set(scans + 1);
+            return None;
+        }
+        Some(self.index())
     }
 
     /// Title tokens.
@@ -277,10 +302,18 @@ pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
 fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
     match node {
         Node::Term { stem, scope } => {
-            let list = DocIndex::lookup(&doc.index().stems, word_hash(stem));
-            indexed(doc, *scope, hits, list, 1, |toks, i| {
-                *toks[i].stem == **stem
-            })
+            let hash = word_hash(stem);
+            match doc.index_for_lookup() {
+                Some(index) => {
+                    let list = DocIndex::lookup(&index.stems, hash);
+                    indexed(doc, *scope, hits, list, 1, |toks, i| {
+                        *toks[i].stem == **stem
+                    })
+                }
+                None => leaf(doc, *scope, hits, 1, |toks, i| {
+                    toks[i].stem_hash == hash && *toks[i].stem == **stem
+                }),
+            }
         }
         Node::Prefix { prefix, scope } => leaf(doc, *scope, hits, 1, |toks, i| {
             toks[i].folded.starts_with(prefix.as_str())
@@ -289,10 +322,19 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             let Some(first) = words.first() else {
                 return false;
             };
-            let list = DocIndex::lookup(&doc.index().folded, word_hash(first));
-            indexed(doc, *scope, hits, list, words.len(), |toks, i| {
+            let hash = word_hash(first);
+            let at = |toks: &[Token], i: usize| {
                 words.iter().zip(&toks[i..]).all(|(w, t)| *t.folded == **w)
-            })
+            };
+            match doc.index_for_lookup() {
+                Some(index) => {
+                    let list = DocIndex::lookup(&index.folded, hash);
+                    indexed(doc, *scope, hits, list, words.len(), at)
+                }
+                None => leaf(doc, *scope, hits, words.len(), |toks, i| {
+                    toks[i].folded_hash == hash && at(toks, i)
+                }),
+            }
         }
         Node::Near {
             stems,
@@ -719,43 +761,11 @@ impl RuleSet {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let index = doc.index();
         let mut candidates: Vec<u32> = self.unanchored.clone();
-        let mut wake = |map: &ByHash, list: &[(u64, u32, u32)]| {
-            let mut last = None;
-            for &(h, _, _) in list {
-                if last == Some(h) {
-                    continue;
-                }
-                last = Some(h);
-                if let Some(rules) = map.get(&h) {
-                    candidates.extend_from_slice(rules);
-                }
-            }
-        };
-        if !self.by_stem.is_empty() {
-            wake(&self.by_stem, &index.stems);
-        }
-        if !self.by_folded.is_empty() {
-            wake(&self.by_folded, &index.folded);
-        }
-        if !self.by_prefix.is_empty() {
-            let mut last = None;
-            for &(h, field, pos) in &index.folded {
-                if last == Some(h) {
-                    continue;
-                }
-                last = Some(h);
-                let folded = &doc.field(field).1[pos as usize].folded;
-                for &len in &self.prefix_lens {
-                    if len > folded.len() {
-                        break;
-                    }
-                    if let Some(rules) = folded.get(..len).and_then(|p| self.by_prefix.get(p)) {
-                        candidates.extend_from_slice(rules);
-                    }
-                }
-            }
+        if self.rules.len() >= WAKE_FROM_INDEX_AT {
+            self.wake_from_index(doc, &mut candidates);
+        } else {
+            self.wake_from_tokens(doc, &mut candidates);
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -770,6 +780,67 @@ impl RuleSet {
             }
         }
         out
+    }
+
+    /// Wakes the rules anchored on the doc's words straight from its tokens: with a small
+    /// rule set the maps are small, and a word seen twice only adds a duplicate candidate.
+    fn wake_from_tokens(&self, doc: &Doc, candidates: &mut Vec<u32>) {
+        let prefixes = !self.by_prefix.is_empty();
+        for (_, toks) in doc.field_lists() {
+            for t in toks {
+                if let Some(rules) = self.by_stem.get(&t.stem_hash) {
+                    candidates.extend_from_slice(rules);
+                }
+                if let Some(rules) = self.by_folded.get(&t.folded_hash) {
+                    candidates.extend_from_slice(rules);
+                }
+                if prefixes {
+                    self.wake_prefixes(&t.folded, candidates);
+                }
+            }
+        }
+    }
+
+    /// Wakes the rules anchored on the doc's distinct words, read from its index: with a
+    /// large rule set, each lookup misses the cache, and repeated words cost more than
+    /// sorting them together.
+    fn wake_from_index(&self, doc: &Doc, candidates: &mut Vec<u32>) {
+        let index = doc.index();
+        let mut wake = |map: &ByHash, list: &[(u64, u32, u32)]| {
+            let mut last = None;
+            for &(h, _, _) in list {
+                if last == Some(h) {
+                    continue;
+                }
+                last = Some(h);
+                if let Some(rules) = map.get(&h) {
+                    candidates.extend_from_slice(rules);
+                }
+            }
+        };
+        wake(&self.by_stem, &index.stems);
+        wake(&self.by_folded, &index.folded);
+        if !self.by_prefix.is_empty() {
+            let mut last = None;
+            for &(h, field, pos) in &index.folded {
+                if last == Some(h) {
+                    continue;
+                }
+                last = Some(h);
+                self.wake_prefixes(&doc.field(field).1[pos as usize].folded, candidates);
+            }
+        }
+    }
+
+    fn wake_prefixes(&self, folded: &str, candidates: &mut Vec<u32>) {
+        for &len in &self.prefix_lens {
+            if len > folded.len() {
+                break;
+            }
+            if let Some(rules) = folded.get(..len).and_then(|p| self.by_prefix.get(p)) {
+                candidates.extend_from_slice(rules);
+            }
+        }
     }
 }
 

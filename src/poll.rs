@@ -282,6 +282,7 @@ impl Engine {
         let cap = self.inner.config.max_entries_per_feed;
         let rules = rules.clone();
         let (feed_id, old_title, folder) = (feed.id, feed.title.clone(), feed.folder.clone());
+        let word_epoch = self.store().word_epoch();
         let _decoding = decoders().acquire().await;
         let decoded = tokio::task::spawn_blocking(move || {
             decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
@@ -306,7 +307,7 @@ impl Engine {
                 let entries: Vec<PreparedEntry> = std::mem::take(&mut doc.entries)
                     .into_iter()
                     .map(|entry| {
-                        let mut p = PreparedEntry::new(entry);
+                        let mut p = PreparedEntry::noting_words(entry, word_epoch);
                         if !rules.is_empty() {
                             p.match_rules(&rules, feed_id, folder.as_deref(), &feed_tokens);
                         }

@@ -68,8 +68,9 @@ impl Hasher for Fnv {
     }
 }
 
-/// A folded word and its stem, with their hashes.
-type Known = (Arc<str>, Arc<str>, u64, u64);
+/// A folded word and its stem, with their hashes, and the last [`tokens_noting_new`] epoch
+/// it was reported under.
+type Known = (Arc<str>, Arc<str>, u64, u64, u64);
 
 /// A word as it appears in text → its folded form and stem (`None`: folds to nothing).
 type WordCache = HashMap<Box<str>, Option<Known>, BuildHasherDefault<Fnv>>;
@@ -85,8 +86,25 @@ pub fn word_hash(s: &str) -> u64 {
     h
 }
 
+/// A folded word reported by [`tokens_noting_new`], with its stem.
+pub type NewWord = (Arc<str>, Arc<str>);
+
 /// The words of `text`, in order.
 pub fn tokens(text: &str) -> Vec<Token> {
+    tokens_with(text, None)
+}
+
+/// Like [`tokens`], also appending to `new` every folded word not yet reported under
+/// `epoch` by this thread: the store keeps a table of indexed words, and learns them this
+/// way at almost no cost, since only a word new to this thread's cache is looked at twice.
+/// A store starts a new epoch (so every word is reported again) when a poll's writes are
+/// rolled back. A word written differently (`Talks`, `talks`) may be reported once per
+/// spelling. `epoch` must not be 0.
+pub fn tokens_noting_new(text: &str, epoch: u64, new: &mut Vec<NewWord>) -> Vec<Token> {
+    tokens_with(text, Some((epoch, new)))
+}
+
+fn tokens_with(text: &str, mut noting: Option<(u64, &mut Vec<NewWord>)>) -> Vec<Token> {
     thread_local! {
         static WORDS: RefCell<WordCache> = RefCell::new(WordCache::default());
     }
@@ -94,42 +112,60 @@ pub fn tokens(text: &str) -> Vec<Token> {
         let mut cache = cache.borrow_mut();
         let mut out = Vec::with_capacity(text.len() / 6);
         for (start, word) in text.unicode_word_indices() {
-            let known = match cache.get(word) {
-                Some(k) => k.clone(),
-                None => {
-                    if cache.len() > 200_000 {
-                        cache.clear();
-                    }
-                    let folded = fold(word);
-                    let k = (!folded.is_empty()).then(|| {
-                        let stem = stem_uncached(&folded);
-                        let folded: Arc<str> = folded.into();
-                        let folded_hash = word_hash(&folded);
-                        let (stem, stem_hash) = if *stem == *folded {
-                            (folded.clone(), folded_hash)
-                        } else {
-                            let hash = word_hash(&stem);
-                            (stem.into(), hash)
-                        };
-                        (folded, stem, folded_hash, stem_hash)
-                    });
-                    cache.insert(word.into(), k.clone());
-                    k
+            let end = start + word.len();
+            if let Some(known) = cache.get_mut(word) {
+                if let Some(known) = known {
+                    out.push(token(known, start, end, &mut noting));
                 }
-            };
-            if let Some((folded, stem, folded_hash, stem_hash)) = known {
-                out.push(Token {
-                    folded,
-                    stem,
-                    folded_hash,
-                    stem_hash,
-                    start,
-                    end: start + word.len(),
-                });
+                continue;
             }
+            if cache.len() > 200_000 {
+                cache.clear();
+            }
+            let folded = fold(word);
+            let mut known = (!folded.is_empty()).then(|| {
+                let stem = stem_uncached(&folded);
+                let folded: Arc<str> = folded.into();
+                let folded_hash = word_hash(&folded);
+                let (stem, stem_hash) = if *stem == *folded {
+                    (folded.clone(), folded_hash)
+                } else {
+                    let hash = word_hash(&stem);
+                    (stem.into(), hash)
+                };
+                (folded, stem, folded_hash, stem_hash, 0)
+            });
+            if let Some(known) = known.as_mut() {
+                out.push(token(known, start, end, &mut noting));
+            }
+            cache.insert(word.into(), known);
         }
         out
     })
+}
+
+/// The token for a cached word at `start..end`, reporting the word if `noting` asks and it
+/// was not reported under that epoch yet.
+fn token(
+    known: &mut Known,
+    start: usize,
+    end: usize,
+    noting: &mut Option<(u64, &mut Vec<NewWord>)>,
+) -> Token {
+    if let Some((epoch, new)) = noting {
+        if known.4 != *epoch {
+            known.4 = *epoch;
+            new.push((known.0.clone(), known.1.clone()));
+        }
+    }
+    Token {
+        folded: known.0.clone(),
+        stem: known.1.clone(),
+        folded_hash: known.2,
+        stem_hash: known.3,
+        start,
+        end,
+    }
 }
 
 /// Folds one word: see the module documentation.
@@ -232,6 +268,29 @@ mod tests {
     fn hindi_keeps_its_vowel_signs_and_urdu_words_survive() {
         assert_eq!(folded("भारत पाकिस्तान"), vec!["भारत", "पाकिस्तान"]);
         assert_eq!(folded("پاکستان اور بھارت"), vec!["پاکستان", "اور", "بھارت"]);
+    }
+
+    #[test]
+    fn words_are_reported_once_per_epoch_and_again_in_a_new_one() {
+        let mut new = Vec::new();
+        tokens_noting_new("Ceasefire talks; ceasefire holds; talks", 7, &mut new);
+        let words: Vec<&str> = new.iter().map(|w| &*w.0).collect();
+        assert_eq!(&*new[0].1, "ceasefir", "with its stem");
+        assert_eq!(words, vec!["ceasefire", "talks", "ceasefire", "holds"]);
+        new.clear();
+        tokens_noting_new("talks resume", 7, &mut new);
+        assert_eq!(
+            new.iter().map(|w| &*w.0).collect::<Vec<_>>(),
+            vec!["resume"]
+        );
+        // Plain tokenising neither reports nor hides a word.
+        tokens("Geneva");
+        new.clear();
+        tokens_noting_new("talks in Geneva", 8, &mut new);
+        assert_eq!(
+            new.iter().map(|w| &*w.0).collect::<Vec<_>>(),
+            vec!["talks", "in", "geneva"]
+        );
     }
 
     #[test]

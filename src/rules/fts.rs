@@ -3,7 +3,7 @@
 //! The archive's full-text index holds the same folded words [`crate::text`] makes, one
 //! column each for title, body and feed titles. Phrases and prefixes translate directly.
 //! A single word matches by stem, which FTS5 cannot do, so the store expands each stem into
-//! the indexed words that have it (`expand`, backed by the index's own vocabulary) before the
+//! the indexed words that have it (`expand`, backed by the store's `words` table) before the
 //! expression is built. The result matches exactly what the in-memory matcher matches,
 //! except for `NEAR`, whose distance FTS5 counts differently across columns: a query with
 //! `NEAR` is translated into a looser expression and every candidate is checked by the
@@ -120,23 +120,6 @@ fn expr(node: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<Stri
     }
 }
 
-/// Where in the index's vocabulary the words with stem `stem` can be, as a prefix every such
-/// word starts with. The English stemmer only rewrites the last three letters of a stem
-/// (`-ate`/`-ati`, `-able`/`-abil`, an added `e`), apart from a few irregular words.
-pub fn vocabulary_prefixes(stem: &str) -> Vec<String> {
-    let chars: Vec<char> = stem.chars().collect();
-    let keep = chars.len().saturating_sub(3).max(2).min(chars.len());
-    let mut out = vec![chars[..keep].iter().collect::<String>()];
-    // dying → die, lying → lie, tying → tie: the stemmer's exceptions that change letters early.
-    match stem {
-        "die" => out.push("dy".into()),
-        "lie" => out.push("ly".into()),
-        "tie" => out.push("ty".into()),
-        _ => {}
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,26 +163,5 @@ mod tests {
         assert_eq!(t.expr.unwrap(), "({title body} : (\"ceasefir\"))");
         let query = Query::parse("zzyzx").unwrap();
         assert_eq!(translate(&query.root, &mut |_| vec![]).expr, None);
-    }
-
-    #[test]
-    fn vocabulary_prefix_is_safe_for_regular_and_irregular_words() {
-        for word in [
-            "negotiations",
-            "ability",
-            "sensitivity",
-            "dying",
-            "countries",
-            "organization",
-            "hoping",
-            "ads",
-        ] {
-            let stem = crate::text::stem(word);
-            let prefixes = vocabulary_prefixes(&stem);
-            assert!(
-                prefixes.iter().any(|p| word.starts_with(p.as_str())),
-                "{word} → {stem} → {prefixes:?}"
-            );
-        }
     }
 }

@@ -11,7 +11,6 @@ use crate::model::{
     RuleSample, RuleScope, RuleTest, TermMatch,
 };
 use crate::rules::{fts, matcher, Doc, Query};
-use crate::text;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -68,23 +67,12 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
 
 /// Every word in the index whose stem is `stem`.
 pub(super) fn expand(conn: &Connection, stem: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(mut stmt) = conn.prepare_cached(
-        "SELECT term FROM articles_vocab WHERE term >= ?1 AND term < ?1 || char(1114111)",
-    ) else {
-        return out;
+    let Ok(mut stmt) = conn.prepare_cached("SELECT word FROM words WHERE stem = ?1") else {
+        return Vec::new();
     };
-    for prefix in fts::vocabulary_prefixes(stem) {
-        let Ok(rows) = stmt.query_map([&prefix], |r| r.get::<_, String>(0)) else {
-            continue;
-        };
-        for term in rows.flatten() {
-            if text::stem(&term) == stem && !out.contains(&term) {
-                out.push(term);
-            }
-        }
-    }
-    out
+    stmt.query_map([stem], |r| r.get::<_, String>(0))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default()
 }
 
 /// Narrowing conditions shared by search, rule tests and listings.

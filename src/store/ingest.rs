@@ -46,6 +46,9 @@ pub struct PreparedEntry {
     /// The rules it matches, if already matched ([`PreparedEntry::match_rules`]); the writer
     /// matches entries that were not.
     pub matched: Option<Vec<EntryMatch>>,
+    /// Its words not yet reported to the store ([`PreparedEntry::noting_words`]); `None`:
+    /// unknown, the writer records all of them.
+    pub new_words: Option<Vec<text::NewWord>>,
 }
 
 /// A rule that an entry matches, and where.
@@ -64,6 +67,24 @@ impl PreparedEntry {
     pub fn new(entry: DecodedEntry) -> PreparedEntry {
         let title_tokens = text::tokens(&entry.title);
         let body_tokens = text::tokens(&entry.text);
+        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, None)
+    }
+
+    /// Like [`PreparedEntry::new`], for a store whose [`Store::word_epoch`] is `epoch`: also
+    /// notes the words that store may not know yet, so the writer records only those.
+    pub fn noting_words(entry: DecodedEntry, epoch: u64) -> PreparedEntry {
+        let mut new = Vec::new();
+        let title_tokens = text::tokens_noting_new(&entry.title, epoch, &mut new);
+        let body_tokens = text::tokens_noting_new(&entry.text, epoch, &mut new);
+        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, Some(new))
+    }
+
+    fn from_tokens(
+        entry: DecodedEntry,
+        title_tokens: Vec<Token>,
+        body_tokens: Vec<Token>,
+        new_words: Option<Vec<text::NewWord>>,
+    ) -> PreparedEntry {
         PreparedEntry {
             canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
             content_hash: dedup::content_hash(&entry.title, &entry.text),
@@ -73,6 +94,7 @@ impl PreparedEntry {
             body_tokens,
             entry,
             matched: None,
+            new_words,
         }
     }
 
@@ -214,6 +236,8 @@ struct Applying {
     live_alerts: usize,
     /// Where each rule's tally is in `applied.tallies`.
     tally_of: HashMap<RuleId, usize>,
+    /// Words of entries that did not note their new words, recorded in this poll.
+    recorded: HashSet<String>,
     /// Articles whose index row must be rewritten (text changed, or a feed joined or was
     /// renamed). Done once, after the last feed, in rowid order: FTS5 writes its pending
     /// words to disk whenever a row is written out of rowid order, so rewriting rows as they
@@ -259,6 +283,7 @@ impl Store {
             applied: PollApplied::default(),
             live_alerts,
             tally_of: HashMap::new(),
+            recorded: HashSet::new(),
             reindex: BTreeSet::new(),
         };
         // Wait for the first feed before taking the writer.
@@ -267,15 +292,23 @@ impl Store {
         };
         let first = first?;
         let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        apply_feed(&tx, first, rules, now, &mut applied)?;
-        for update in updates {
-            apply_feed(&tx, update?, rules, now, &mut applied)?;
+        let written = (|| -> Result<()> {
+            let tx = conn.transaction()?;
+            apply_feed(&tx, first, rules, now, &mut applied)?;
+            for update in updates {
+                apply_feed(&tx, update?, rules, now, &mut applied)?;
+            }
+            for article_id in std::mem::take(&mut applied.reindex) {
+                reindex_article(&tx, article_id)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = written {
+            // The words this poll's entries reported were rolled back with it.
+            self.renew_word_epoch();
+            return Err(e);
         }
-        for article_id in std::mem::take(&mut applied.reindex) {
-            reindex_article(&tx, article_id)?;
-        }
-        tx.commit()?;
         Ok(applied.applied)
     }
 }
@@ -288,6 +321,10 @@ fn apply_feed(
     applying: &mut Applying,
 ) -> Result<()> {
     let id = update.feed_id;
+    // First, whatever happens to the entries: their words count as reported from now on.
+    if let FeedOutcome::Fetched { entries, .. } = &update.outcome {
+        record_words(tx, entries, &mut applying.recorded)?;
+    }
     let Some((old_title, folder)) = tx
         .prepare_cached("SELECT title, folder FROM feeds WHERE id = ?1")?
         .query_row([id], |r| {
@@ -371,6 +408,7 @@ fn apply_feed(
             }
             let tokens = text::tokens(&title);
             let indexed = join_folded(&tokens);
+            insert_words(tx, tokens.iter().map(|t| &*t.folded))?;
             let info = FeedInfo {
                 title,
                 folder,
@@ -636,6 +674,48 @@ pub(crate) fn join_folded(tokens: &[Token]) -> String {
         out.push_str(&t.folded);
     }
     out
+}
+
+/// Adds the entries' new words to the `words` table; for entries that did not note theirs,
+/// every word not yet `recorded` in this poll.
+fn record_words(
+    tx: &Transaction,
+    entries: &[PreparedEntry],
+    recorded: &mut HashSet<String>,
+) -> Result<()> {
+    for p in entries {
+        match &p.new_words {
+            Some(words) => {
+                let mut stmt = tx.prepare_cached(INSERT_WORD)?;
+                for (word, stem) in words {
+                    stmt.execute(params![&**word, &**stem])?;
+                }
+            }
+            None => {
+                let unseen: Vec<&str> = p
+                    .indexed_title
+                    .split(' ')
+                    .chain(p.indexed_body.split(' '))
+                    .filter(|w| !w.is_empty() && !recorded.contains(*w))
+                    .collect();
+                for w in &unseen {
+                    recorded.insert((*w).to_string());
+                }
+                insert_words(tx, unseen.into_iter())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const INSERT_WORD: &str = "INSERT OR IGNORE INTO words (word, stem) VALUES (?1, ?2)";
+
+fn insert_words<'w>(tx: &Transaction, words: impl Iterator<Item = &'w str>) -> Result<()> {
+    let mut stmt = tx.prepare_cached(INSERT_WORD)?;
+    for word in words {
+        stmt.execute(params![word, text::stem(word)])?;
+    }
+    Ok(())
 }
 
 /// Rewrites an article's full-text row from its stored title and text and its feeds' titles.

@@ -25,6 +25,7 @@ use crate::model::{Settings, Stats};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// The archive.
@@ -33,6 +34,16 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// Under which epoch entries prepared for this store report their new words (see
+    /// [`crate::text::tokens_noting_new`]); renewed when a poll is rolled back, since the
+    /// words it reported were not kept.
+    word_epoch: AtomicU64,
+}
+
+/// A word-reporting epoch no store has used in this process.
+fn fresh_word_epoch() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Store {
@@ -60,12 +71,24 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            word_epoch: AtomicU64::new(fresh_word_epoch()),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The epoch under which entries for this store report new words
+    /// ([`PreparedEntry::noting_words`]).
+    pub fn word_epoch(&self) -> u64 {
+        self.word_epoch.load(Ordering::Relaxed)
+    }
+
+    /// Forgets which words were reported: the next entries report all theirs again.
+    pub(crate) fn renew_word_epoch(&self) {
+        self.word_epoch.store(fresh_word_epoch(), Ordering::Relaxed);
     }
 
     pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
@@ -164,6 +187,14 @@ fn not_a_database(path: &Path, e: rusqlite::Error) -> Error {
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Migration 3 fills the `words` table with each word's stem, as `text::stem` makes it.
+    conn.create_scalar_function(
+        "wirewatch_stem",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(crate::text::stem(&ctx.get::<String>(0)?)),
+    )?;
     // Reading the schema fails at once on a file that is not SQLite.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)

@@ -110,4 +110,17 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', 16777216);
     "#,
+    // 3: every word of the full-text index with its stem, so that a search turns a stem into
+    // its words with one index lookup. Reading them from `articles_vocab` walked the whole
+    // list of articles of every word sharing the stem's first letters (`in` for `india`):
+    // most of the time of a common search. The writer adds words as it indexes them;
+    // `wirewatch_stem` is `text::stem`, registered on the connection.
+    r#"
+    CREATE TABLE words (
+        word TEXT PRIMARY KEY,
+        stem TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX words_by_stem ON words(stem);
+    INSERT INTO words (word, stem) SELECT term, wirewatch_stem(term) FROM articles_vocab;
+    "#,
 ];

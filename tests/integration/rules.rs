@@ -402,3 +402,65 @@ fn entries_matched_before_storing_raise_the_same_alerts_as_the_writer_matching_t
     );
     assert_eq!(raised[0], raised[1]);
 }
+
+/// Search turns a stem into words through the store's table of indexed words, which the
+/// writer fills with the words entries report as new. Words reported by a poll that was
+/// rolled back must be reported again, or later stories using them could not be found.
+#[test]
+fn words_of_a_rolled_back_poll_are_learned_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("w.db")).unwrap();
+    let now = chrono::Utc::now();
+    let feed = NewFeed {
+        url: "https://feeds.example.org/quetta.xml".into(),
+        title: Some("Quetta Desk".into()),
+        ..NewFeed::default()
+    };
+    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    let update = |guid: &str, text: &str| {
+        let entry = wirewatch::decode::DecodedEntry {
+            guid: Some(guid.into()),
+            title: format!("Report {guid}"),
+            text: text.into(),
+            ..Default::default()
+        };
+        FeedUpdate {
+            feed_id,
+            moved_to: None,
+            outcome: FeedOutcome::Fetched {
+                title: None,
+                site_url: None,
+                entries: vec![PreparedEntry::noting_words(entry, store.word_epoch())],
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+            },
+            next_check: now,
+            interval_secs: 900,
+        }
+    };
+    let found = |q: &str| store.search_ids(&Query::parse(q).unwrap()).unwrap().len();
+
+    let abandoned = vec![
+        Ok(update(
+            "a",
+            "Convoys reached Zhob after the landslides were cleared.",
+        )),
+        Err(wirewatch::Error::ShuttingDown),
+    ];
+    assert!(store
+        .apply_poll_stream(abandoned, &RuleSet::default(), now, usize::MAX)
+        .is_err());
+    assert_eq!(found("zhob"), 0, "nothing of the abandoned poll was kept");
+
+    store
+        .apply_poll(
+            vec![update("b", "Traders in Zhob reopened their shops.")],
+            &RuleSet::default(),
+            now,
+        )
+        .unwrap();
+    assert_eq!(found("zhob"), 1);
+    assert_eq!(found("trader"), 1, "a stem finds its words");
+    assert_eq!(found("landslide"), 0);
+}

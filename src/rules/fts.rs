@@ -4,10 +4,12 @@
 //! column each for title, body and feed titles. Phrases and prefixes translate directly.
 //! A single word matches by stem, which FTS5 cannot do, so the store expands each stem into
 //! the indexed words that have it (`expand`, backed by the store's `words` table) before the
-//! expression is built. The result matches exactly what the in-memory matcher matches,
-//! except for `NEAR`, whose distance FTS5 counts differently across columns: a query with
-//! `NEAR` is translated into a looser expression and every candidate is checked by the
-//! matcher ([`Translation::exact`] is false).
+//! expression is built. The result matches exactly what the in-memory matcher matches.
+//! `NEAR` over stems becomes FTS5 `NEAR` groups over every combination of their words
+//! (FTS5 counts the distance as the matcher does, within one column); where that cannot be
+//! exact (feed titles share one column but are separate fields to the matcher) or the
+//! combinations are too many, the expression is looser and every candidate is checked by
+//! the matcher ([`Translation::exact`] is false).
 
 use super::query::{Node, Scope};
 
@@ -22,21 +24,13 @@ pub struct Translation {
 
 /// Translates `root`, expanding stems with `expand` (all indexed words with that stem).
 pub fn translate(root: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Translation {
-    let exact = !contains_near(root);
-    Translation {
-        expr: expr(root, expand),
-        exact,
-    }
+    let mut exact = true;
+    let expr = expr(root, expand, &mut exact);
+    Translation { expr, exact }
 }
 
-fn contains_near(node: &Node) -> bool {
-    match node {
-        Node::Near { .. } => true,
-        Node::And(items) | Node::Or(items) => items.iter().any(contains_near),
-        Node::Not(inner) => contains_near(inner),
-        _ => false,
-    }
-}
+/// `NEAR` groups one `NEAR` may become, at most; beyond, it is checked by the matcher.
+const MAX_NEAR_GROUPS: usize = 64;
 
 fn columns(scope: Scope) -> &'static str {
     match scope {
@@ -66,19 +60,59 @@ fn term(stem: &str, scope: Scope, expand: &mut dyn FnMut(&str) -> Vec<String>) -
     ))
 }
 
-/// `None`: matches nothing.
-fn expr(node: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<String> {
+/// `None`: matches nothing. Clears `exact` if the expression finds more than `node` matches.
+fn expr(
+    node: &Node,
+    expand: &mut dyn FnMut(&str) -> Vec<String>,
+    exact: &mut bool,
+) -> Option<String> {
     match node {
         Node::Term { stem, scope } => term(stem, *scope, expand),
         Node::Phrase { words, scope } => {
             Some(format!("{} : {}", columns(*scope), quote(&words.join(" "))))
         }
         Node::Prefix { prefix, scope } => Some(format!("{} : {}*", columns(*scope), quote(prefix))),
-        Node::Near { stems, scope, .. } => {
-            // Looser than NEAR: all the words, anywhere. The matcher checks the distance.
-            let parts: Option<Vec<String>> =
-                stems.iter().map(|s| term(s, *scope, expand)).collect();
-            Some(format!("({})", parts?.join(" AND ")))
+        Node::Near {
+            stems,
+            distance,
+            scope,
+        } => {
+            let words: Vec<Vec<String>> = stems.iter().map(|s| expand(s)).collect();
+            if words.iter().any(Vec::is_empty) {
+                return None;
+            }
+            let groups = words.iter().map(Vec::len).product::<usize>();
+            if *scope == Scope::Feed || groups > MAX_NEAR_GROUPS {
+                // Looser than NEAR: all the words, anywhere. The matcher checks the distance.
+                *exact = false;
+                let parts: Vec<String> = stems
+                    .iter()
+                    .filter_map(|s| term(s, *scope, expand))
+                    .collect();
+                return Some(format!("({})", parts.join(" AND ")));
+            }
+            // One NEAR group for each choice of a word per stem.
+            let mut choices: Vec<Vec<&str>> = vec![Vec::new()];
+            for alternatives in &words {
+                choices = choices
+                    .iter()
+                    .flat_map(|c| {
+                        alternatives.iter().map(move |w| {
+                            let mut next = c.clone();
+                            next.push(w.as_str());
+                            next
+                        })
+                    })
+                    .collect();
+            }
+            let near: Vec<String> = choices
+                .iter()
+                .map(|c| {
+                    let phrases: Vec<String> = c.iter().map(|w| quote(w)).collect();
+                    format!("NEAR({}, {distance})", phrases.join(" "))
+                })
+                .collect();
+            Some(format!("{} : ({})", columns(*scope), near.join(" OR ")))
         }
         Node::And(items) => {
             let mut positive = Vec::new();
@@ -88,14 +122,17 @@ fn expr(node: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<Stri
                     Node::Not(inner) => {
                         // Excluding something inexact could exclude true matches; leave it to
                         // the matcher, which checks every candidate of an inexact query.
-                        if contains_near(inner) {
+                        let mut inner_exact = true;
+                        let e = expr(inner, expand, &mut inner_exact);
+                        if !inner_exact {
+                            *exact = false;
                             continue;
                         }
-                        if let Some(e) = expr(inner, expand) {
+                        if let Some(e) = e {
                             negative.push(e);
                         }
                     }
-                    other => positive.push(expr(other, expand)?),
+                    other => positive.push(expr(other, expand, exact)?),
                 }
             }
             // The parser guarantees a positive member in every AND. The exclusions go in one
@@ -108,7 +145,10 @@ fn expr(node: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<Stri
             }
         }
         Node::Or(items) => {
-            let parts: Vec<String> = items.iter().filter_map(|i| expr(i, expand)).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(|i| expr(i, expand, exact))
+                .collect();
             if parts.is_empty() {
                 None
             } else {
@@ -147,7 +187,28 @@ mod tests {
             "{title} : \"negotiat\"*"
         );
         assert!(fts("ceasefire").exact);
-        assert!(!fts("NEAR(wang ceasefire)").exact);
+    }
+
+    #[test]
+    fn near_becomes_one_fts5_near_group_per_choice_of_words() {
+        let t = fts("NEAR(wang ceasefire, 5)");
+        assert!(t.exact);
+        assert_eq!(
+            t.expr.unwrap(),
+            "{title body} : (NEAR(\"wang\" \"ceasefir\", 5) OR NEAR(\"wang\" \"ceasefirs\", 5) \
+             OR NEAR(\"wangs\" \"ceasefir\", 5) OR NEAR(\"wangs\" \"ceasefirs\", 5))"
+        );
+        assert!(fts("ceasefire -NEAR(army border)").exact);
+        // Feed titles are one column to FTS5 but separate fields to the matcher.
+        assert!(!fts("feed:NEAR(dawn news)").exact);
+        assert!(!fts("ceasefire -feed:NEAR(dawn news)").exact);
+        // Too many combinations: a looser expression, checked by the matcher.
+        let query = Query::parse("NEAR(a1 b1 c1 d1)").unwrap();
+        let t = translate(&query.root, &mut |stem| {
+            (0..3).map(|i| format!("{stem}{i}")).collect()
+        });
+        assert!(!t.exact);
+        assert!(!t.expr.unwrap().contains("NEAR"));
     }
 
     #[test]

@@ -4,15 +4,21 @@
 use wirewatch::model::{AlertQuery, ArticleQuery};
 use wirewatch::store::schema::MIGRATIONS;
 
-#[test]
-fn a_database_from_schema_1_is_migrated_and_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("wirewatch.db");
+/// A copy of the schema-1 archive fixture as `dir`'s database, where the engine looks for it.
+fn schema_1_copy(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("wirewatch.db");
     std::fs::copy(
         crate::support::fixture_path("db/wirewatch-schema-1.db"),
         &db,
     )
     .unwrap();
+    db
+}
+
+#[test]
+fn a_database_from_schema_1_is_migrated_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = schema_1_copy(dir.path());
     let before: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -94,12 +100,7 @@ fn new_archives_use_large_pages_and_old_ones_keep_theirs() {
     assert_eq!(page_size(&fresh.path().join("wirewatch.db")), 32_768);
 
     let old = tempfile::tempdir().unwrap();
-    let db = old.path().join("wirewatch.db");
-    std::fs::copy(
-        crate::support::fixture_path("db/wirewatch-schema-1.db"),
-        &db,
-    )
-    .unwrap();
+    let db = schema_1_copy(old.path());
     let before = page_size(&db);
     let engine = crate::support::engine(old.path());
     engine.store().integrity_check().unwrap();

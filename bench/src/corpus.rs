@@ -1146,6 +1146,31 @@ pub fn is_atom(f: usize) -> bool {
     f % 3 == 2
 }
 
+/// Subscribes `store` to the first `feeds` feeds of the corpus (as served on 127.0.0.1);
+/// their ids, in order.
+pub fn subscribe(
+    store: &wirewatch::store::Store,
+    feeds: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<wirewatch::model::FeedId>> {
+    let mut ids = Vec::with_capacity(feeds);
+    for f in 0..feeds {
+        let (feed, _) = store.add_feed(
+            &wirewatch::store::NewFeed {
+                url: format!("http://127.0.0.1/{}", file_name(f)),
+                title: Some(feed_title(seed, f)),
+                site_url: None,
+                folder: None,
+            },
+            now,
+            900,
+        )?;
+        ids.push(feed.id);
+    }
+    Ok(ids)
+}
+
 /// The file name of feed `f`.
 pub fn file_name(f: usize) -> String {
     format!("f{f:05}.{}", if is_atom(f) { "atom" } else { "rss" })

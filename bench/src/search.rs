@@ -17,7 +17,7 @@ use std::time::Instant;
 use wirewatch::decode::DecodedEntry;
 use wirewatch::model::{ArticleQuery, RuleScope};
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry, Store};
+use wirewatch::store::{FeedOutcome, FeedUpdate, PreparedEntry, Store};
 use wirewatch::{Config, Engine, SystemClock};
 
 /// Entries per feed per batch.
@@ -60,20 +60,7 @@ pub fn build(
     anyhow::ensure!(!db.exists(), "{} exists; give a new path", db.display());
     let store = Store::open(db)?;
     let now = Utc::now();
-    let mut ids = Vec::with_capacity(feeds);
-    for f in 0..feeds {
-        let (feed, _) = store.add_feed(
-            &NewFeed {
-                url: format!("http://127.0.0.1/{}", corpus::file_name(f)),
-                title: Some(corpus::feed_title(seed, f)),
-                site_url: None,
-                folder: None,
-            },
-            now,
-            900,
-        )?;
-        ids.push(feed.id);
-    }
+    let ids = corpus::subscribe(&store, feeds, seed, now)?;
     let compiled = corpus::compile(&corpus::rules(seed, rules))?;
     // Alerts reference rules: store them too, so the foreign keys hold.
     for r in corpus::rules(seed, rules) {

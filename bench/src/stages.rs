@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Instant;
 use wirewatch::model::RuleScope;
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry, Store};
+use wirewatch::store::{FeedOutcome, FeedUpdate, PreparedEntry, Store};
 
 /// Resident set size of this process now, MiB.
 fn rss_mib() -> f64 {
@@ -161,20 +161,7 @@ fn store_poll_keep(
 ) -> anyhow::Result<(f64, u64, usize)> {
     let store = Store::open(db)?;
     let now = Utc::now();
-    let mut ids = Vec::new();
-    for f in 0..feeds {
-        let (feed, _) = store.add_feed(
-            &NewFeed {
-                url: format!("http://127.0.0.1/{}", corpus::file_name(f)),
-                title: Some(corpus::feed_title(seed, f)),
-                site_url: None,
-                folder: None,
-            },
-            now,
-            900,
-        )?;
-        ids.push(feed.id);
-    }
+    let ids = corpus::subscribe(&store, feeds, seed, now)?;
     let updates: Vec<FeedUpdate> = updates
         .into_iter()
         .zip(&ids)

@@ -78,12 +78,9 @@ type WordCache = HashMap<Box<str>, Option<Known>, BuildHasherDefault<Fnv>>;
 /// FNV-1a of a word: what the rule matcher indexes words by. Words are short, and this
 /// needs no per-process seed.
 pub fn word_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    let mut h = Fnv::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 /// A folded word reported by [`tokens_noting_new`], with its stem.

@@ -388,14 +388,12 @@ fn search(
 
     if let Some(q) = verify {
         // Inexact translation: check every candidate with the matcher.
-        let mut stmt = conn.prepare(&format!(
-            "SELECT a.id, a.sort_time FROM articles a {where_all} ORDER BY a.sort_time DESC, a.id DESC"
-        ))?;
-        let candidates: Vec<(i64, i64)> = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let candidates = id_times(
+            &mut conn.prepare(&format!(
+                "SELECT a.id, a.sort_time FROM articles a {where_all} ORDER BY a.sort_time DESC, a.id DESC"
+            ))?,
+            &args,
+        )?;
         let mut matching = Vec::new();
         for (id, t) in candidates {
             if let Some((title, body, feeds)) = article_text(conn, id)? {
@@ -438,14 +436,12 @@ fn search(
     };
     let fetch = limit.saturating_add(1).min(i64::MAX as usize) as i64;
     args.push(Value::Integer(fetch));
-    let mut stmt = conn.prepare(&format!(
-        "SELECT a.id, a.sort_time FROM articles a {where_page} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
-    ))?;
-    let mut ids: Vec<(i64, i64)> = stmt
-        .query_map(params_from_iter(args.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut ids = id_times(
+        &mut conn.prepare(&format!(
+            "SELECT a.id, a.sort_time FROM articles a {where_page} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
+        ))?,
+        &args,
+    )?;
     let more = ids.len() > limit;
     ids.truncate(limit);
     Ok(Page {
@@ -453,6 +449,15 @@ fn search(
         more,
         total: total as u64,
     })
+}
+
+/// The `(id, sort_time)` rows a statement selects with `args`.
+fn id_times(stmt: &mut rusqlite::Statement, args: &[Value]) -> Result<Vec<(i64, i64)>> {
+    Ok(stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// A page of an exact full-text query without other filters. The index lists the matching
@@ -527,11 +532,7 @@ fn search_index_only(
         sql.push_str(" ORDER BY a.sort_time DESC, a.id DESC LIMIT ?");
         args.push(Value::Integer(fetch.min(i64::MAX as usize) as i64));
         let mut stmt = conn.prepare_cached(&sql)?;
-        ids = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        ids = id_times(&mut stmt, &args)?;
     }
     let more = ids.len() > limit;
     ids.truncate(limit);

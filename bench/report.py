@@ -208,7 +208,7 @@ def main():
     builds = [r for r in rows if r.get("scenario") == "search_build"]
     searches = [r for r in rows if r.get("scenario") == "search"]
     if searches:
-        p("## 5. Search (`Engine::articles`, first page of 50 with total count)\n")
+        p("## 5. Search (`Engine::articles`, first page of 50 with its total)\n")
         p("| articles | p50 ms | p95 ms | max ms | DB size MB | build s (articles/s) | build peak RSS MiB |")
         p("|---:|---:|---:|---:|---:|---:|---:|")
         for s in searches:
@@ -216,13 +216,17 @@ def main():
             p(f"| {s['articles']:,} | {fmt(s['p50_ms'])} | {fmt(s['p95_ms'])} | {fmt(s['max_ms'])} | "
               f"{fmt(s['db_bytes'] / 1e6)} | {fmt(b.get('secs'))} ({fmt(b.get('articles_per_s'))}) | {fmt(b.get('peak_mib'))} |")
         p("")
-        p("| articles | query | matches | p50 ms | p95 ms |")
-        p("|---:|---|---:|---:|---:|")
+        p("| articles | query | matches | total on the page | p50 ms | p95 ms | exact count p50 ms |")
+        p("|---:|---|---:|---:|---:|---:|---:|")
         for r in rows:
             if r.get("scenario") == "search_query":
                 q = r["query"].replace("|", "\\|") or "(latest, no query)"
-                p(f"| {r['articles']:,} | `{q}` | {r['total']:,} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} |")
-        p("")
+                exact = r.get("total_exact", True)
+                shown = f"{r['total']:,}" if exact else f"more than {r['total']:,}"
+                p(f"| {r['articles']:,} | `{q}` | {r.get('matches', r['total']):,} | {shown} | {fmt(r['p50_ms'])} | "
+                  f"{fmt(r['p95_ms'])} | {fmt(r.get('count_p50_ms')) if r.get('count_p50_ms') is not None else '–'} |")
+        p("\nA page whose total is a bound is followed by `Engine::article_count` (the exact count the "
+          "window shows next); its time is the last column.\n")
 
     stages = [r for r in rows if r.get("scenario") == "stages"]
     if stages:

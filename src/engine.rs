@@ -411,12 +411,14 @@ impl Engine {
 
     /// A page of articles; `q.query` is in the rule language (an invalid one is an error).
     pub fn articles(&self, q: &ArticleQuery) -> Result<ArticlePage> {
-        let parsed = if q.query.trim().is_empty() {
-            None
-        } else {
-            Some(Query::parse(&q.query).map_err(Error::InvalidQuery)?)
-        };
+        let parsed = parse_article_query(&q.query)?;
         self.store().articles(q, parsed.as_ref())
+    }
+
+    /// How many articles match `q` in all: the exact figure where a page gave a bound.
+    pub fn article_count(&self, q: &ArticleQuery) -> Result<u64> {
+        let parsed = parse_article_query(&q.query)?;
+        self.store().article_count(q, parsed.as_ref())
     }
 
     /// One article.
@@ -565,4 +567,12 @@ pub fn normalize_url(input: &str) -> Result<String> {
         });
     }
     Ok(url.to_string())
+}
+
+/// An article search's query in the rule language; empty: none.
+fn parse_article_query(query: &str) -> Result<Option<Query>> {
+    if query.trim().is_empty() {
+        return Ok(None);
+    }
+    Query::parse(query).map(Some).map_err(Error::InvalidQuery)
 }

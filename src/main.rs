@@ -441,12 +441,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             starred,
             out,
         } => {
-            let page = engine.articles(&ArticleQuery {
+            let q = ArticleQuery {
                 query,
                 limit,
                 starred,
                 ..ArticleQuery::default()
-            })?;
+            };
+            let mut page = engine.articles(&q)?;
+            if !page.total_exact {
+                // A terminal prints once: count them all rather than print a bound.
+                page.total = engine.article_count(&q)?;
+                page.total_exact = true;
+            }
             if out.json {
                 return print_json(&page);
             }

@@ -389,9 +389,12 @@ pub struct ArticlePage {
     pub articles: Vec<ArticleSummary>,
     /// Pass back as `cursor` for the next page; `None` at the end.
     pub next_cursor: Option<String>,
-    /// How many articles match in all.
+    /// How many articles match in all; when `total_exact` is false, more than this many
+    /// match (ask [`crate::Engine::article_count`] for the figure).
     #[ts(type = "number")]
     pub total: u64,
+    /// Whether `total` is the exact count or a lower bound.
+    pub total_exact: bool,
 }
 
 /// How to list alerts.

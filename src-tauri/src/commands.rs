@@ -26,6 +26,7 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         set_alert_read,
         mark_alerts_read,
         search_articles,
+        count_articles,
         get_article,
         article_matches,
         set_article_read,
@@ -96,6 +97,11 @@ pub async fn search_articles(
     query: ArticleQuery,
 ) -> CmdResult<ArticlePage> {
     blocking(&engine, move |e| e.articles(&query)).await
+}
+
+#[tauri::command]
+pub async fn count_articles(engine: State<'_, Engine>, query: ArticleQuery) -> CmdResult<u64> {
+    blocking(&engine, move |e| e.article_count(&query)).await
 }
 
 #[tauri::command]

@@ -20,13 +20,29 @@ pub struct Translation {
     pub expr: Option<String>,
     /// Whether every article the expression finds matches the query.
     pub exact: bool,
+    /// Whether it has a prefix term. FTS5 gathers every word with the prefix each time it
+    /// runs, so asking it about one article costs about as much as listing every match.
+    pub prefix: bool,
 }
 
 /// Translates `root`, expanding stems with `expand` (all indexed words with that stem).
 pub fn translate(root: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Translation {
     let mut exact = true;
     let expr = expr(root, expand, &mut exact);
-    Translation { expr, exact }
+    Translation {
+        expr,
+        exact,
+        prefix: has_prefix(root),
+    }
+}
+
+fn has_prefix(node: &Node) -> bool {
+    match node {
+        Node::Prefix { .. } => true,
+        Node::And(items) | Node::Or(items) => items.iter().any(has_prefix),
+        Node::Not(inner) => has_prefix(inner),
+        Node::Term { .. } | Node::Phrase { .. } | Node::Near { .. } => false,
+    }
 }
 
 /// `NEAR` groups one `NEAR` may become, at most; beyond, it is checked by the matcher.
@@ -187,6 +203,8 @@ mod tests {
             "{title} : \"negotiat\"*"
         );
         assert!(fts("ceasefire").exact);
+        assert!(!fts("ceasefire").prefix);
+        assert!(fts("ceasefire -(title:negotiat* OR army)").prefix);
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! Listing and searching the archive, reading one article, read/starred state, retention.
 //!
 //! Search runs the query through the full-text index ([`crate::rules::fts`]). For queries the
-//! index answers exactly, SQLite counts and pages; for the rest (`NEAR`) every candidate is
-//! checked by the same matcher that raises alerts, so search and alerts always agree.
+//! index answers exactly, SQLite counts and pages; for the rest (`NEAR` over feed titles,
+//! very wide `NEAR`s) every candidate is checked by the same matcher that raises alerts, so
+//! search and alerts always agree.
+//!
+//! A page comes first and fast: a query alone lists at most [`LISTED_MATCHES`] matches to
+//! choose its page from, and says "more than that many" beyond ([`ArticlePage::total_exact`]).
+//! [`Store::article_count`] counts every match, for the window to show once the page is up.
 
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
@@ -89,6 +94,18 @@ pub(super) struct Filter {
 }
 
 impl Filter {
+    fn of(q: &ArticleQuery) -> Filter {
+        Filter {
+            feeds: q.feeds.clone(),
+            folders: q.folder.iter().cloned().collect(),
+            rule: q.rule,
+            since: q.since,
+            until: q.until,
+            starred: q.starred,
+            unread: q.unread,
+        }
+    }
+
     fn sql(&self, clauses: &mut Vec<String>, args: &mut Vec<Value>) {
         if !self.feeds.is_empty() || !self.folders.is_empty() {
             let mut any = Vec::new();
@@ -143,24 +160,53 @@ struct Page {
     ids: Vec<(ArticleId, i64)>,
     more: bool,
     total: u64,
+    /// Whether `total` counts every match, or is a bound that more match.
+    exact: bool,
 }
+
+impl Page {
+    fn empty() -> Page {
+        Page {
+            ids: Vec::new(),
+            more: false,
+            total: 0,
+            exact: true,
+        }
+    }
+}
+
+/// How a search counts its matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Count {
+    /// Every one.
+    All,
+    /// Up to this many when the query alone decides (no other filter); beyond, the total is
+    /// this bound. [`Store::articles`] uses [`LISTED_MATCHES`].
+    Bounded(usize),
+}
+
+/// Matches a query alone lists before choosing its page, at most. Enumerating a match costs
+/// about 0.3 µs (FTS5 decoding its position lists, one row through SQLite): a query matching a
+/// quarter of a million-article archive would spend 70 ms listing them all, most of it only
+/// to count them. Beyond the bound, the page is found among the listed matches and, for older
+/// candidates, by asking the index about each one (~30 µs); see [`search_index_only`].
+pub const LISTED_MATCHES: usize = 20_000;
 
 impl Store {
     /// A page of articles, newest first, matching `q` (its `query` already parsed as `parsed`).
     pub fn articles(&self, q: &ArticleQuery, parsed: Option<&Query>) -> Result<ArticlePage> {
-        let filter = Filter {
-            feeds: q.feeds.clone(),
-            folders: q.folder.iter().cloned().collect(),
-            rule: q.rule,
-            since: q.since,
-            until: q.until,
-            starred: q.starred,
-            unread: q.unread,
-        };
+        let filter = Filter::of(q);
         let limit = if q.limit == 0 { 50 } else { q.limit.min(500) } as usize;
         let cursor = q.cursor.as_deref().map(parse_cursor).transpose()?;
         let conn = self.reader();
-        let page = search(&conn, parsed, &filter, cursor, limit)?;
+        let page = search(
+            &conn,
+            parsed,
+            &filter,
+            cursor,
+            limit,
+            Count::Bounded(LISTED_MATCHES),
+        )?;
         let mut articles = summaries(&conn, &page.ids)?;
         attach_feeds(&conn, &mut articles)?;
         let next_cursor = if page.more {
@@ -172,7 +218,15 @@ impl Store {
             articles,
             next_cursor,
             total: page.total,
+            total_exact: page.exact,
         })
+    }
+
+    /// How many articles match `q` in all (its cursor and page size aside): the exact figure
+    /// when a page's total was only a bound.
+    pub fn article_count(&self, q: &ArticleQuery, parsed: Option<&Query>) -> Result<u64> {
+        let conn = self.reader();
+        Ok(search(&conn, parsed, &Filter::of(q), None, 0, Count::All)?.total)
     }
 
     /// What `query` would have matched since `since` within `scope`, with up to `samples`
@@ -192,7 +246,7 @@ impl Store {
             ..Filter::default()
         };
         let conn = self.reader();
-        let page = search(&conn, Some(query), &filter, None, samples)?;
+        let page = search(&conn, Some(query), &filter, None, samples, Count::All)?;
         let mut articles = summaries(&conn, &page.ids)?;
         attach_feeds(&conn, &mut articles)?;
         let mut out = Vec::new();
@@ -210,7 +264,14 @@ impl Store {
     /// Every article id matching `query` (for tests and tools; unpaged).
     pub fn search_ids(&self, query: &Query) -> Result<Vec<ArticleId>> {
         let conn = self.reader();
-        let page = search(&conn, Some(query), &Filter::default(), None, usize::MAX)?;
+        let page = search(
+            &conn,
+            Some(query),
+            &Filter::default(),
+            None,
+            usize::MAX,
+            Count::All,
+        )?;
         Ok(page.ids.into_iter().map(|(id, _)| id).collect())
     }
 
@@ -356,6 +417,7 @@ fn search(
     filter: &Filter,
     cursor: Option<(i64, i64)>,
     limit: usize,
+    count: Count,
 ) -> Result<Page> {
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -364,15 +426,11 @@ fn search(
     if let Some(q) = query {
         let t = fts::translate(&q.root, &mut |stem| expand(conn, stem));
         let Some(expr) = t.expr else {
-            return Ok(Page {
-                ids: Vec::new(),
-                more: false,
-                total: 0,
-            });
+            return Ok(Page::empty());
         };
         clauses.push("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)".into());
         args.push(Value::Text(expr.clone()));
-        fts_expr = Some(expr);
+        fts_expr = Some((expr, t.prefix));
         if !t.exact {
             verify = Some(q);
         }
@@ -413,11 +471,13 @@ fn search(
             ids: after.into_iter().take(limit).collect(),
             more,
             total,
+            exact: true,
         });
     }
 
-    if let (Some(expr), true) = (&fts_expr, only_query) {
-        return search_index_only(conn, expr, cursor, limit);
+    if let (Some((expr, prefix)), true) = (&fts_expr, only_query) {
+        let count = if *prefix { Count::All } else { count };
+        return search_index_only(conn, expr, cursor, limit, count);
     }
 
     let total: i64 = conn.query_row(
@@ -448,6 +508,7 @@ fn search(
         ids,
         more,
         total: total as u64,
+        exact: true,
     })
 }
 
@@ -461,40 +522,85 @@ fn id_times(stmt: &mut rusqlite::Statement, args: &[Value]) -> Result<Vec<(i64, 
 }
 
 /// A page of an exact full-text query without other filters. The index lists the matching
-/// ids once (their number is the total); then the cheaper of two plans finds the page:
-/// - many matches: walk the time index from the newest article down, keeping the listed
-///   ids, and stop once the page is full (rows walked ≈ page size × articles / matches);
+/// ids, newest stored first; then the cheaper of two plans finds the page:
+/// - many matches: walk the time index from the newest article down, keeping the matches,
+///   and stop once the page is full (rows walked ≈ page size × articles / matches);
 /// - few matches: look up each match's time and sort them (work ≈ matches).
+///
+/// With [`Count::Bounded`] it lists at most that many; when more match, the walk asks
+/// the index about each candidate older than the listed ones, and the total is the bound.
+/// Every match above the lowest listed id is listed, so where ids follow arrival, as they do
+/// in a live archive, the first pages rarely need to ask.
 fn search_index_only(
     conn: &Connection,
     expr: &str,
     cursor: Option<(i64, i64)>,
     limit: usize,
+    count: Count,
 ) -> Result<Page> {
-    let mut matching: Vec<i64> = conn
-        .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
-        .query_map([expr], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    // The index returns ids in order; sorting is a check that costs one pass then.
-    matching.sort_unstable();
-    let total = matching.len() as u64;
-    if matching.is_empty() {
+    if limit == 0 && count == Count::All {
+        // Only the count: SQLite counts faster than it hands every id over.
+        let total: i64 = conn
+            .prepare_cached("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1")?
+            .query_row([expr], |r| r.get(0))?;
         return Ok(Page {
-            ids: Vec::new(),
-            more: false,
-            total,
+            total: total as u64,
+            ..Page::empty()
         });
     }
+    let listed = match count {
+        Count::All => usize::MAX,
+        Count::Bounded(n) => n,
+    };
+    let mut matching: Vec<i64> = if listed == usize::MAX {
+        conn.prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
+            .query_map([expr], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        // Newest stored first: where ids follow arrival, the likeliest to be on the page.
+        conn.prepare_cached(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?
+        .query_map(params![expr, listed.saturating_add(1) as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    let mut complete = matching.len() <= listed;
+    // The index returns ids in order; sorting is a check that costs one pass then.
+    matching.sort_unstable();
+    if matching.is_empty() {
+        return Ok(Page::empty());
+    }
+    // Every match at or above `floor` is listed; below it, only the index knows.
+    let mut floor = if complete { i64::MIN } else { matching[0] };
     let articles: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
         r.get(0)
     })?;
     let fetch = limit.saturating_add(1);
+    // Asking the index about one article costs about as much as listing 150 matches. Guessing
+    // from the share of ids the listed matches span how many are unlisted, and how many
+    // candidates the walk will find below `floor`, ask only if that costs less than listing
+    // the rest; and stop asking, and list the rest after all (and count them), once the asks
+    // have cost that much (ids need not be spread evenly).
+    let mut asks_left = if complete {
+        0
+    } else {
+        let top = matching[matching.len() - 1];
+        let share = (top - floor + 1) as f64 / top.max(1) as f64;
+        let matches = matching.len() as f64 / share;
+        let budget = (matches - matching.len() as f64) / 150.0;
+        let asks = fetch as f64 * (articles as f64 / matches) * (1.0 - share);
+        if asks < budget {
+            budget as usize
+        } else {
+            0
+        }
+    };
     // A time-index row costs far less than a lookup of one article's time (a seek into
-    // the wide `articles` table).
+    // the wide `articles` table). Unlisted matches rule the lookups out.
     let walk = (fetch as f64) * (articles as f64 / matching.len() as f64);
     let lookups = matching.len() as f64 * 30.0;
     let mut ids: Vec<(i64, i64)> = Vec::new();
-    if walk < lookups {
+    if walk < lookups || !complete {
         let (sql, args): (&str, Vec<i64>) = match cursor {
             None => (
                 "SELECT id, sort_time FROM articles INDEXED BY articles_by_time
@@ -508,11 +614,36 @@ fn search_index_only(
                 vec![t, id],
             ),
         };
+        let mut ask = conn.prepare_cached(
+            "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2",
+        )?;
         let mut stmt = conn.prepare_cached(sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            if matching.binary_search(&id).is_ok() {
+            if id < floor && asks_left == 0 {
+                #[cfg(test)]
+                tests::LISTED_REST.with(|n| n.set(n.get() + 1));
+                let mut rest = conn.prepare_cached(
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid < ?2",
+                )?;
+                let older = rest.query_map(params![expr, floor], |r| r.get::<_, i64>(0))?;
+                let mut all = older.collect::<rusqlite::Result<Vec<i64>>>()?;
+                all.sort_unstable();
+                all.append(&mut matching);
+                matching = all;
+                floor = i64::MIN;
+                complete = true;
+            }
+            let hit = if id >= floor {
+                matching.binary_search(&id).is_ok()
+            } else {
+                asks_left -= 1;
+                #[cfg(test)]
+                tests::ASKED.with(|n| n.set(n.get() + 1));
+                ask.exists(params![expr, id])?
+            };
+            if hit {
                 ids.push((id, row.get(1)?));
                 if ids.len() >= fetch {
                     break;
@@ -536,5 +667,184 @@ fn search_index_only(
     }
     let more = ids.len() > limit;
     ids.truncate(limit);
-    Ok(Page { ids, more, total })
+    let (total, exact) = if complete {
+        (matching.len() as u64, true)
+    } else {
+        (listed as u64, false)
+    };
+    Ok(Page {
+        ids,
+        more,
+        total,
+        exact,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::DecodedEntry;
+    use crate::rules::RuleSet;
+    use crate::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Articles the index was asked about one by one.
+        pub(super) static ASKED: Cell<usize> = const { Cell::new(0) };
+        /// Times a bounded search listed the rest of its matches after all.
+        pub(super) static LISTED_REST: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// An archive of `polls` × `n` articles whose ids say nothing of their times (as when
+    /// feeds bring their back catalogue), with ties in time, over a small vocabulary so
+    /// matches are many. Each poll adds a segment to the full-text index.
+    fn archive(dir: &std::path::Path, polls: usize, n: usize) -> Store {
+        let store = Store::open(&dir.join("w.db")).unwrap();
+        let now = Utc::now();
+        let feed = store
+            .add_feed(
+                &NewFeed {
+                    url: "https://wire.example.org/feed.xml".into(),
+                    title: Some("Wire".into()),
+                    ..NewFeed::default()
+                },
+                now,
+                900,
+            )
+            .unwrap()
+            .0
+            .id;
+        let mut rng = StdRng::seed_from_u64(7);
+        let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"];
+        for poll in 0..polls {
+            let entries = (0..n)
+                .map(|i| {
+                    let mut sentence = |len: usize| {
+                        let picked: Vec<&str> = (0..len)
+                            .map(|_| words[rng.random_range(0..words.len())])
+                            .collect();
+                        picked.join(" ")
+                    };
+                    let (title, text) = (sentence(3), sentence(8));
+                    let published = now - chrono::Duration::minutes(rng.random_range(0..400));
+                    PreparedEntry::new(DecodedEntry {
+                        guid: Some(format!("story-{poll}-{i}")),
+                        title,
+                        text,
+                        published: Some(published),
+                        ..DecodedEntry::default()
+                    })
+                })
+                .collect();
+            let update = FeedUpdate {
+                feed_id: feed,
+                moved_to: None,
+                outcome: FeedOutcome::Fetched {
+                    title: None,
+                    site_url: None,
+                    entries,
+                    etag: None,
+                    last_modified: None,
+                    body_hash: None,
+                },
+                next_check: now,
+                interval_secs: 900,
+            };
+            store
+                .apply_poll(vec![update], &RuleSet::default(), now)
+                .unwrap();
+        }
+        store
+    }
+
+    /// Every page of `query`, `limit` at a time: the ids in order, and each page's total.
+    fn pages(
+        store: &Store,
+        query: &Query,
+        limit: usize,
+        count: Count,
+    ) -> (Vec<i64>, Vec<(u64, bool)>) {
+        let conn = store.reader();
+        let (mut ids, mut totals, mut cursor) = (Vec::new(), Vec::new(), None);
+        loop {
+            let page =
+                search(&conn, Some(query), &Filter::default(), cursor, limit, count).unwrap();
+            ids.extend(page.ids.iter().map(|(id, _)| *id));
+            totals.push((page.total, page.exact));
+            if !page.more {
+                return (ids, totals);
+            }
+            let (id, t) = *page.ids.last().unwrap();
+            cursor = Some((t, id));
+        }
+    }
+
+    #[test]
+    fn bounded_searches_page_exactly_like_counting_every_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = archive(dir.path(), 1, 2000);
+        let (asked, listed_rest) = (ASKED.with(Cell::get), LISTED_REST.with(Cell::get));
+        for source in [
+            "alpha",
+            "alpha beta",
+            "gamma -delta",
+            "\"alpha beta\"",
+            "title:zeta",
+            "alph*",
+        ] {
+            let query = Query::parse(source).unwrap();
+            let (all, totals) = pages(&store, &query, 20, Count::All);
+            let matches = all.len() as u64;
+            assert!(matches > 100, "{source}: the archive is dense ({matches})");
+            assert!(
+                totals.iter().all(|t| *t == (matches, true)),
+                "{source}: {totals:?}"
+            );
+            // Newest first, ties by id: the order the time index gives.
+            let mut expected = store.search_ids(&query).unwrap();
+            expected.sort_by_key(|id| {
+                let t: i64 = store
+                    .reader()
+                    .query_row("SELECT sort_time FROM articles WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                (std::cmp::Reverse(t), std::cmp::Reverse(*id))
+            });
+            assert_eq!(all, expected, "{source}");
+            for (bound, limit) in [(1, 1), (1, 50), (2, 7), (9, 50), (40, 7), (100_000, 50)] {
+                let (ids, totals) = pages(&store, &query, limit, Count::Bounded(bound));
+                assert_eq!(ids, all, "{source}, bound {bound}, pages of {limit}");
+                for (total, exact) in totals {
+                    if exact {
+                        assert_eq!(total, matches, "{source}, bound {bound}");
+                    } else {
+                        assert!(
+                            total == bound as u64 && matches > total,
+                            "{source}, bound {bound}"
+                        );
+                    }
+                }
+            }
+            let conn = store.reader();
+            let only_count =
+                search(&conn, Some(&query), &Filter::default(), None, 0, Count::All).unwrap();
+            assert_eq!(
+                (only_count.total, only_count.exact),
+                (matches, true),
+                "{source}"
+            );
+        }
+        // Both ways of finding unlisted matches were taken.
+        assert!(
+            ASKED.with(Cell::get) > asked,
+            "the index was asked about single articles"
+        );
+        assert!(
+            LISTED_REST.with(Cell::get) > listed_rest,
+            "the rest was listed when asking cost too much"
+        );
+    }
 }

@@ -162,6 +162,36 @@ async fn the_seed_story_alerts_once_under_the_default_rule_and_is_found_by_searc
         })
         .unwrap();
     assert_eq!(found.total, 1, "search finds the story once");
+    assert!(found.total_exact);
+    // Counting alone agrees with the pages, with and without other filters.
+    for query in [
+        ArticleQuery {
+            query: "\"Wang Yi\"".into(),
+            ..ArticleQuery::default()
+        },
+        ArticleQuery::default(),
+        ArticleQuery {
+            query: "ceasefire OR dialogue".into(),
+            unread: true,
+            limit: 1,
+            ..ArticleQuery::default()
+        },
+    ] {
+        let page = engine.articles(&query).unwrap();
+        assert!(page.total > 0 && page.total_exact, "{query:?}");
+        assert_eq!(
+            engine.article_count(&query).unwrap(),
+            page.total,
+            "{query:?}"
+        );
+    }
+    assert!(matches!(
+        engine.article_count(&ArticleQuery {
+            query: "ceasefire AND (".into(),
+            ..ArticleQuery::default()
+        }),
+        Err(wirewatch::Error::InvalidQuery(_))
+    ));
     let feeds: Vec<&str> = found.articles[0]
         .feeds
         .iter()

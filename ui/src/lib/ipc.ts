@@ -43,6 +43,8 @@ export interface Backend {
   markAlertsRead(rule: number | null): Promise<number>;
 
   searchArticles(query: ArticleQuery): Promise<ArticlePage>;
+  /** Every article `query` matches, counted (a page's total may be a bound). */
+  countArticles(query: ArticleQuery): Promise<number>;
   getArticle(id: number): Promise<Article>;
   articleMatches(id: number, query: string): Promise<TermMatch[]>;
   setArticleRead(id: number, read: boolean): Promise<void>;
@@ -128,6 +130,7 @@ export const tauriBackend: Backend = {
   markAlertsRead: (rule) => call("mark_alerts_read", { rule }),
 
   searchArticles: (query) => call("search_articles", { query }),
+  countArticles: (query) => call("count_articles", { query }),
   getArticle: (id) => call("get_article", { id }),
   articleMatches: (id, query) => call("article_matches", { id, query }),
   setArticleRead: (id, read) => call("set_article_read", { id, read }),

@@ -62,6 +62,56 @@ describe("Articles view", () => {
     expect(Number(list.dataset.first)).toBeGreaterThan(50);
   });
 
+  it("shows a bound at once for a query matching very many articles, then the exact count", async () => {
+    const { user, fake } = await renderApp({ bulkArticles: 2_000 });
+    fake.listedMatches = 500;
+    let release = () => {};
+    fake.countGate = new Promise((r) => (release = r));
+    await goTo(user, "articles");
+    await user.type(screen.getByTestId("search-input"), "archive story");
+    await user.keyboard("{Enter}");
+    const total = screen.getByTestId("article-total");
+    await waitFor(() => expect(total).toHaveTextContent("more than 500 articles"));
+    expect(screen.getAllByTestId("article-row").length).toBeGreaterThan(5);
+    const counted = fake.calls.filter((c) => c.cmd === "count_articles");
+    expect(counted.length).toBe(1);
+    expect((counted[0].args.query as { query: string }).query).toBe("archive story");
+
+    release();
+    await waitFor(() => expect(total).toHaveTextContent("2,000 articles"));
+    expect(total).not.toHaveTextContent("more than");
+
+    // The next page's bound does not replace the count.
+    const list = screen.getByTestId("article-list");
+    const pagesBefore = fake.calls.filter((c) => c.cmd === "search_articles").length;
+    list.scrollTop = parseInt((list.firstElementChild as HTMLElement).style.height) - 800;
+    await fireEvent.scroll(list);
+    await waitFor(() => expect(fake.calls.filter((c) => c.cmd === "search_articles").length).toBe(pagesBefore + 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(total).toHaveTextContent("2,000 articles");
+    expect(total).not.toHaveTextContent("more than");
+  });
+
+  it("does not count a query the user has already replaced", async () => {
+    const { user, fake } = await renderApp({ bulkArticles: 2_000 });
+    fake.listedMatches = 500;
+    let release = () => {};
+    fake.countGate = new Promise((r) => (release = r));
+    await goTo(user, "articles");
+    const search = screen.getByTestId("search-input");
+    await user.type(search, "archive story");
+    await user.keyboard("{Enter}");
+    const total = screen.getByTestId("article-total");
+    await waitFor(() => expect(total).toHaveTextContent("more than 500 articles"));
+    await user.clear(search);
+    await user.type(search, "monsoon");
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(total).toHaveTextContent("1 article"));
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(total).toHaveTextContent("1 article");
+  });
+
   it("filters starred and unread articles", async () => {
     const { user, fake } = await renderApp();
     await goTo(user, "articles");

@@ -313,13 +313,19 @@ export class FakeBackend {
     for (const al of this.alerts) if (al.article.id === a.id) al.article = this.summary(a);
   }
 
-  private search(q: ArticleQuery): ArticlePage {
+  /** Matches a query alone lists before its page, as the engine's bound; beyond, a page's
+   * total is this bound and not exact. */
+  listedMatches = Number.POSITIVE_INFINITY;
+  /** While set, `count_articles` answers only once it settles (counting takes a while). */
+  countGate: Promise<void> | null = null;
+
+  private matching(q: ArticleQuery): StoredArticle[] {
     const node = q.query.trim() ? this.parseOrReject(q.query) : null;
     const feedIds = q.folder !== null ? this.feeds.filter((f) => f.folder === q.folder).map((f) => f.id) : null;
     const ruleArticles = q.rule !== null ? new Set(this.alerts.filter((a) => a.rule_id === q.rule).map((a) => a.article.id)) : null;
     const since = q.since ? Date.parse(q.since) : null;
     const until = q.until ? Date.parse(q.until) : null;
-    const hits = this.articles.filter((a) => {
+    return this.articles.filter((a) => {
       if (q.feeds.length && !a.feeds.some((f) => q.feeds.includes(f.id))) return false;
       if (feedIds && !a.feeds.some((f) => feedIds.includes(f.id))) return false;
       if (ruleArticles && !ruleArticles.has(a.id)) return false;
@@ -330,13 +336,21 @@ export class FakeBackend {
       if (until !== null && t >= until) return false;
       return node ? evaluate(node, this.doc(a)).ok : true;
     });
+  }
+
+  private search(q: ArticleQuery): ArticlePage {
+    const hits = this.matching(q);
+    const queryAlone = q.query.trim() !== "" && !q.feeds.length && q.folder === null && q.rule === null
+      && !q.since && !q.until && !q.starred && !q.unread;
+    const bounded = queryAlone && hits.length > this.listedMatches;
     const limit = Math.min(q.limit || 50, 500);
     const offset = q.cursor ? Number(q.cursor) : 0;
     const page = hits.slice(offset, offset + limit);
     return {
       articles: page.map((a) => this.summary(a)),
       next_cursor: offset + limit < hits.length ? String(offset + limit) : null,
-      total: hits.length,
+      total: bounded ? this.listedMatches : hits.length,
+      total_exact: !bounded,
     };
   }
 
@@ -415,6 +429,10 @@ export class FakeBackend {
       }
       case "search_articles":
         return this.search(args.query as ArticleQuery);
+      case "count_articles": {
+        const n = this.matching(args.query as ArticleQuery).length;
+        return this.countGate ? this.countGate.then(() => n) : n;
+      }
       case "get_article": {
         const a = this.article(args.id as number);
         const { guid, content_html, text, updated } = a;

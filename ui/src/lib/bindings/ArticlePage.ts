@@ -14,6 +14,11 @@ articles: Array<ArticleSummary>,
  */
 next_cursor: string | null, 
 /**
- * How many articles match in all.
+ * How many articles match in all; when `total_exact` is false, more than this many
+ * match (ask [`crate::Engine::article_count`] for the figure).
  */
-total: number, };
+total: number, 
+/**
+ * Whether `total` is the exact count or a lower bound.
+ */
+total_exact: boolean, };

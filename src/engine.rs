@@ -521,8 +521,18 @@ impl Engine {
             let now = self.now();
             if last_maintenance.is_none_or(|t| now - t >= chrono::Duration::days(1)) {
                 last_maintenance = Some(now);
-                if let Err(e) = self.apply_retention().and_then(|_| self.store().optimize()) {
-                    tracing::warn!(error = %e, "maintenance failed");
+                // Merging a large archive's index takes seconds: off the async threads.
+                let engine = self.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    engine
+                        .apply_retention()
+                        .and_then(|_| engine.store().optimize())
+                })
+                .await;
+                match done {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "maintenance failed"),
+                    Err(e) => tracing::warn!(error = %e, "maintenance stopped"),
                 }
             }
             let wait = match (paused, self.store().next_due()?) {

@@ -847,4 +847,51 @@ mod tests {
             "the rest was listed when asking cost too much"
         );
     }
+
+    fn segments(store: &Store) -> i64 {
+        store
+            .reader()
+            .query_row(
+                "SELECT count(DISTINCT segid) FROM articles_fts_idx",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn optimizing_merges_the_index_into_one_segment_and_finds_the_same_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = archive(dir.path(), 3, 200);
+        assert_eq!(segments(&store), 3, "one segment per poll");
+        let queries = [
+            "alpha",
+            "beta -gamma",
+            "\"delta epsilon\"",
+            "zet*",
+            "NEAR(alpha zeta, 2)",
+        ];
+        let found = |store: &Store| -> Vec<Vec<i64>> {
+            queries
+                .iter()
+                .map(|q| store.search_ids(&Query::parse(q).unwrap()).unwrap())
+                .collect()
+        };
+        let before = found(&store);
+        assert!(before.iter().all(|ids| !ids.is_empty()));
+        // In small steps, each its own transaction, until done.
+        assert!(store.merge_index(1).unwrap() > 1);
+        assert_eq!(segments(&store), 1);
+        assert_eq!(found(&store), before);
+        let dir = tempfile::tempdir().unwrap();
+        let store = archive(dir.path(), 3, 200);
+        assert_eq!(segments(&store), 3);
+        store.optimize().unwrap();
+        assert_eq!(segments(&store), 1);
+        assert_eq!(found(&store), before);
+        // Nothing left to merge: it returns at once and changes nothing.
+        store.optimize().unwrap();
+        assert_eq!(segments(&store), 1);
+        assert_eq!(found(&store), before);
+    }
 }

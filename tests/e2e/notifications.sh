@@ -9,13 +9,7 @@ root=$PWD
 app="${WIREWATCH_E2E_APP:-$root/target/debug/wirewatch-desktop}"
 cli="$root/target/debug/wirewatch"
 cargo build --quiet --bin wirewatch
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+loopback_work
 
 mkdir -p "$work/www"
 cat > "$work/www/feed.xml" <<'XML'

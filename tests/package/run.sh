@@ -8,13 +8,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+loopback_work
 
 say() { printf 'package: %s\n' "$*"; }
 fail() { printf 'package: FAILED: %s\n' "$*" >&2; exit 1; }

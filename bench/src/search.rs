@@ -18,7 +18,7 @@ use std::time::Instant;
 use wirewatch::decode::DecodedEntry;
 use wirewatch::model::{ArticleQuery, RuleScope};
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedOutcome, FeedUpdate, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, PreparedEntry, Store};
 use wirewatch::{Config, Engine, SystemClock};
 
 /// Entries per feed per batch.
@@ -98,20 +98,12 @@ pub fn build(
                         let entries: Vec<PreparedEntry> = (0..n)
                             .map(|i| entry(seed, f, round * PER_FEED + i))
                             .collect();
-                        updates.push(FeedUpdate {
-                            feed_id: ids[f],
-                            moved_to: None,
-                            outcome: FeedOutcome::Fetched {
-                                title: Some(corpus::feed_title(seed, f)),
-                                site_url: None,
-                                entries,
-                                etag: None,
-                                last_modified: None,
-                                body_hash: None,
-                            },
-                            next_check: now,
-                            interval_secs: 900,
-                        });
+                        updates.push(FeedUpdate::entries(
+                            ids[f],
+                            Some(corpus::feed_title(seed, f)),
+                            entries,
+                            now,
+                        ));
                     }
                     if tx.send(updates).is_err() {
                         return;

@@ -685,7 +685,7 @@ mod tests {
     use super::*;
     use crate::decode::DecodedEntry;
     use crate::rules::RuleSet;
-    use crate::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry};
+    use crate::store::{FeedUpdate, NewFeed, PreparedEntry};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     use std::cell::Cell;
@@ -738,20 +738,7 @@ mod tests {
                     })
                 })
                 .collect();
-            let update = FeedUpdate {
-                feed_id: feed,
-                moved_to: None,
-                outcome: FeedOutcome::Fetched {
-                    title: None,
-                    site_url: None,
-                    entries,
-                    etag: None,
-                    last_modified: None,
-                    body_hash: None,
-                },
-                next_check: now,
-                interval_secs: 900,
-            };
+            let update = FeedUpdate::entries(feed, None, entries, now);
             store
                 .apply_poll(vec![update], &RuleSet::default(), now)
                 .unwrap();

@@ -188,6 +188,33 @@ pub struct FeedUpdate {
     pub interval_secs: i64,
 }
 
+impl FeedUpdate {
+    /// A fetch of `feed_id` that brought `entries`, and its `title` if it named itself, with
+    /// no validators, due again at `next_check` (15 minutes apart): entries handed to
+    /// [`Store::apply_poll`] without HTTP, as tools and tests do.
+    pub fn entries(
+        feed_id: FeedId,
+        title: Option<String>,
+        entries: Vec<PreparedEntry>,
+        next_check: DateTime<Utc>,
+    ) -> FeedUpdate {
+        FeedUpdate {
+            feed_id,
+            moved_to: None,
+            outcome: FeedOutcome::Fetched {
+                title,
+                site_url: None,
+                entries,
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+            },
+            next_check,
+            interval_secs: 900,
+        }
+    }
+}
+
 /// What a poll changed in the archive.
 #[derive(Debug, Clone, Default)]
 pub struct PollApplied {

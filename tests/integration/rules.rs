@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 use wirewatch::model::RuleScope;
 use wirewatch::rules::{matcher, CompiledRule, Doc, Origin, Query, RuleSet};
-use wirewatch::store::{FeedOutcome, FeedUpdate, NewFeed, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, NewFeed, PreparedEntry, Store};
 
 /// Words with their inflections, diacritics, and text in Urdu, Hindi and Chinese.
 const VOCABULARY: &[&str] = &[
@@ -165,20 +165,12 @@ fn the_matcher_and_the_archive_search_return_the_same_articles() {
                     ..Default::default()
                 }));
             }
-            updates.push(FeedUpdate {
-                feed_id: *feed_id,
-                moved_to: None,
-                outcome: FeedOutcome::Fetched {
-                    title: Some(feed_titles[f].to_string()),
-                    site_url: None,
-                    entries,
-                    etag: None,
-                    last_modified: None,
-                    body_hash: None,
-                },
-                next_check: now,
-                interval_secs: 900,
-            });
+            updates.push(FeedUpdate::entries(
+                *feed_id,
+                Some(feed_titles[f].to_string()),
+                entries,
+                now,
+            ));
         }
         store.apply_poll(updates, &RuleSet::default(), now).unwrap();
     }
@@ -366,20 +358,12 @@ fn entries_matched_before_storing_raise_the_same_alerts_as_the_writer_matching_t
                     p
                 })
                 .collect();
-            updates.push(FeedUpdate {
+            updates.push(FeedUpdate::entries(
                 feed_id,
-                moved_to: None,
-                outcome: FeedOutcome::Fetched {
-                    title: Some(titles[f].to_string()),
-                    site_url: None,
-                    entries: prepared,
-                    etag: None,
-                    last_modified: None,
-                    body_hash: None,
-                },
-                next_check: now,
-                interval_secs: 900,
-            });
+                Some(titles[f].to_string()),
+                prepared,
+                now,
+            ));
         }
         let applied = store.apply_poll(updates, &set, now).unwrap();
         let alerts: Vec<(i64, i64, String)> = applied
@@ -424,20 +408,12 @@ fn words_of_a_rolled_back_poll_are_learned_again() {
             text: text.into(),
             ..Default::default()
         };
-        FeedUpdate {
+        FeedUpdate::entries(
             feed_id,
-            moved_to: None,
-            outcome: FeedOutcome::Fetched {
-                title: None,
-                site_url: None,
-                entries: vec![PreparedEntry::noting_words(entry, store.word_epoch())],
-                etag: None,
-                last_modified: None,
-                body_hash: None,
-            },
-            next_check: now,
-            interval_secs: 900,
-        }
+            None,
+            vec![PreparedEntry::noting_words(entry, store.word_epoch())],
+            now,
+        )
     };
     let found = |q: &str| store.search_ids(&Query::parse(q).unwrap()).unwrap().len();
 

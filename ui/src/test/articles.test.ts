@@ -62,16 +62,23 @@ describe("Articles view", () => {
     expect(Number(list.dataset.first)).toBeGreaterThan(50);
   });
 
-  it("shows a bound at once for a query matching very many articles, then the exact count", async () => {
-    const { user, fake } = await renderApp({ bulkArticles: 2_000 });
-    fake.listedMatches = 500;
+  /** 2,000 archive stories, an engine listing at most 500 matches, and a count held back
+   * until `release`; searches "archive story", which matches them all, and waits for the bound. */
+  async function searchBeyondTheBound() {
+    const rendered = await renderApp({ bulkArticles: 2_000 });
+    rendered.fake.listedMatches = 500;
     let release = () => {};
-    fake.countGate = new Promise((r) => (release = r));
-    await goTo(user, "articles");
-    await user.type(screen.getByTestId("search-input"), "archive story");
-    await user.keyboard("{Enter}");
+    rendered.fake.countGate = new Promise((r) => (release = r));
+    await goTo(rendered.user, "articles");
+    await rendered.user.type(screen.getByTestId("search-input"), "archive story");
+    await rendered.user.keyboard("{Enter}");
     const total = screen.getByTestId("article-total");
     await waitFor(() => expect(total).toHaveTextContent("more than 500 articles"));
+    return { ...rendered, total, release };
+  }
+
+  it("shows a bound at once for a query matching very many articles, then the exact count", async () => {
+    const { fake, total, release } = await searchBeyondTheBound();
     expect(screen.getAllByTestId("article-row").length).toBeGreaterThan(5);
     const counted = fake.calls.filter((c) => c.cmd === "count_articles");
     expect(counted.length).toBe(1);
@@ -93,16 +100,8 @@ describe("Articles view", () => {
   });
 
   it("does not count a query the user has already replaced", async () => {
-    const { user, fake } = await renderApp({ bulkArticles: 2_000 });
-    fake.listedMatches = 500;
-    let release = () => {};
-    fake.countGate = new Promise((r) => (release = r));
-    await goTo(user, "articles");
+    const { user, total, release } = await searchBeyondTheBound();
     const search = screen.getByTestId("search-input");
-    await user.type(search, "archive story");
-    await user.keyboard("{Enter}");
-    const total = screen.getByTestId("article-total");
-    await waitFor(() => expect(total).toHaveTextContent("more than 500 articles"));
     await user.clear(search);
     await user.type(search, "monsoon");
     await user.keyboard("{Enter}");

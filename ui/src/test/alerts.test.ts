@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { renderApp } from "./render";
 
 const rows = () => screen.getAllByTestId("alert-row");
@@ -104,6 +104,27 @@ describe("Alerts view", () => {
     await fake.pushAlert(1, "Ceasefire holds along LoC, India says");
     await new Promise((r) => setTimeout(r, 20));
     expect(rows().length).toBe(china.length);
+  });
+
+  describe("with a rule chosen in the sidebar", () => {
+    const scrolled: string[] = [];
+    const original = Element.prototype.scrollIntoView;
+    afterEach(() => {
+      Element.prototype.scrollIntoView = original;
+    });
+
+    it("brings its chip into view in the strip of chips", async () => {
+      Element.prototype.scrollIntoView = vi.fn(function (this: Element) {
+        scrolled.push((this as HTMLElement).dataset.testid ?? "");
+      });
+      const { fake, user } = await renderApp();
+      await waitFor(() => expect(rows().length).toBe(fake.alerts.length));
+      scrolled.length = 0;
+      await user.click(screen.getByTestId("sidebar-rule-2"));
+      await waitFor(() => expect(scrolled).toContain("rule-chip-2"));
+      expect(screen.getByTestId("rule-chip-2")).toHaveAttribute("aria-pressed", "true");
+      expect(within(screen.getByTestId("rule-chips")).getAllByRole("button").length).toBe(fake.rules.length + 1);
+    });
   });
 
   it("opens an alert in the reader, marking it read", async () => {

@@ -181,9 +181,7 @@ impl Store {
             .execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(PASSIVE);")?;
         Ok(())
     }
-}
 
-impl Store {
     /// Merges the full-text index into one segment, `step_pages` pages per transaction.
     /// Returns the steps that merged something.
     fn merge_index(&self, step_pages: i64) -> Result<usize> {

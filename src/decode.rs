@@ -1491,7 +1491,8 @@ fn numeric_offset(s: &str) -> Option<i32> {
     let body = &s[1..];
     let (hours, minutes) = match body.split_once(':') {
         Some((h, m)) => (h, m),
-        None if body.len() == 4 => body.split_at(2),
+        // Cut only between characters: a non-ASCII byte here is no digit, and is refused below.
+        None if body.len() == 4 => body.split_at_checked(2)?,
         None if body.len() <= 2 => (body, "0"),
         None => return None,
     };

@@ -192,6 +192,29 @@ fn the_fuzz_oracles_fail_on_what_they_guard_against() {
 }
 
 #[test]
+fn regression_a_zone_offset_cut_inside_a_character_is_refused_not_a_panic() {
+    // Found by the decode target: a four-byte numeric zone after the sign, "+0" then a
+    // three-byte character, was cut after its second byte to read hours and minutes, inside
+    // the character, and decoding the feed panicked.
+    let feed = "<rss version=\"2.0\"><channel><title>t</title><item><guid>g</guid>\
+                <title>Item</title><pubDate>Tue, 13 May 2025 07:00:00 +0\u{feff}</pubDate>\
+                </item></channel></rss>";
+    let mut data = vec![0u8];
+    data.extend_from_slice(feed.as_bytes());
+    targets::decode(&data);
+    for zone in ["+0\u{feff}", "+\u{feff}0", "-\u{e9}\u{e9}"] {
+        assert_eq!(
+            wirewatch::decode::parse_date(&format!("Tue, 13 May 2025 07:00:00 {zone}")),
+            None,
+            "{zone:?}"
+        );
+    }
+    // Through the "GMT+hh" path too, where the date reads as GMT.
+    assert!(wirewatch::decode::parse_date("Tue, 13 May 2025 07:00:00 GMT+0\u{feff}").is_some());
+    assert!(wirewatch::decode::parse_date("Tue, 13 May 2025 07:00:00 +0530").is_some());
+}
+
+#[test]
 fn regression_a_group_that_only_excludes_is_refused_not_sent_to_sqlite() {
     // Found by the query target: a group under NOT that only excluded words, like
     // "a NOT (-c -d)", was accepted, and its FTS5 translation held an empty "()" that SQLite

@@ -521,6 +521,14 @@ fn id_times(stmt: &mut rusqlite::Statement, args: &[Value]) -> Result<Vec<(i64, 
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// The ids a full-text statement selects with `args`.
+fn rowids(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(args, |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// A page of an exact full-text query without other filters. The index lists the matching
 /// ids, newest stored first; then the cheaper of two plans finds the page:
 /// - many matches: walk the time index from the newest article down, keeping the matches,
@@ -552,20 +560,22 @@ fn search_index_only(
         Count::All => usize::MAX,
         Count::Bounded(n) => n,
     };
-    let mut matching: Vec<i64> = if listed == usize::MAX {
-        conn.prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?
-            .query_map([expr], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+    let mut matching = if listed == usize::MAX {
+        rowids(
+            conn,
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1",
+            params![expr],
+        )?
     } else {
         // Newest stored first: where ids follow arrival, the likeliest to be on the page.
-        conn.prepare_cached(
+        rowids(
+            conn,
             "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            params![expr, listed.saturating_add(1) as i64],
         )?
-        .query_map(params![expr, listed.saturating_add(1) as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?
     };
     let mut complete = matching.len() <= listed;
-    // The index returns ids in order; sorting is a check that costs one pass then.
+    // The index returns ids in rowid order, one way or the other: sorting costs one pass then.
     matching.sort_unstable();
     if matching.is_empty() {
         return Ok(Page::empty());
@@ -625,11 +635,11 @@ fn search_index_only(
             if id < floor && asks_left == 0 {
                 #[cfg(test)]
                 tests::LISTED_REST.with(|n| n.set(n.get() + 1));
-                let mut rest = conn.prepare_cached(
+                let mut all = rowids(
+                    conn,
                     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid < ?2",
+                    params![expr, floor],
                 )?;
-                let older = rest.query_map(params![expr, floor], |r| r.get::<_, i64>(0))?;
-                let mut all = older.collect::<rusqlite::Result<Vec<i64>>>()?;
                 all.sort_unstable();
                 all.append(&mut matching);
                 matching = all;

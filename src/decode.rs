@@ -68,6 +68,9 @@ pub struct DecodedEntry {
     pub text: String,
     /// Plain-text summary (at most ~300 characters), for lists.
     pub snippet: String,
+    /// Whether `text` is exactly [`stored_text`] of `content_html` (the HTML body's own text,
+    /// no summary beside it), so the archive need not keep both.
+    pub text_of_html: bool,
     /// Publication time, if the feed gives one we can read (Atom entries with only
     /// `<updated>` use that).
     pub published: Option<DateTime<Utc>>,
@@ -613,6 +616,7 @@ fn convert_entry(
         (_, page) => page,
     };
 
+    let body_is_html = matches!(body, Some((_, false)));
     let (content_html, body_text) = match body {
         Some((html, false)) => {
             let mut clean = sanitize(html, body_base);
@@ -631,10 +635,12 @@ fn convert_entry(
         None => String::new(),
     };
     // Summary first, then content, each once.
-    let text = if body_is_content {
-        join_texts(other_text, body_text)
+    let (text, text_of_html) = if body_is_content {
+        let (text, kept) = join_texts(other_text, body_text);
+        (text, body_is_html && kept == Kept::Second)
     } else {
-        join_texts(body_text, other_text)
+        let (text, kept) = join_texts(body_text, other_text);
+        (text, body_is_html && kept == Kept::First)
     };
 
     let snippet = truncate_words(&text, SNIPPET_CHARS);
@@ -666,6 +672,7 @@ fn convert_entry(
         content_html,
         text,
         snippet,
+        text_of_html,
         published: entry.published.or(updated),
         updated,
     }
@@ -745,12 +752,12 @@ fn person_name(person: &feed_rs::model::Person) -> Option<String> {
 
 /// Joins the summary's and the content's text, leaving one out when the other repeats it
 /// (feeds often send the first paragraph as the summary, sometimes with a trailing "…").
-fn join_texts(first: String, second: String) -> String {
+fn join_texts(first: String, second: String) -> (String, Kept) {
     if first.is_empty() {
-        return second;
+        return (second, Kept::Second);
     }
     if second.is_empty() {
-        return first;
+        return (first, Kept::First);
     }
     let key = |s: &str| -> String {
         let s = s
@@ -762,15 +769,23 @@ fn join_texts(first: String, second: String) -> String {
     };
     // Usually the summary is the start of the content: one comparison decides.
     if single_spaced(&second).contains(&key(&first)) {
-        return second;
+        return (second, Kept::Second);
     }
     if single_spaced(&first).contains(&key(&second)) {
-        return first;
+        return (first, Kept::First);
     }
     let mut joined = first;
     joined.push('\n');
     joined.push_str(&second);
-    joined
+    (joined, Kept::Both)
+}
+
+/// Which texts [`join_texts`] kept.
+#[derive(Debug, PartialEq, Eq)]
+enum Kept {
+    First,
+    Second,
+    Both,
 }
 
 /// The words of `s` (split at whitespace) joined by single spaces.
@@ -1008,6 +1023,13 @@ const BLOCK_ELEMENTS: &[&str] = &[
     "tr",
     "ul",
 ];
+
+/// The plain text of an entry's stored `content_html`: what [`DecodedEntry::text`] is when
+/// [`DecodedEntry::text_of_html`] is set. The store keeps such text empty and reads it back
+/// through this function.
+pub fn stored_text(content_html: &str) -> String {
+    sanitized_text(content_html)
+}
 
 /// [`html_text`] of HTML that [`sanitize`] wrote, without parsing it a second time.
 ///

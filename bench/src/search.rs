@@ -33,14 +33,18 @@ fn entry(seed: u64, f: usize, k: usize) -> PreparedEntry {
         .chars()
         .take(corpus_snippet())
         .collect();
+    let content_html = it.story.html();
+    // As decoding would say: whether the archive can keep the HTML alone.
+    let text_of_html = wirewatch::decode::stored_text(&content_html) == text;
     PreparedEntry::new(DecodedEntry {
         guid: Some(it.guid),
         url: Some(it.link),
         title: it.story.title.clone(),
         author: Some("Staff Reporter".into()),
-        content_html: it.story.html(),
+        content_html,
         text,
         snippet,
+        text_of_html,
         published: Some(it.published),
         updated: None,
     })

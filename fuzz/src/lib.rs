@@ -48,7 +48,7 @@ pub const URL_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Decodes `data[1..]` as a feed served with the content type `data[0]` picks, and checks
-/// what comes out: sanitised bodies, web-only links, the entry cap.
+/// what comes out: sanitised bodies, web-only links, the entry cap, text read back from HTML.
 pub fn decode(data: &[u8]) {
     let Some((&pick, body)) = data.split_first() else {
         return;
@@ -66,6 +66,14 @@ pub fn decode(data: &[u8]) {
             entry.snippet.chars().count() <= wirewatch::decode::SNIPPET_CHARS + 3,
             "snippet too long"
         );
+        // The archive keeps such text empty and reads it back from the HTML.
+        if entry.text_of_html {
+            assert_eq!(
+                wirewatch::decode::stored_text(&entry.content_html),
+                entry.text,
+                "text marked as the HTML's own differs from it"
+            );
+        }
     }
     let cap = pick as usize % 4;
     let capped = wirewatch::decode::decode_limited(body, content_type, url, cap)

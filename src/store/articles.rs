@@ -305,8 +305,8 @@ impl Store {
         Ok(Article {
             summary,
             guid,
+            text: super::body_text(text, &content_html),
             content_html,
-            text,
             updated: opt_time(updated),
         })
     }
@@ -393,9 +393,14 @@ fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Ve
 fn article_text(conn: &Connection, id: ArticleId) -> Result<Option<(String, String, Vec<String>)>> {
     let row: Option<(String, String)> = conn
         .query_row(
-            "SELECT title, text FROM articles WHERE id = ?1",
+            "SELECT title, text, content_html FROM articles WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
+                ))
+            },
         )
         .optional()?;
     let Some((title, body)) = row else {

@@ -216,6 +216,16 @@ fn not_a_database(path: &Path, e: rusqlite::Error) -> Error {
     ))
 }
 
+/// An article's plain text from its `text` and `content_html` columns: `text` is empty when
+/// it is the HTML's own text ([`crate::decode::DecodedEntry::text_of_html`]).
+pub(crate) fn body_text(text: String, content_html: &str) -> String {
+    if text.is_empty() {
+        crate::decode::stored_text(content_html)
+    } else {
+        text
+    }
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Migration 3 fills the `words` table with each word's stem, as `text::stem` makes it.

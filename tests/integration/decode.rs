@@ -5,7 +5,7 @@
 use crate::support::fixture;
 use chrono::{DateTime, TimeZone, Utc};
 use std::time::Duration;
-use wirewatch::decode::{decode, parse_date, DecodedFeed};
+use wirewatch::decode::{decode, parse_date, stored_text, DecodedFeed};
 use wirewatch::error::Error;
 
 /// Decodes a fixture that must decode.
@@ -903,10 +903,18 @@ fn text_holds_summary_and_content_once_and_the_snippet_is_cut_at_a_word() {
         "snippet cut at a word boundary: {:?}",
         repeated.snippet
     );
+    assert!(
+        repeated.text_of_html && stored_text(&repeated.content_html) == repeated.text,
+        "the text is the HTML's own, so the archive keeps the HTML alone"
+    );
     let different = &feed.entries[1];
     assert_eq!(
         different.text, "A short standfirst.\nHeading\nFirst paragraph.\nOne\nTwo",
         "summary then content, blocks on their own lines"
+    );
+    assert!(
+        !different.text_of_html,
+        "a standfirst the HTML does not hold keeps the text whole"
     );
     assert_eq!(
         different.snippet, "A short standfirst. Heading First paragraph. One Two",
@@ -999,4 +1007,38 @@ fn an_empty_body_is_an_invalid_feed_saying_empty_document() {
             "{body:?} gives InvalidFeed(\"empty document\"), got {err:?}"
         );
     }
+}
+
+#[test]
+fn text_is_marked_as_the_htmls_own_only_where_the_html_gives_it_back() {
+    let dir = crate::support::fixture_path("feeds");
+    let (mut marked, mut kept) = (0, 0);
+    for file in std::fs::read_dir(&dir).expect("fixture feeds") {
+        let path = file.expect("entry").path();
+        let Ok(feed) = decode(
+            &std::fs::read(&path).expect("readable"),
+            None,
+            "https://fixtures.example.org/feed",
+        ) else {
+            continue;
+        };
+        for e in &feed.entries {
+            if e.text_of_html {
+                marked += 1;
+                assert_eq!(
+                    stored_text(&e.content_html),
+                    e.text,
+                    "{}: {:?}",
+                    path.display(),
+                    e.title
+                );
+            } else {
+                kept += 1;
+            }
+        }
+    }
+    assert!(
+        marked > 10 && kept > 3,
+        "fixtures cover both ({marked} marked, {kept} kept)"
+    );
 }

@@ -772,3 +772,72 @@ async fn a_burst_of_alerts_is_stored_and_counted_in_full_but_sent_live_only_in_p
         "a notification opens the newest alert"
     );
 }
+
+/// Most stories' text is their sanitised HTML's own: the archive keeps the HTML alone and
+/// reads the text back from it wherever the text is needed — the article, highlighting, and
+/// the index row rewritten when the feed is renamed. A standfirst the HTML does not hold
+/// keeps the text whole.
+#[tokio::test]
+async fn a_story_s_text_is_stored_once_and_read_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    let feed = |title: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>
+<item><guid>talks-1</guid><title>Envoys meet again</title>
+<description>&lt;p&gt;Talks resumed in &lt;b&gt;Doha&lt;/b&gt; on Sunday.&lt;/p&gt;&lt;p&gt;Both delegations met the mediators &amp;amp; observers.&lt;/p&gt;</description></item>
+<item><guid>talks-2</guid><title>A second round</title>
+<description>A standfirst the page does not repeat.</description>
+<content:encoded><![CDATA[<p>Envoys from Pakistan and India met in Doha.</p>]]></content:encoded></item>
+</channel></rss>"#
+        )
+    };
+    host.set("/talks.xml", Doc::feed(feed("Gulf Desk")));
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    engine
+        .add_feed(&server.url("/talks.xml"), None)
+        .await
+        .unwrap();
+    engine.poll_all().await.unwrap();
+
+    let page = engine.articles(&ArticleQuery::default()).unwrap();
+    let id_of = |title: &str| page.articles.iter().find(|a| a.title == title).unwrap().id;
+    let (html_only, with_standfirst) = (id_of("Envoys meet again"), id_of("A second round"));
+    let whole = "Talks resumed in Doha on Sunday.\nBoth delegations met the mediators & observers.";
+    assert_eq!(engine.article(html_only).unwrap().text, whole);
+    assert_eq!(
+        engine.article(with_standfirst).unwrap().text,
+        "A standfirst the page does not repeat.\nEnvoys from Pakistan and India met in Doha."
+    );
+    let conn = rusqlite::Connection::open(engine.store().path()).unwrap();
+    let stored = |id: i64| -> String {
+        conn.query_row("SELECT text FROM articles WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(
+        stored(html_only),
+        "",
+        "the HTML's own text is not stored twice"
+    );
+    assert!(stored(with_standfirst).starts_with("A standfirst"));
+
+    let marks = engine.article_matches(html_only, "mediators").unwrap();
+    assert_eq!(marks.len(), 1, "highlighting reads the text back");
+    assert_eq!(marks[0].text, "mediators");
+
+    host.set("/talks.xml", Doc::feed(feed("Doha Desk")));
+    engine.poll_all().await.unwrap();
+    assert_eq!(
+        search(&engine, "feed:doha mediators observers"),
+        vec!["Envoys meet again"],
+        "the rewritten index row holds the body read back from the HTML"
+    );
+    assert_eq!(
+        search(&engine, "feed:doha standfirst"),
+        vec!["A second round"]
+    );
+}

@@ -3,7 +3,8 @@
 //! For each feed of the poll, in order:
 //! 1. Update the feed's fetch state (validators, schedule, error count, a permanent move).
 //! 2. For each entry: find it among the articles this feed already brought — by guid, then
-//!    link, then content hash. Known and changed: update it (no new alert). Known and the same:
+//!    link, then content hash (in memory for a feed that brought none before this poll, since
+//!    then only its earlier entries can be found). Known and changed: update it (no new alert). Known and the same:
 //!    nothing. Unknown to this feed but the same link came through another feed: attach this
 //!    feed to that article (no new alert). Otherwise: a new article.
 //! 3. Index new articles in the full-text index.
@@ -442,13 +443,63 @@ fn apply_feed(
                 tokens,
                 indexed,
             };
-            let mut touched = HashSet::new();
+            let mut seen = SeenInFeed::default();
+            let brought_before: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM article_feeds WHERE feed_id = ?1)")?
+                .query_row([id], |r| r.get(0))?;
+            if !brought_before {
+                seen.keys = Some(NewFeedKeys::default());
+            }
             for entry in entries {
-                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut touched)?;
+                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut seen)?;
             }
         }
     }
     Ok(())
+}
+
+/// What one feed's entries have done so far in this poll.
+#[derive(Default)]
+struct SeenInFeed {
+    /// Articles this feed's entries found or made: a feed listing one story twice is
+    /// stored from its first listing.
+    touched: HashSet<ArticleId>,
+    /// For a feed that had brought no article before this poll, the dedup keys of the
+    /// entries it brought so far: all that [`find_in_feed`] could find, so they are looked
+    /// up here instead of in three indexes per entry.
+    keys: Option<NewFeedKeys>,
+}
+
+/// The keys [`find_in_feed`] looks entries up by.
+#[derive(Default)]
+struct NewFeedKeys {
+    guids: HashSet<String>,
+    links: HashSet<String>,
+    hashes: HashSet<String>,
+}
+
+impl NewFeedKeys {
+    fn holds(&self, p: &PreparedEntry) -> bool {
+        p.entry
+            .guid
+            .as_ref()
+            .is_some_and(|g| self.guids.contains(g))
+            || p.canonical_url
+                .as_ref()
+                .is_some_and(|l| self.links.contains(l))
+            || self.hashes.contains(&p.content_hash)
+    }
+
+    /// Records the keys of an `article_feeds` row written for `p`.
+    fn add(&mut self, p: &PreparedEntry) {
+        if let Some(g) = &p.entry.guid {
+            self.guids.insert(g.clone());
+        }
+        if let Some(l) = &p.canonical_url {
+            self.links.insert(l.clone());
+        }
+        self.hashes.insert(p.content_hash.clone());
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -460,16 +511,23 @@ fn ingest_entry(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
-    touched: &mut HashSet<ArticleId>,
+    seen: &mut SeenInFeed,
 ) -> Result<()> {
     let e = &p.entry;
-    let known = find_in_feed(
-        tx,
-        feed_id,
-        e.guid.as_deref(),
-        p.canonical_url.as_deref(),
-        &p.content_hash,
-    )?;
+    let known = match &seen.keys {
+        // Whatever a new feed's entry matches, an earlier entry of this poll wrote it: the
+        // first listing wins, as below.
+        Some(keys) if keys.holds(&p) => return Ok(()),
+        Some(_) => None,
+        None => find_in_feed(
+            tx,
+            feed_id,
+            e.guid.as_deref(),
+            p.canonical_url.as_deref(),
+            &p.content_hash,
+        )?,
+    };
+    let touched = &mut seen.touched;
     if let Some((article_id, old_hash)) = known {
         // A feed listing the same guid twice: the first entry wins for this poll.
         if !touched.insert(article_id) {
@@ -518,6 +576,9 @@ fn ingest_entry(
                 )?
                 .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
                 applying.reindex.insert(article_id);
+                if let Some(keys) = &mut seen.keys {
+                    keys.add(&p);
+                }
             }
             return Ok(());
         }
@@ -561,6 +622,9 @@ fn ingest_entry(
         p.content_hash,
         ms(now)
     ])?;
+    if let Some(keys) = &mut seen.keys {
+        keys.add(&p);
+    }
     tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -672,6 +736,8 @@ fn find_in_feed(
     link: Option<&str>,
     hash: &str,
 ) -> Result<Option<(ArticleId, String)>> {
+    #[cfg(test)]
+    tests::PROBED.with(|n| n.set(n.get() + 1));
     // Statements are cached: this runs for every entry of every poll.
     let lookup = |sql: &str, value: &str| -> rusqlite::Result<Option<(ArticleId, String)>> {
         tx.prepare_cached(sql)?
@@ -792,4 +858,171 @@ fn feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<String> {
         .map(|t| join_folded(&text::tokens(t)))
         .collect::<Vec<_>>()
         .join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewFeed;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Entries looked up in the archive's dedup indexes.
+        pub(super) static PROBED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn entry(guid: Option<&str>, url: Option<&str>, title: &str, text: &str) -> PreparedEntry {
+        PreparedEntry::new(DecodedEntry {
+            guid: guid.map(String::from),
+            url: url.map(String::from),
+            title: title.into(),
+            text: text.into(),
+            ..DecodedEntry::default()
+        })
+    }
+
+    /// One feed's listing of two stories, each given several ways, plus a wire story that
+    /// came first through another feed.
+    fn listing(site: &str) -> Vec<PreparedEntry> {
+        let link = |n: u32| format!("https://{site}.example.org/story/{n}");
+        vec![
+            entry(
+                Some("g1"),
+                Some(&link(1)),
+                "Talks resume",
+                "Envoys met in Doha.",
+            ),
+            // The same guid, other words: the first listing wins.
+            entry(
+                Some("g1"),
+                Some(&link(2)),
+                "Talks resume",
+                "Envoys met again.",
+            ),
+            // Another guid, the same link.
+            entry(
+                Some("g3"),
+                Some(&link(1)),
+                "Talks resume",
+                "Envoys met twice.",
+            ),
+            // No guid or link, the first one's words.
+            entry(None, None, "Talks resume", "Envoys met in Doha."),
+            // The wire story, then its guid again.
+            entry(
+                Some("g5"),
+                Some("https://wire.example.org/s"),
+                "Wire",
+                "From the wire.",
+            ),
+            entry(Some("g5"), Some(&link(6)), "Wire again", "Other words."),
+            entry(
+                Some("g7"),
+                Some(&link(7)),
+                "Border reopens",
+                "Trucks move again.",
+            ),
+        ]
+    }
+
+    /// A feed new to the archive looks its entries up in memory, a feed that brought
+    /// articles before in the archive's indexes; both store the same listing alike.
+    #[test]
+    fn a_new_feed_dedups_its_listing_in_memory_as_a_known_feed_does_in_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
+        let now = Utc::now();
+        let add = |url: &str| {
+            let feed = NewFeed {
+                url: url.into(),
+                title: Some(url.into()),
+                ..NewFeed::default()
+            };
+            store.add_feed(&feed, now, 900).unwrap().0.id
+        };
+        let (wire, fresh, known) = (
+            add("https://wire.example.org/feed"),
+            add("https://fresh.example.org/feed"),
+            add("https://known.example.org/feed"),
+        );
+        let poll = |feed: FeedId, entries: Vec<PreparedEntry>| {
+            let update = FeedUpdate::entries(feed, None, entries, now);
+            store
+                .apply_poll(vec![update], &RuleSet::default(), now)
+                .unwrap()
+        };
+        poll(
+            wire,
+            vec![entry(
+                Some("w"),
+                Some("https://wire.example.org/s"),
+                "Wire",
+                "From the wire.",
+            )],
+        );
+        poll(
+            known,
+            vec![entry(Some("old"), None, "Earlier", "An older story.")],
+        );
+
+        let rows = |feed: FeedId| -> Vec<(String, Option<String>, String)> {
+            let conn = store.reader();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT a.title, af.guid, a.text FROM article_feeds af
+                     JOIN articles a ON a.id = af.article_id
+                     WHERE af.feed_id = ?1 AND af.guid IS NOT 'old' ORDER BY a.title",
+                )
+                .unwrap();
+            stmt.query_map([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let want = vec![
+            (
+                "Border reopens".to_string(),
+                Some("g7".to_string()),
+                "Trucks move again.".to_string(),
+            ),
+            (
+                "Talks resume".into(),
+                Some("g1".into()),
+                "Envoys met in Doha.".into(),
+            ),
+            ("Wire".into(), Some("g5".into()), "From the wire.".into()),
+        ];
+        for (feed, site, probes) in [(fresh, "fresh", false), (known, "known", true)] {
+            PROBED.with(|n| n.set(0));
+            let applied = poll(feed, listing(site));
+            assert_eq!(applied.new_articles, 2, "{site}: two new stories");
+            assert_eq!(applied.updated_articles, 0, "{site}: nothing updated");
+            assert_eq!(rows(feed), want, "{site}: one row per story, first listing");
+            assert_eq!(
+                PROBED.with(Cell::get) > 0,
+                probes,
+                "{site}: looked up in the archive's indexes"
+            );
+        }
+        let wire_feeds: i64 = store
+            .reader()
+            .query_row(
+                "SELECT count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id
+                 WHERE a.url = 'https://wire.example.org/s'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(wire_feeds, 3, "the wire story lists all three feeds");
+
+        // Polled again, the fresh feed is known: its listing changes nothing.
+        PROBED.with(|n| n.set(0));
+        let again = poll(fresh, listing("fresh"));
+        assert_eq!((again.new_articles, again.updated_articles), (0, 0));
+        assert!(
+            PROBED.with(Cell::get) > 0,
+            "a second poll looks in the archive"
+        );
+        assert_eq!(rows(fresh), want);
+    }
 }

@@ -4,9 +4,10 @@
 //! 1. Update the feed's fetch state (validators, schedule, error count, a permanent move).
 //! 2. For each entry: find it among the articles this feed already brought — by guid, then
 //!    link, then content hash (in memory for a feed that brought none before this poll, since
-//!    then only its earlier entries can be found). Known and changed: update it (no new alert). Known and the same:
-//!    nothing. Unknown to this feed but the same link came through another feed: attach this
-//!    feed to that article (no new alert). Otherwise: a new article.
+//!    then only its earlier entries can be found). Known and changed: update it (no new
+//!    alert). Known and the same: nothing. Unknown to this feed but the same link came
+//!    through another feed: attach this feed to that article (no new alert). Otherwise: a
+//!    new article.
 //! 3. Index new articles in the full-text index.
 //! 4. Store the alerts of each new article, exactly once: for the rules it was matched
 //!    against before ([`PreparedEntry::match_rules`]), or matched here if it was not.

@@ -183,21 +183,45 @@ fn hash_normalised(hasher: &mut Sha256, s: &str) {
         hasher.update(normalise_text(s).as_bytes());
         return;
     }
-    let mut out = Vec::with_capacity(s.len());
-    let mut gap = false;
-    for &b in s.as_bytes() {
-        // The ASCII characters `char::is_whitespace` (and so `split_whitespace`) accepts.
-        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
-            gap = !out.is_empty();
+    // Whitespace to spaces and letters to lower case, byte for byte and without branches, so
+    // the loop runs many bytes at a time; decoded text seldom has runs of whitespace to
+    // collapse (its blocks are separated by single line breaks).
+    let mut out: Vec<u8> = s
+        .bytes()
+        .map(|b| {
+            // The ASCII characters `char::is_whitespace` (and so `split_whitespace`) accepts.
+            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
+                b' '
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let spaced = |w: &[u8]| w == b"  ";
+    if out.first() == Some(&b' ') || out.last() == Some(&b' ') || out.windows(2).any(spaced) {
+        collapse_spaces(&mut out);
+    }
+    hasher.update(&out);
+}
+
+/// Runs of spaces as one, none at either end.
+fn collapse_spaces(bytes: &mut Vec<u8>) {
+    let (mut kept, mut gap) = (0, false);
+    for i in 0..bytes.len() {
+        let b = bytes[i];
+        if b == b' ' {
+            gap = kept > 0;
             continue;
         }
         if gap {
-            out.push(b' ');
+            bytes[kept] = b' ';
+            kept += 1;
             gap = false;
         }
-        out.push(b.to_ascii_lowercase());
+        bytes[kept] = b;
+        kept += 1;
     }
-    hasher.update(&out);
+    bytes.truncate(kept);
 }
 
 /// NFC, lowercase, whitespace runs as one space, no leading or trailing whitespace.

@@ -767,8 +767,11 @@ fn join_texts(first: String, second: String) -> (String, Kept) {
             .trim_end();
         single_spaced(s)
     };
-    // Usually the summary is the start of the content: one comparison decides.
-    if single_spaced(&second).contains(&key(&first)) {
+    // Usually the summary is the start of the content: one comparison decides, mostly
+    // without respacing the content (a text that starts with the single-spaced key also
+    // contains it once respaced).
+    let first_key = key(&first);
+    if second.starts_with(&first_key) || single_spaced(&second).contains(&first_key) {
         return (second, Kept::Second);
     }
     if single_spaced(&first).contains(&key(&second)) {

@@ -83,8 +83,8 @@ fn expr(
     exact: &mut bool,
 ) -> Option<String> {
     match node {
-        Node::Term { stem, scope } => term(stem, *scope, expand),
-        Node::Phrase { words, scope } => {
+        Node::Term { stem, scope, .. } => term(stem, *scope, expand),
+        Node::Phrase { words, scope, .. } => {
             Some(format!("{} : {}", columns(*scope), quote(&words.join(" "))))
         }
         Node::Prefix { prefix, scope } => Some(format!("{} : {}*", columns(*scope), quote(prefix))),

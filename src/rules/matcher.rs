@@ -300,30 +300,62 @@ pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
     eval(&query.root, doc, &mut hits).then_some(hits)
 }
 
+/// Whether tokens' words are one query word, reading the text of each shared string once:
+/// the tokens of one spelling share their strings ([`text::tokens`]), so once one of them is
+/// found equal, the others are known by address.
+struct SameWord<'q> {
+    want: &'q str,
+    /// The address of a string found equal to `want`. Only compared, never read: the doc
+    /// being matched holds that string for as long as this lives.
+    equal: Cell<*const u8>,
+}
+
+impl<'q> SameWord<'q> {
+    fn new(want: &'q str) -> SameWord<'q> {
+        SameWord {
+            want,
+            equal: Cell::new(std::ptr::null()),
+        }
+    }
+
+    fn of(&self, word: &std::sync::Arc<str>) -> bool {
+        let at = std::sync::Arc::as_ptr(word) as *const u8;
+        if at == self.equal.get() {
+            return true;
+        }
+        let same = **word == *self.want;
+        if same {
+            self.equal.set(at);
+        }
+        same
+    }
+}
+
 fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
     match node {
-        Node::Term { stem, scope } => {
-            let hash = word_hash(stem);
+        Node::Term { stem, hash, scope } => {
+            let hash = *hash;
+            let is_stem = SameWord::new(stem);
             match doc.index_for_lookup() {
                 Some(index) => {
                     let list = DocIndex::lookup(&index.stems, hash);
                     indexed(doc, *scope, hits, list, 1, |toks, i| {
-                        *toks[i].stem == **stem
+                        is_stem.of(&toks[i].stem)
                     })
                 }
                 None => leaf(doc, *scope, hits, 1, |toks, i| {
-                    toks[i].stem_hash == hash && *toks[i].stem == **stem
+                    toks[i].stem_hash == hash && is_stem.of(&toks[i].stem)
                 }),
             }
         }
         Node::Prefix { prefix, scope } => leaf(doc, *scope, hits, 1, |toks, i| {
             toks[i].folded.starts_with(prefix.as_str())
         }),
-        Node::Phrase { words, scope } => {
-            let Some(first) = words.first() else {
+        Node::Phrase { words, hash, scope } => {
+            if words.is_empty() {
                 return false;
-            };
-            let hash = word_hash(first);
+            }
+            let hash = *hash;
             let at = |toks: &[Token], i: usize| {
                 words.iter().zip(&toks[i..]).all(|(w, t)| *t.folded == **w)
             };
@@ -994,6 +1026,22 @@ mod tests {
             assert_eq!(a, b, "{s}");
             assert!(scanned.index.get().is_none(), "{s}: answered by scanning");
         }
+    }
+
+    #[test]
+    fn same_word_tells_words_apart_whether_or_not_they_share_a_string() {
+        let talk: std::sync::Arc<str> = "talk".into();
+        let shared = talk.clone();
+        let other_spelling: std::sync::Arc<str> = "talk".into();
+        let walk: std::sync::Arc<str> = "walk".into();
+        let is_talk = SameWord::new("talk");
+        assert!(!is_talk.of(&walk));
+        assert!(is_talk.of(&talk) && is_talk.of(&shared) && is_talk.of(&other_spelling));
+        assert!(
+            !is_talk.of(&walk),
+            "a known address does not make other words equal"
+        );
+        assert!(is_talk.of(&talk));
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub enum Node {
     Term {
         /// The stem.
         stem: String,
+        /// [`text::word_hash`] of the stem, made once: matching looks it up in every
+        /// article a rule wakes for.
+        hash: u64,
         /// Where to look.
         scope: Scope,
     },
@@ -51,6 +54,8 @@ pub enum Node {
     Phrase {
         /// Folded words in order.
         words: Vec<String>,
+        /// [`text::word_hash`] of the first word.
+        hash: u64,
         /// Where to look.
         scope: Scope,
     },
@@ -85,6 +90,26 @@ pub struct Query {
     pub source: String,
     /// The tree.
     pub root: Node,
+}
+
+impl Node {
+    /// A word with this stem, anywhere.
+    pub fn term(stem: String) -> Node {
+        Node::Term {
+            hash: text::word_hash(&stem),
+            stem,
+            scope: Scope::Any,
+        }
+    }
+
+    /// These folded words in a row, anywhere.
+    pub fn phrase(words: Vec<String>) -> Node {
+        Node::Phrase {
+            hash: words.first().map_or(0, |w| text::word_hash(w)),
+            words,
+            scope: Scope::Any,
+        }
+    }
 }
 
 impl Query {
@@ -448,10 +473,7 @@ impl Parser<'_> {
                     return self.err(l.start, l.end, "this phrase has no words in it");
                 }
                 Ok(Spanned {
-                    node: Node::Phrase {
-                        words,
-                        scope: Scope::Any,
-                    },
+                    node: Node::phrase(words),
                     start: l.start,
                     end: l.end,
                 })
@@ -590,26 +612,32 @@ fn word(w: &str) -> Result<Node, String> {
     let mut toks = text::tokens(w);
     match toks.len() {
         0 => Err(format!("{w:?} has no letters or digits to search for")),
-        1 => Ok(Node::Term {
-            stem: toks.pop().expect("one token").stem.to_string(),
-            scope: Scope::Any,
-        }),
-        _ => Ok(Node::Phrase {
-            words: toks.into_iter().map(|t| t.folded.to_string()).collect(),
-            scope: Scope::Any,
-        }),
+        1 => Ok(Node::term(toks.pop().expect("one token").stem.to_string())),
+        _ => Ok(Node::phrase(
+            toks.into_iter().map(|t| t.folded.to_string()).collect(),
+        )),
     }
 }
 
 /// Applies a field to every leaf that has none of its own.
 fn with_scope(node: Node, scope: Scope) -> Result<Node, &'static str> {
     Ok(match node {
-        Node::Term { stem, scope: s } => Node::Term {
+        Node::Term {
             stem,
+            hash,
+            scope: s,
+        } => Node::Term {
+            stem,
+            hash,
             scope: pick(s, scope),
         },
-        Node::Phrase { words, scope: s } => Node::Phrase {
+        Node::Phrase {
             words,
+            hash,
+            scope: s,
+        } => Node::Phrase {
+            words,
+            hash,
             scope: pick(s, scope),
         },
         Node::Prefix { prefix, scope: s } => Node::Prefix {
@@ -741,15 +769,17 @@ mod tests {
 
     fn phrase(words: &[&str], scope: Scope) -> Node {
         if let [w] = words {
-            return Node::Term {
-                stem: text::stem(&text::fold(w)),
-                scope,
-            };
+            let mut node = Node::term(text::stem(&text::fold(w)));
+            if let Node::Term { scope: s, .. } = &mut node {
+                *s = scope;
+            }
+            return node;
         }
-        Node::Phrase {
-            words: words.iter().map(|w| text::fold(w)).collect(),
-            scope,
+        let mut node = Node::phrase(words.iter().map(|w| text::fold(w)).collect());
+        if let Node::Phrase { scope: s, .. } = &mut node {
+            *s = scope;
         }
+        node
     }
 
     #[test]

@@ -390,7 +390,12 @@ fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Ve
         .unwrap_or_default())
 }
 
-fn article_text(conn: &Connection, id: ArticleId) -> Result<Option<(String, String, Vec<String>)>> {
+/// An article's title, plain text and the titles of the feeds it came through (in the order
+/// they brought it): what it is matched and indexed by.
+pub(super) fn article_text(
+    conn: &Connection,
+    id: ArticleId,
+) -> Result<Option<(String, String, Vec<String>)>> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT title, text, content_html FROM articles WHERE id = ?1",

@@ -20,7 +20,7 @@
 use super::{ms, Store};
 use crate::decode::DecodedEntry;
 use crate::dedup;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, RuleId, TermMatch};
 use crate::rules::{Doc, Origin, RuleSet};
 use crate::text::{self, Token};
@@ -825,14 +825,15 @@ fn insert_words<'w>(tx: &Transaction, words: impl Iterator<Item = &'w str>) -> R
 
 /// Rewrites an article's full-text row from its stored title and text and its feeds' titles.
 fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
-    let (title, body): (String, String) = tx
-        .prepare_cached("SELECT title, text, content_html FROM articles WHERE id = ?1")?
-        .query_row([article_id], |r| {
-            Ok((
-                r.get(0)?,
-                super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
-            ))
+    let (title, body, feeds) =
+        super::articles::article_text(tx, article_id)?.ok_or(Error::NotFound {
+            what: "article",
+            id: article_id,
         })?;
+    let feeds: Vec<String> = feeds
+        .iter()
+        .map(|t| join_folded(&text::tokens(t)))
+        .collect();
     tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
         .execute([article_id])?;
     tx.prepare_cached(
@@ -842,23 +843,9 @@ fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
         article_id,
         join_folded(&text::tokens(&title)),
         join_folded(&text::tokens(&body)),
-        feed_titles(tx, article_id)?
+        feeds.join(" ")
     ])?;
     Ok(())
-}
-
-fn feed_titles(tx: &Transaction, article_id: ArticleId) -> Result<String> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id WHERE af.article_id = ?1 ORDER BY af.seen",
-    )?;
-    let titles: Vec<String> = stmt
-        .query_map([article_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(titles
-        .iter()
-        .map(|t| join_folded(&text::tokens(t)))
-        .collect::<Vec<_>>()
-        .join(" "))
 }
 
 #[cfg(test)]

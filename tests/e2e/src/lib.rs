@@ -37,16 +37,22 @@ fn free_port() -> u16 {
 
 /// A `tauri-driver` process group, stopped with SIGTERM (then SIGKILL) when dropped: SIGKILL
 /// alone would leave WebKitWebDriver behind holding its port.
+///
+/// The app runs in the same group. Dropping waits until every process of the group is gone, not
+/// just `tauri-driver`: the app quits gracefully on SIGTERM, and while it is still quitting it
+/// holds the single-instance name, so a relaunch would hand over to it and exit at once.
 struct Driver {
     child: Child,
     port: u16,
+    log: PathBuf,
 }
 
 impl Driver {
     fn start(db: &Path) -> Driver {
         let port = free_port();
         let native = free_port();
-        let log = std::fs::File::create(db.with_extension("driver.log")).expect("driver log");
+        let log_path = db.with_extension("driver.log");
+        let log = std::fs::File::create(&log_path).expect("driver log");
         let child = Command::new(env_path("TAURI_DRIVER"))
             .args([
                 "--port",
@@ -71,7 +77,53 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port }
+        Driver {
+            child,
+            port,
+            log: log_path,
+        }
+    }
+
+    /// What the driver (and WebKitWebDriver, and the app) printed so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether any live process is left in the group. Reads `/proc` rather than `kill -0`,
+    /// which also counts zombies that no one has reaped yet.
+    fn group_alive(&self) -> bool {
+        let group = self.child.id().to_string();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        dir.flatten().any(|entry| {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                return false;
+            };
+            // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+            let Some((_, rest)) = stat.rsplit_once(") ") else {
+                return false;
+            };
+            let mut fields = rest.split(' ');
+            let state = fields.next();
+            let pgrp = fields.nth(1);
+            state != Some("Z") && pgrp == Some(group.as_str())
+        })
+    }
+
+    /// Reaps `tauri-driver` and waits up to `limit` for the rest of the group to go.
+    fn wait_for_group(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            let _ = self.child.try_wait();
+            if !self.group_alive() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn signal_group(&self, signal: &str) {
@@ -85,15 +137,12 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         self.signal_group("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        // The app gets its own shutdown grace (five seconds) and some slack.
+        if !self.wait_for_group(Duration::from_secs(15)) {
+            self.signal_group("-KILL");
+            let _ = self.child.wait();
+            self.wait_for_group(Duration::from_secs(5));
         }
-        self.signal_group("-KILL");
-        let _ = self.child.wait();
     }
 }
 
@@ -119,10 +168,15 @@ impl App {
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(caps);
         let url = format!("http://127.0.0.1:{}", driver.port);
-        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&url))
-            .await
-            .expect("the WebDriver session starts within a minute")
-            .expect("WebDriver session");
+        let client =
+            match tokio::time::timeout(Duration::from_secs(60), builder.connect(&url)).await {
+                Ok(Ok(client)) => client,
+                Ok(Err(e)) => panic!("WebDriver session: {e}\ndriver log:\n{}", driver.log()),
+                Err(_) => panic!(
+                    "the WebDriver session did not start within a minute\ndriver log:\n{}",
+                    driver.log()
+                ),
+            };
         let app = App {
             client,
             _driver: driver,

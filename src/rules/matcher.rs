@@ -11,7 +11,7 @@
 
 use super::query::{Node, Query, Scope};
 use crate::model::{FeedId, Field, RuleScope, TermMatch};
-use crate::text::{self, word_hash, Token};
+use crate::text::{self, word_hash, Token, Word};
 use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -58,8 +58,8 @@ impl DocIndex {
         let mut folded = Vec::with_capacity(n);
         for (field, toks) in doc.field_lists() {
             for (i, t) in toks.iter().enumerate() {
-                stems.push((t.stem_hash, field, i as u32));
-                folded.push((t.folded_hash, field, i as u32));
+                stems.push((t.word.stem_hash, field, i as u32));
+                folded.push((t.word.folded_hash, field, i as u32));
             }
         }
         // Pushed in field and text order; a stable sort by hash alone keeps that order
@@ -300,30 +300,30 @@ pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
     eval(&query.root, doc, &mut hits).then_some(hits)
 }
 
-/// Whether tokens' words are one query word, reading the text of each shared string once:
-/// the tokens of one spelling share their strings ([`text::tokens`]), so once one of them is
+/// Whether tokens' stems are one query word, reading each distinct word's stem once: the
+/// tokens of one spelling share their [`Word`] ([`text::tokens`]), so once one of them is
 /// found equal, the others are known by address.
-struct SameWord<'q> {
+struct SameStem<'q> {
     want: &'q str,
-    /// The address of a string found equal to `want`. Only compared, never read: the doc
-    /// being matched holds that string for as long as this lives.
-    equal: Cell<*const u8>,
+    /// The address of a word whose stem was found equal to `want`. Only compared, never
+    /// read: the doc being matched holds that word for as long as this lives.
+    equal: Cell<*const Word>,
 }
 
-impl<'q> SameWord<'q> {
-    fn new(want: &'q str) -> SameWord<'q> {
-        SameWord {
+impl<'q> SameStem<'q> {
+    fn new(want: &'q str) -> SameStem<'q> {
+        SameStem {
             want,
             equal: Cell::new(std::ptr::null()),
         }
     }
 
-    fn of(&self, word: &std::sync::Arc<str>) -> bool {
-        let at = std::sync::Arc::as_ptr(word) as *const u8;
+    fn of(&self, word: &std::sync::Arc<Word>) -> bool {
+        let at = std::sync::Arc::as_ptr(word);
         if at == self.equal.get() {
             return true;
         }
-        let same = **word == *self.want;
+        let same = word.stem() == self.want;
         if same {
             self.equal.set(at);
         }
@@ -335,21 +335,21 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
     match node {
         Node::Term { stem, hash, scope } => {
             let hash = *hash;
-            let is_stem = SameWord::new(stem);
+            let is_stem = SameStem::new(stem);
             match doc.index_for_lookup() {
                 Some(index) => {
                     let list = DocIndex::lookup(&index.stems, hash);
                     indexed(doc, *scope, hits, list, 1, |toks, i| {
-                        is_stem.of(&toks[i].stem)
+                        is_stem.of(&toks[i].word)
                     })
                 }
                 None => leaf(doc, *scope, hits, 1, |toks, i| {
-                    toks[i].stem_hash == hash && is_stem.of(&toks[i].stem)
+                    toks[i].word.stem_hash == hash && is_stem.of(&toks[i].word)
                 }),
             }
         }
         Node::Prefix { prefix, scope } => leaf(doc, *scope, hits, 1, |toks, i| {
-            toks[i].folded.starts_with(prefix.as_str())
+            toks[i].folded().starts_with(prefix.as_str())
         }),
         Node::Phrase { words, hash, scope } => {
             if words.is_empty() {
@@ -357,7 +357,7 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             }
             let hash = *hash;
             let at = |toks: &[Token], i: usize| {
-                words.iter().zip(&toks[i..]).all(|(w, t)| *t.folded == **w)
+                words.iter().zip(&toks[i..]).all(|(w, t)| t.folded() == w)
             };
             match doc.index_for_lookup() {
                 Some(index) => {
@@ -365,7 +365,7 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
                     indexed(doc, *scope, hits, list, words.len(), at)
                 }
                 None => leaf(doc, *scope, hits, words.len(), |toks, i| {
-                    toks[i].folded_hash == hash && at(toks, i)
+                    toks[i].word.folded_hash == hash && at(toks, i)
                 }),
             }
         }
@@ -487,7 +487,7 @@ fn near_window(toks: &[Token], stems: &[String], distance: u32) -> Option<Vec<us
     let occurrences: Vec<(usize, usize)> = toks
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| stems.iter().position(|s| **s == *t.stem).map(|k| (i, k)))
+        .filter_map(|(i, t)| stems.iter().position(|s| s == t.stem()).map(|k| (i, k)))
         .collect();
     let k = stems.len();
     let mut count = vec![0usize; k];
@@ -821,14 +821,14 @@ impl RuleSet {
         let prefixes = !self.by_prefix.is_empty();
         for (_, toks) in doc.field_lists() {
             for t in toks {
-                if let Some(rules) = self.by_stem.get(&t.stem_hash) {
+                if let Some(rules) = self.by_stem.get(&t.word.stem_hash) {
                     candidates.extend_from_slice(rules);
                 }
-                if let Some(rules) = self.by_folded.get(&t.folded_hash) {
+                if let Some(rules) = self.by_folded.get(&t.word.folded_hash) {
                     candidates.extend_from_slice(rules);
                 }
                 if prefixes {
-                    self.wake_prefixes(&t.folded, candidates);
+                    self.wake_prefixes(t.folded(), candidates);
                 }
             }
         }
@@ -860,7 +860,7 @@ impl RuleSet {
                     continue;
                 }
                 last = Some(h);
-                self.wake_prefixes(&doc.field(field).1[pos as usize].folded, candidates);
+                self.wake_prefixes(doc.field(field).1[pos as usize].folded(), candidates);
             }
         }
     }
@@ -1029,19 +1029,24 @@ mod tests {
     }
 
     #[test]
-    fn same_word_tells_words_apart_whether_or_not_they_share_a_string() {
-        let talk: std::sync::Arc<str> = "talk".into();
-        let shared = talk.clone();
-        let other_spelling: std::sync::Arc<str> = "talk".into();
-        let walk: std::sync::Arc<str> = "walk".into();
-        let is_talk = SameWord::new("talk");
-        assert!(!is_talk.of(&walk));
-        assert!(is_talk.of(&talk) && is_talk.of(&shared) && is_talk.of(&other_spelling));
+    fn same_stem_tells_words_apart_whether_or_not_they_share_a_word() {
+        let word = |text: &str| text::tokens(text).remove(0).word;
+        let talks = word("talks");
+        let shared = word("talks");
         assert!(
-            !is_talk.of(&walk),
+            std::sync::Arc::ptr_eq(&talks, &shared),
+            "one word per spelling"
+        );
+        let talk = word("talk");
+        let walks = word("walks");
+        let is_talk = SameStem::new("talk");
+        assert!(!is_talk.of(&walks));
+        assert!(is_talk.of(&talks) && is_talk.of(&shared) && is_talk.of(&talk));
+        assert!(
+            !is_talk.of(&walks),
             "a known address does not make other words equal"
         );
-        assert!(is_talk.of(&talk));
+        assert!(is_talk.of(&talks));
     }
 
     #[test]

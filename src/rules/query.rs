@@ -467,7 +467,7 @@ impl Parser<'_> {
             Lex::Quoted(body) => {
                 let words: Vec<String> = text::tokens(&body)
                     .into_iter()
-                    .map(|t| t.folded.to_string())
+                    .map(|t| t.folded().to_string())
                     .collect();
                 if words.is_empty() {
                     return self.err(l.start, l.end, "this phrase has no words in it");
@@ -513,7 +513,7 @@ impl Parser<'_> {
                     if toks.len() != 1 || w.ends_with('*') {
                         return self.err(ws, we, "NEAR takes single words");
                     }
-                    stems.push(toks[0].stem.to_string());
+                    stems.push(toks[0].stem().to_string());
                 }
                 Some(Lexeme {
                     kind: Lex::Comma,
@@ -601,20 +601,22 @@ fn word(w: &str) -> Result<Node, String> {
         if prefix.contains('*') || toks.len() != 1 {
             return Err("a prefix search is one word followed by *".into());
         }
-        if toks[0].folded.chars().count() < 2 {
+        if toks[0].folded().chars().count() < 2 {
             return Err("a prefix needs at least two letters".into());
         }
         return Ok(Node::Prefix {
-            prefix: toks[0].folded.to_string(),
+            prefix: toks[0].folded().to_string(),
             scope: Scope::Any,
         });
     }
     let mut toks = text::tokens(w);
     match toks.len() {
         0 => Err(format!("{w:?} has no letters or digits to search for")),
-        1 => Ok(Node::term(toks.pop().expect("one token").stem.to_string())),
+        1 => Ok(Node::term(
+            toks.pop().expect("one token").stem().to_string(),
+        )),
         _ => Ok(Node::phrase(
-            toks.into_iter().map(|t| t.folded.to_string()).collect(),
+            toks.into_iter().map(|t| t.folded().to_string()).collect(),
         )),
     }
 }

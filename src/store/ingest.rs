@@ -437,7 +437,7 @@ fn apply_feed(
             }
             let tokens = text::tokens(&title);
             let indexed = join_folded(&tokens);
-            insert_words(tx, tokens.iter().map(|t| &*t.folded))?;
+            insert_words(tx, tokens.iter().map(Token::folded))?;
             let info = FeedInfo {
                 title,
                 folder,
@@ -771,12 +771,12 @@ fn text_column(e: &DecodedEntry) -> &str {
 
 /// Folded words joined by spaces: what the full-text index stores (see text.rs).
 pub(crate) fn join_folded(tokens: &[Token]) -> String {
-    let mut out = String::with_capacity(tokens.iter().map(|t| t.folded.len() + 1).sum());
+    let mut out = String::with_capacity(tokens.iter().map(|t| t.folded().len() + 1).sum());
     for t in tokens {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&t.folded);
+        out.push_str(t.folded());
     }
     out
 }
@@ -792,8 +792,8 @@ fn record_words(
         match &p.new_words {
             Some(words) => {
                 let mut stmt = tx.prepare_cached(INSERT_WORD)?;
-                for (word, stem) in words {
-                    stmt.execute(params![&**word, &**stem])?;
+                for word in words {
+                    stmt.execute(params![&*word.folded, word.stem()])?;
                 }
             }
             None => {

@@ -82,7 +82,8 @@ xvfb-run -a -s "-screen 0 1440x900x24" bash -c '
     for p in $(descendants $APP); do
       [ -r /proc/$p/smaps_rollup ] || continue
       kb=$(awk "/^Pss:/ { print \$2 }" /proc/$p/smaps_rollup)
-      name=$(cat /proc/$p/comm)
+      # The name the program was started as: comm is cut at 15 characters.
+      name=$(tr "\0" "\n" < /proc/$p/cmdline | head -1); name=${name##*/}
       total=$((total + kb)); parts="$parts\"$name($p)\": $((kb / 1024)), "
     done
     awk -v t0=$t0 -v tw=$t_win -v tp=$t_paint -v pss=$total -v parts="$parts" "BEGIN {

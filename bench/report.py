@@ -61,6 +61,12 @@ def machine():
     }
 
 
+def process_name(key):
+    """`name(pid)` as the desktop scenario records a process: the name alone."""
+    name, _, _ = key.rpartition("(")
+    return name if key.endswith(")") and name else key
+
+
 def fmt(x, digits=2):
     if x is None:
         return "–"
@@ -252,7 +258,7 @@ def main():
     else:
         d = desk[-1]
         p(f"Window after {d['window_s']:.2f} s, first painted list after {d['first_paint_s']:.2f} s; "
-          f"idle PSS {d['idle_pss_mib']:.0f} MiB ({', '.join(f'{k} {v} MiB' for k, v in d['processes'].items())}).\n")
+          f"idle PSS {d['idle_pss_mib']:.0f} MiB ({', '.join(f'{process_name(k)} {v} MiB' for k, v in d['processes'].items())}).\n")
 
     # Targets.
     big = max(sizes) if sizes else None

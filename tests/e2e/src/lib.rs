@@ -69,13 +69,19 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("start tauri-driver");
+        // tauri-driver starts WebKitWebDriver beside its own server and passes a session
+        // request straight on: wait for both to listen, or a first request on a busy machine
+        // finds no native driver yet ("tcp connect error").
         let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for (what, port) in [("tauri-driver", port), ("WebKitWebDriver", native)] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{what} did not listen on {port}; driver log:\n{}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         Driver {
             child,

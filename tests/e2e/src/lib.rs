@@ -69,6 +69,12 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("start tauri-driver");
+        // Owned from here on, so a driver that never listens is stopped as it is dropped.
+        let driver = Driver {
+            child,
+            port,
+            log: log_path,
+        };
         // tauri-driver starts WebKitWebDriver beside its own server and passes a session
         // request straight on: wait for both to listen, or a first request on a busy machine
         // finds no native driver yet ("tcp connect error").
@@ -78,16 +84,12 @@ impl Driver {
                 assert!(
                     Instant::now() < deadline,
                     "{what} did not listen on {port}; driver log:\n{}",
-                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                    driver.log()
                 );
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        Driver {
-            child,
-            port,
-            log: log_path,
-        }
+        driver
     }
 
     /// What the driver (and WebKitWebDriver, and the app) printed so far.

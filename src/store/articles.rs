@@ -19,7 +19,7 @@ use crate::rules::{fts, matcher, Doc, Query};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 const SUMMARY_COLUMNS: &str =
     "a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred, a.sort_time";
@@ -44,7 +44,8 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
     if articles.is_empty() {
         return Ok(());
     }
-    let ids: Vec<String> = articles.iter().map(|a| a.id.to_string()).collect();
+    let ids: BTreeSet<ArticleId> = articles.iter().map(|a| a.id).collect();
+    let ids: Vec<String> = ids.iter().map(ArticleId::to_string).collect();
     let mut stmt = conn.prepare(&format!(
         "SELECT af.article_id, f.id, f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id
          WHERE af.article_id IN ({}) ORDER BY af.seen, f.id",
@@ -64,8 +65,9 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
         let (article, feed) = row?;
         by_article.entry(article).or_default().push(feed);
     }
+    // Not `remove`: a list of alerts holds an article once per rule it matched.
     for a in articles {
-        a.feeds = by_article.remove(&a.id).unwrap_or_default();
+        a.feeds = by_article.get(&a.id).cloned().unwrap_or_default();
     }
     Ok(())
 }

@@ -105,6 +105,46 @@ async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
 }
 
 #[tokio::test]
+async fn a_story_matching_two_rules_names_its_feed_in_both_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    host.set(
+        "/south-asia.xml",
+        Doc::feed(rss(
+            "South Asia Desk",
+            &[ceasefire_story(), cricket_story()],
+        )),
+    );
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    engine.add_rule(&default_rule()).unwrap();
+    engine
+        .add_rule(&RuleDraft {
+            name: "China".into(),
+            query: "Beijing OR China".into(),
+            ..default_rule()
+        })
+        .unwrap();
+    engine
+        .add_feed(&server.url("/south-asia.xml"), None)
+        .await
+        .unwrap();
+
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(alerts.len(), 2, "one alert per rule: {alerts:#?}");
+    assert_eq!(alerts[0].article.id, alerts[1].article.id);
+    for alert in &alerts {
+        let feeds: Vec<&str> = alert
+            .article
+            .feeds
+            .iter()
+            .map(|f| f.title.as_str())
+            .collect();
+        assert_eq!(feeds, ["South Asia Desk"], "alert of {}", alert.rule_name);
+    }
+}
+
+#[tokio::test]
 async fn the_seed_story_alerts_once_under_the_default_rule_and_is_found_by_search() {
     let Some(seed) = seed_article() else { return };
     // The file starts with a dateline ("date 2025-05-11"); the rest is the story.

@@ -1,7 +1,19 @@
-// Dates and durations as people read them.
+// Dates, durations and counts as people read them.
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
-const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+/**
+ * The locale to format for, given the one the system resolves to. A bare system's C locale
+ * resolves to ICU's POSIX English, which groups no digits ("98506 articles") and writes dates
+ * as "2026 Nov 28"; such a system has said nothing about its reader, so it reads as English.
+ * Any other locale is the user's and stays (`undefined`: the system's own).
+ */
+export function displayLocale(resolved: string): string | undefined {
+  return /-u-(?:.+-)?va-posix\b/i.test(resolved) ? "en" : undefined;
+}
+
+const locale = displayLocale(new Intl.NumberFormat().resolvedOptions().locale);
+const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "short" });
+const absolute = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+const counts = new Intl.NumberFormat(locale);
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 24 * 3600],
@@ -62,7 +74,7 @@ export function bytes(n: number): string {
 
 /** "100,000". */
 export function count(n: number): string {
-  return n.toLocaleString();
+  return counts.format(n);
 }
 
 /** Picks singular or plural: `plural(3, "article")` → "3 articles". */

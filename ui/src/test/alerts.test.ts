@@ -148,4 +148,20 @@ describe("Alerts view", () => {
     const row = rows().find((r) => r.dataset.alertId === String(target.id))!;
     expect(row).toHaveAttribute("aria-current", "true");
   });
+  it("writes large counts with digit grouping in the header, the rule chips and the sidebar", async () => {
+    const { fake } = await renderApp();
+    await waitFor(() => expect(rows().length).toBe(fake.alerts.length));
+
+    await fake.pushBurst(1, 1500, 0);
+
+    const unread = fake.alerts.filter((a) => !a.read).length;
+    const ofRule = fake.alerts.filter((a) => !a.read && a.rule_id === 1).length;
+    expect(unread).toBeGreaterThanOrEqual(1000);
+    const grouped = (n: number) => new RegExp(`(^|\\D)${Math.floor(n / 1000)}\\D${String(n % 1000).padStart(3, "0")}(\\D|$)`);
+    await waitFor(() => expect(screen.getByTestId("alerts-unread-count").textContent).toMatch(grouped(unread)));
+    expect(screen.getByTestId("rule-chip-all").textContent).toMatch(grouped(unread));
+    expect(screen.getByTestId("rule-chip-1").textContent).toMatch(grouped(ofRule));
+    expect(screen.getByTestId("unread-badge").textContent).toMatch(grouped(unread));
+    expect(screen.getByRole("navigation", { name: "Views" }).textContent).toMatch(grouped(ofRule));
+  });
 });

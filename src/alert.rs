@@ -1,12 +1,13 @@
 //! Alert: the last stage of the pipeline. Tells whoever listens what the engine did.
 //!
 //! Every event goes out on one broadcast channel ([`Events`]): the desktop shell forwards
-//! them to the window, the CLI draws progress from them. After each poll the alerts that ask
-//! for a notification are coalesced ([`coalesce`]) so a burst of matches becomes one
-//! notification per rule — or one in all when many rules fire at once — instead of a flood.
+//! them to the window, the CLI draws progress from them. Each time a poll commits, its new
+//! alerts go out ([`announce`]) and those that ask for a notification are coalesced
+//! ([`coalesce`]) so a burst of matches becomes one notification per rule — or one in all when
+//! many rules fire at once — instead of a flood.
 
 use crate::model::{Alert, EngineEvent, Notification};
-use crate::store::RuleTally;
+use crate::store::{PollApplied, RuleTally};
 use tokio::sync::broadcast;
 
 /// Headlines listed in a coalesced notification's body.
@@ -41,7 +42,18 @@ impl Events {
     }
 }
 
-/// Notifications for one poll's alerts: `tallies` count every alert per rule, `alerts`
+/// Sends the alerts that one transaction of a poll committed, then their notifications.
+pub fn announce(events: &Events, committed: PollApplied) {
+    let notifications = coalesce(&committed.alerts, &committed.tallies);
+    for (alert, notify) in committed.alerts {
+        events.emit(EngineEvent::Alert { alert, notify });
+    }
+    if !notifications.is_empty() {
+        events.emit(EngineEvent::Notify { notifications });
+    }
+}
+
+/// Notifications for alerts committed together: `tallies` count every alert per rule, `alerts`
 /// (`(alert, rule wants notifications)`) hold at least the first few of each rule whole, for
 /// headlines. Newest first.
 pub fn coalesce(alerts: &[(Alert, bool)], tallies: &[RuleTally]) -> Vec<Notification> {

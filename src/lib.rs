@@ -9,7 +9,7 @@
 //! 2. [`decode`] — charset detection, tolerant feed parsing, sanitising ([`discover`] finds
 //!    feeds on web pages);
 //! 3. [`dedup`] — canonical URLs and content hashes that recognise known stories;
-//! 4. [`store`] — the SQLite archive, written once per poll in one transaction;
+//! 4. [`store`] — the SQLite archive, written by one writer in a few transactions per poll;
 //! 5. [`rules`] — the query language; new articles are matched as they are stored;
 //! 6. [`alert`] — events (alerts, progress, errors) for the window or terminal.
 //!

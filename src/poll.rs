@@ -6,9 +6,11 @@
 //!    priority than the writer), and prepare its entries (sanitise, tokenise, hash) and match
 //!    them against the poll's rules there too, so the single writer only writes;
 //! 3. decide each feed's next check ([`crate::schedule`]);
-//! 4. **dedup and store** each feed and the alerts of its new articles as it completes, on one writer thread, in one
-//!    transaction for the whole poll ([`Store::apply_poll_stream`]);
-//! 5. **alert**: emit feed errors, alerts, coalesced notifications and the poll summary.
+//! 4. **dedup and store** each feed and the alerts of its new articles as it completes, on one
+//!    writer thread, committing when no feed has come for a moment and at least every few
+//!    seconds ([`Store::apply_poll_stream`]);
+//! 5. **alert**: emit the alerts and coalesced notifications of each commit as it happens,
+//!    then feed errors and the poll summary.
 //!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
 
@@ -19,14 +21,21 @@ use crate::fetch::{Fetched, Validators};
 use crate::model::{EngineEvent, FeedId, PollSummary};
 use crate::rules::RuleSet;
 use crate::schedule::{self, Bounds, Observation};
-use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PreparedEntry, Store};
+use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, PreparedEntry, Store};
 use crate::text;
 use futures::stream::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Feeds decoded and waiting for the writer, at most.
 const WRITER_QUEUE: usize = 8;
+
+/// A poll commits what it has written once no feed has come for this long...
+const COMMIT_WHEN_IDLE: Duration = Duration::from_millis(250);
+
+/// ...and at least this often while feeds keep coming.
+const COMMIT_AT_LEAST_EVERY: Duration = Duration::from_secs(2);
 
 /// A decode job: runs on a [`Decoders`] thread and sends its result back itself.
 type DecodeJob = Box<dyn FnOnce() + Send>;
@@ -183,9 +192,15 @@ impl Engine {
             .await
     }
 
-    /// Streams each feed, as it completes, to the writer on a dedicated blocking thread,
-    /// which writes the whole poll in one transaction ([`Store::apply_poll_stream`]); then
-    /// emits errors, alerts, notifications and the summary.
+    /// Streams each feed, as it completes, to the writer on a dedicated blocking thread
+    /// ([`Store::apply_poll_stream`]), which announces the alerts of each transaction as it
+    /// commits ([`crate::alert::announce`]); then emits errors and the summary.
+    ///
+    /// A transaction commits once no feed has come for [`COMMIT_WHEN_IDLE`], or has taken
+    /// [`COMMIT_AT_LEAST_EVERY`]: a feed that answers slowly, or not at all until its
+    /// timeout, no longer holds back the alerts of the feeds that answered, while a burst of
+    /// feeds still goes in a few large transactions (each commit writes the full-text index's
+    /// buffer out as a segment to be merged later).
     async fn store_polled(
         &self,
         mut polled: impl Stream<Item = Polled> + Unpin,
@@ -195,18 +210,26 @@ impl Engine {
         rules: Arc<RuleSet>,
     ) -> Result<PollSummary> {
         // `None` marks the end of the poll; a queue closed without it means the poll was
-        // abandoned, and the writer rolls back.
-        let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<FeedUpdate>>(WRITER_QUEUE);
+        // abandoned, and the writer rolls back what it has not committed.
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<PollStep>>(WRITER_QUEUE);
         let store: Arc<Store> = self.inner.store.clone();
+        let events = self.events().clone();
         let now = self.now();
         let live_alerts = self.inner.config.live_alerts_per_poll;
         let writer = tokio::task::spawn_blocking(move || {
-            let updates = std::iter::from_fn(move || match rx.blocking_recv() {
-                Some(Some(update)) => Some(Ok(update)),
+            let steps = std::iter::from_fn(move || match rx.blocking_recv() {
+                Some(Some(step)) => Some(Ok(step)),
                 Some(None) => None,
                 None => Some(Err(Error::ShuttingDown)),
             });
-            store.apply_poll_stream(updates, &rules, now, live_alerts)
+            let mut written = PollSummary::default();
+            store.apply_poll_stream(steps, &rules, now, live_alerts, |committed| {
+                written.new_articles += committed.new_articles;
+                written.updated_articles += committed.updated_articles;
+                written.alerts += committed.alert_count();
+                crate::alert::announce(&events, committed);
+            })?;
+            Ok::<_, Error>(written)
         });
         let mut summary = PollSummary {
             feeds: total,
@@ -215,7 +238,26 @@ impl Engine {
         let mut errors: Vec<(FeedId, String, String)> = Vec::new();
         let mut done = 0;
         let mut writer_alive = true;
-        while let Some(p) = polled.next().await {
+        // When the first feed not yet committed was handed to the writer.
+        let mut uncommitted_since: Option<tokio::time::Instant> = None;
+        loop {
+            let next = if uncommitted_since.is_some() {
+                // `next` is cancel-safe: a feed still on its way stays in the stream.
+                match tokio::time::timeout(COMMIT_WHEN_IDLE, polled.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        uncommitted_since = None;
+                        if queue.send(Some(PollStep::Commit)).await.is_err() {
+                            writer_alive = false;
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                polled.next().await
+            };
+            let Some(p) = next else { break };
             done += 1;
             let feed_id = p.update.feed_id;
             summary.not_modified += u64::from(p.not_modified);
@@ -230,20 +272,28 @@ impl Engine {
                     feed_id,
                 });
             }
-            if queue.send(Some(p.update)).await.is_err() {
+            if queue.send(Some(PollStep::Feed(p.update))).await.is_err() {
                 // The writer stopped on an error, which it returns below.
                 writer_alive = false;
                 break;
+            }
+            let since = *uncommitted_since.get_or_insert_with(tokio::time::Instant::now);
+            if since.elapsed() >= COMMIT_AT_LEAST_EVERY {
+                uncommitted_since = None;
+                if queue.send(Some(PollStep::Commit)).await.is_err() {
+                    writer_alive = false;
+                    break;
+                }
             }
         }
         if writer_alive {
             let _ = queue.send(None).await;
         }
         drop(queue);
-        let applied = writer.await.map_err(|_| Error::ShuttingDown)??;
-        summary.new_articles = applied.new_articles;
-        summary.updated_articles = applied.updated_articles;
-        summary.alerts = applied.alert_count();
+        let written = writer.await.map_err(|_| Error::ShuttingDown)??;
+        summary.new_articles = written.new_articles;
+        summary.updated_articles = written.updated_articles;
+        summary.alerts = written.alerts;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
         for (feed_id, code, message) in errors {
@@ -252,13 +302,6 @@ impl Engine {
                 code,
                 message,
             });
-        }
-        let notifications = crate::alert::coalesce(&applied.alerts, &applied.tallies);
-        for (alert, notify) in applied.alerts {
-            self.events().emit(EngineEvent::Alert { alert, notify });
-        }
-        if !notifications.is_empty() {
-            self.events().emit(EngineEvent::Notify { notifications });
         }
         self.events().emit(EngineEvent::PollFinished {
             summary: summary.clone(),

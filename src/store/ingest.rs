@@ -1,4 +1,5 @@
-//! Ingest: dedup, store, index and match one poll's worth of entries, in one transaction.
+//! Ingest: dedup, store, index and match one poll's worth of entries, a few feeds per
+//! transaction.
 //!
 //! For each feed of the poll, in order:
 //! 1. Update the feed's fetch state (validators, schedule, error count, a permanent move).
@@ -11,8 +12,9 @@
 //! 3. Index new articles in the full-text index.
 //! 4. Store the alerts of each new article, exactly once: for the rules it was matched
 //!    against before ([`PreparedEntry::match_rules`]), or matched here if it was not.
-//! 5. After the last feed, rewrite the index rows of changed articles and of articles whose
-//!    feeds changed, in rowid order.
+//! 5. Before the transaction commits (when the poll says so, or after its last feed), rewrite
+//!    the index rows of changed articles and of articles whose feeds changed, in rowid order,
+//!    and hand what was committed, alerts included, to the caller.
 //!
 //! The expensive per-entry work (sanitising, tokenising, hashing, matching) happened before,
 //! off the writer thread, in [`PreparedEntry::new`] and [`PreparedEntry::match_rules`].
@@ -217,7 +219,7 @@ impl FeedUpdate {
     }
 }
 
-/// What a poll changed in the archive.
+/// What a poll, or one of its transactions, changed in the archive.
 #[derive(Debug, Clone, Default)]
 pub struct PollApplied {
     /// Articles stored for the first time.
@@ -236,6 +238,15 @@ impl PollApplied {
     pub fn alert_count(&self) -> u64 {
         self.tallies.iter().map(|t| t.count).sum()
     }
+}
+
+/// What the writer of a poll is handed next ([`Store::apply_poll_stream`]).
+#[derive(Debug)]
+pub enum PollStep {
+    /// A feed's results, to write.
+    Feed(FeedUpdate),
+    /// Commit what is written, so readers and listeners get it now.
+    Commit,
 }
 
 /// How many alerts one rule raised in a poll.
@@ -268,7 +279,7 @@ struct Applying {
     /// Words of entries that did not note their new words, recorded in this poll.
     recorded: HashSet<String>,
     /// Articles whose index row must be rewritten (text changed, or a feed joined or was
-    /// renamed). Done once, after the last feed, in rowid order: FTS5 writes its pending
+    /// renamed). Done once, before the transaction commits, in rowid order: FTS5 writes its pending
     /// words to disk whenever a row is written out of rowid order, so rewriting rows as they
     /// come would cut the poll's index into many small segments to be merged.
     reindex: BTreeSet<ArticleId>,
@@ -292,53 +303,98 @@ impl Store {
         rules: &RuleSet,
         now: DateTime<Utc>,
     ) -> Result<PollApplied> {
-        self.apply_poll_stream(updates.into_iter().map(Ok), rules, now, usize::MAX)
+        let mut applied = PollApplied::default();
+        // Without `PollStep::Commit` the poll is one batch.
+        self.apply_poll_stream(
+            updates.into_iter().map(|u| Ok(PollStep::Feed(u))),
+            rules,
+            now,
+            usize::MAX,
+            |batch| applied = batch,
+        )?;
+        Ok(applied)
     }
 
-    /// Like [`Store::apply_poll`], taking the feeds as they arrive: the poll's write
-    /// transaction opens with the first feed and commits once, after the last, so readers
-    /// still see all of the poll or none of it, while memory holds only the feeds not yet
-    /// written. An `Err` item (the poll was abandoned) rolls everything back and is returned.
-    /// At most `live_alerts` alerts are kept whole (plus a few per rule); all are counted.
+    /// Like [`Store::apply_poll`], taking the feeds as they arrive, so memory holds only the
+    /// feeds not yet written. A write transaction opens with the first feed after each
+    /// [`PollStep::Commit`] and commits at the next one or after the last feed; `committed`
+    /// then gets what that transaction wrote, alerts included. Readers see whole feeds, and a
+    /// poll's alerts need not wait for its slowest feed. An `Err` step (the poll was
+    /// abandoned) rolls back what is not committed yet and is returned. At most `live_alerts`
+    /// alerts of the poll are kept whole (plus a few per rule and transaction); all are counted.
     pub fn apply_poll_stream(
         &self,
-        updates: impl IntoIterator<Item = Result<FeedUpdate>>,
+        steps: impl IntoIterator<Item = Result<PollStep>>,
         rules: &RuleSet,
         now: DateTime<Utc>,
         live_alerts: usize,
-    ) -> Result<PollApplied> {
-        let mut updates = updates.into_iter();
-        let mut applied = Applying {
+        mut committed: impl FnMut(PollApplied),
+    ) -> Result<()> {
+        let mut steps = steps.into_iter();
+        let mut applying = Applying {
             applied: PollApplied::default(),
             live_alerts,
             tally_of: HashMap::new(),
             recorded: HashSet::new(),
             reindex: BTreeSet::new(),
         };
-        // Wait for the first feed before taking the writer.
-        let Some(first) = updates.next() else {
-            return Ok(applied.applied);
-        };
-        let first = first?;
-        let mut conn = self.writer();
         let written = (|| -> Result<()> {
-            let tx = conn.transaction()?;
-            apply_feed(&tx, first, rules, now, &mut applied)?;
-            for update in updates {
-                apply_feed(&tx, update?, rules, now, &mut applied)?;
+            loop {
+                // Wait for a feed before taking the writer.
+                let first = loop {
+                    match steps.next() {
+                        None => return Ok(()),
+                        Some(step) => match step? {
+                            PollStep::Feed(update) => break update,
+                            PollStep::Commit => continue,
+                        },
+                    }
+                };
+                let mut conn = self.writer();
+                let tx = conn.transaction()?;
+                apply_feed(&tx, first, rules, now, &mut applying)?;
+                let mut last = true;
+                for step in steps.by_ref() {
+                    match step? {
+                        PollStep::Feed(update) => {
+                            apply_feed(&tx, update, rules, now, &mut applying)?
+                        }
+                        PollStep::Commit => {
+                            last = false;
+                            break;
+                        }
+                    }
+                }
+                for article_id in std::mem::take(&mut applying.reindex) {
+                    reindex_article(&tx, article_id)?;
+                }
+                tx.commit()?;
+                // Free the writer between transactions: the window's own writes (marking
+                // read, starring) go in while the poll waits for its next feed.
+                drop(conn);
+                committed(applying.take_committed());
+                if last {
+                    return Ok(());
+                }
             }
-            for article_id in std::mem::take(&mut applied.reindex) {
-                reindex_article(&tx, article_id)?;
-            }
-            tx.commit()?;
-            Ok(())
         })();
         if let Err(e) = written {
-            // The words this poll's entries reported were rolled back with it.
+            // The words this transaction's entries reported were rolled back with it.
             self.renew_word_epoch();
             return Err(e);
         }
-        Ok(applied.applied)
+        Ok(())
+    }
+}
+
+impl Applying {
+    /// What the last transaction wrote. Tallies start again; the poll's budget of alerts kept
+    /// whole shrinks by those handed out.
+    fn take_committed(&mut self) -> PollApplied {
+        self.tally_of.clear();
+        let applied = std::mem::take(&mut self.applied);
+        self.live_alerts = self.live_alerts.saturating_sub(applied.alerts.len());
+        applied
     }
 }
 

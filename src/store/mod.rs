@@ -1,9 +1,9 @@
 //! Store: the SQLite archive of feeds, articles, rules and alerts.
 //!
 //! One writer connection and one reader connection, both in WAL mode, so the window can read
-//! while a poll writes. A poll's results are written in one transaction
-//! ([`Store::apply_poll`]): readers see all of a poll or none of it, and a crash mid-poll
-//! loses only that poll's uncommitted work, which the next poll fetches again.
+//! while a poll writes. A poll's results are written a few feeds per transaction
+//! ([`Store::apply_poll_stream`]): readers see all of a feed's results or none of them, and a
+//! crash mid-poll loses only the feeds not yet committed, which the next poll fetches again.
 //!
 //! - [`schema`]: the append-only migrations.
 //! - `feeds`: subscriptions and their fetch state.
@@ -18,7 +18,9 @@ mod ingest;
 pub mod schema;
 
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PreparedEntry, RuleTally};
+pub use ingest::{
+    EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PollStep, PreparedEntry, RuleTally,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{Settings, Stats};

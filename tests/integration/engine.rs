@@ -144,6 +144,92 @@ async fn a_story_matching_two_rules_names_its_feed_in_both_alerts() {
     }
 }
 
+/// A feed that answers slowly must not hold back the alerts of the feeds that answered: the
+/// poll commits what it has once no feed has come for a moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_feed_does_not_hold_back_the_alerts_of_the_others() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    host.set("/fast.xml", Doc::feed(rss("Fast Desk", &[cricket_story()])));
+    let fast = host.start().await;
+    // The slow feed answers once `open` says so; it is open while the feeds are added.
+    let (open, opened) = tokio::sync::watch::channel(true);
+    let slow_body = Arc::new(Mutex::new(rss("Slow Desk", &[])));
+    let router = {
+        let body = slow_body.clone();
+        axum::Router::new().route(
+            "/slow.xml",
+            axum::routing::get(move || {
+                let mut opened = opened.clone();
+                let body = body.lock().unwrap().clone();
+                async move {
+                    let _ = opened.wait_for(|open| *open).await;
+                    ([("content-type", "application/rss+xml")], body)
+                }
+            }),
+        )
+    };
+    let slow = crate::support::TestServer::start(router).await;
+    let mut config = crate::support::test_config(dir.path());
+    config.request_timeout = std::time::Duration::from_secs(60);
+    let engine =
+        wirewatch::Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
+    engine.add_rule(&default_rule()).unwrap();
+    engine.add_feed(&fast.url("/fast.xml"), None).await.unwrap();
+    engine.add_feed(&slow.url("/slow.xml"), None).await.unwrap();
+
+    open.send_replace(false);
+    host.set(
+        "/fast.xml",
+        Doc::feed(rss("Fast Desk", &[ceasefire_story(), cricket_story()])),
+    );
+    *slow_body.lock().unwrap() = rss(
+        "Slow Desk",
+        &[Item::new(
+            "slow-1",
+            "Ceasefire monitors from Pakistan and India meet in Wagah",
+            "The meeting was the first since the ceasefire was renewed.",
+        )],
+    );
+    let mut events = engine.events().subscribe();
+    let poll = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.poll_all().await }
+    });
+    let first = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::Alert { alert, .. }) => break alert,
+                Ok(EngineEvent::PollFinished { .. }) => panic!("the poll ended before any alert"),
+                Ok(_) => {}
+                Err(e) => panic!("event channel: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the fast feed's alert comes while the slow feed still loads");
+    assert!(first.article.title.contains("Line of Control"), "{first:?}");
+    assert!(!poll.is_finished(), "the slow feed is still loading");
+    let stored = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(stored.len(), 1, "the window can already read the alert");
+
+    open.send_replace(true);
+    let summary = poll.await.unwrap().unwrap();
+    assert_eq!(
+        (summary.new_articles, summary.alerts),
+        (2, 2),
+        "{summary:?}"
+    );
+    let titles: Vec<String> = engine
+        .alerts(&AlertQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.article.title)
+        .collect();
+    assert!(titles.iter().any(|t| t.contains("Wagah")), "{titles:?}");
+}
+
 #[tokio::test]
 async fn the_seed_story_alerts_once_under_the_default_rule_and_is_found_by_search() {
     let Some(seed) = seed_article() else { return };
@@ -634,7 +720,7 @@ async fn readers_never_see_half_a_poll() {
     assert!(!seen.is_empty());
     assert!(
         seen.iter().all(|n| n % 50 == 0),
-        "a reader only sees whole polls: {seen:?}"
+        "a reader only sees whole feeds: {seen:?}"
     );
     assert_eq!(engine.stats().unwrap().articles, 300);
 }

@@ -5,9 +5,9 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
-use wirewatch::model::RuleScope;
+use wirewatch::model::{RuleDraft, RuleScope};
 use wirewatch::rules::{matcher, CompiledRule, Doc, Origin, Query, RuleSet};
-use wirewatch::store::{FeedUpdate, NewFeed, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, NewFeed, PollStep, PreparedEntry, Store};
 
 /// Words with their inflections, diacritics, and text in Urdu, Hindi and Chinese.
 const VOCABULARY: &[&str] = &[
@@ -418,14 +418,16 @@ fn words_of_a_rolled_back_poll_are_learned_again() {
     let found = |q: &str| store.search_ids(&Query::parse(q).unwrap()).unwrap().len();
 
     let abandoned = vec![
-        Ok(update(
+        Ok(PollStep::Feed(update(
             "a",
             "Convoys reached Zhob after the landslides were cleared.",
-        )),
+        ))),
         Err(wirewatch::Error::ShuttingDown),
     ];
     assert!(store
-        .apply_poll_stream(abandoned, &RuleSet::default(), now, usize::MAX)
+        .apply_poll_stream(abandoned, &RuleSet::default(), now, usize::MAX, |_| {
+            panic!("nothing was committed")
+        })
         .is_err());
     assert_eq!(found("zhob"), 0, "nothing of the abandoned poll was kept");
 
@@ -439,4 +441,107 @@ fn words_of_a_rolled_back_poll_are_learned_again() {
     assert_eq!(found("zhob"), 1);
     assert_eq!(found("trader"), 1, "a stem finds its words");
     assert_eq!(found("landslide"), 0);
+}
+
+/// A poll commits at each `PollStep::Commit` and hands out what that transaction wrote, so
+/// alerts go out before the poll's last feed is in; abandoning the poll later rolls back only
+/// what was not committed.
+#[test]
+fn a_poll_commits_in_steps_and_an_abandoned_one_keeps_what_it_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("w.db")).unwrap();
+    let now = chrono::Utc::now();
+    let feed_id = |name: &str| {
+        let feed = NewFeed {
+            url: format!("https://feeds.example.org/{name}.xml"),
+            title: Some(format!("{name} Desk")),
+            ..NewFeed::default()
+        };
+        store.add_feed(&feed, now, 900).unwrap().0.id
+    };
+    let (lahore, quetta) = (feed_id("Lahore"), feed_id("Quetta"));
+    let rule = store
+        .add_rule(
+            &RuleDraft {
+                name: "Ceasefire".into(),
+                query: "ceasefire".into(),
+                scope: RuleScope::default(),
+                notify: true,
+                muted: false,
+            },
+            now,
+        )
+        .unwrap();
+    let set = RuleSet::new(vec![CompiledRule {
+        id: rule.id,
+        name: rule.name.clone(),
+        notify: true,
+        query: Query::parse("ceasefire").unwrap(),
+        scope: RuleScope::default(),
+    }]);
+    let update = |feed_id, guid: &str, title: &str| {
+        let entry = wirewatch::decode::DecodedEntry {
+            guid: Some(guid.into()),
+            title: title.into(),
+            text: format!("{title}, officials said on Sunday."),
+            ..Default::default()
+        };
+        Ok(PollStep::Feed(FeedUpdate::entries(
+            feed_id,
+            None,
+            vec![PreparedEntry::new(entry)],
+            now,
+        )))
+    };
+    let steps = vec![
+        update(lahore, "l1", "Ceasefire holds along the border"),
+        update(lahore, "l2", "Wheat prices fall in Lahore"),
+        Ok(PollStep::Commit),
+        update(quetta, "q1", "Ceasefire talks resume in Quetta"),
+        Err(wirewatch::Error::ShuttingDown),
+    ];
+    let mut committed = Vec::new();
+    let result = store.apply_poll_stream(steps, &set, now, usize::MAX, |c| {
+        // What was handed out is already visible to readers.
+        let stored = store.stats().unwrap().articles;
+        committed.push((c, stored));
+    });
+    assert!(result.is_err(), "the abandoned poll says so");
+    assert_eq!(committed.len(), 1, "one transaction committed");
+    let (first, stored) = &committed[0];
+    assert_eq!(*stored, 2);
+    assert_eq!(first.new_articles, 2);
+    let titles: Vec<&str> = first
+        .alerts
+        .iter()
+        .map(|(a, _)| a.article.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Ceasefire holds along the border"]);
+    assert_eq!(first.alert_count(), 1);
+    assert_eq!(
+        store.stats().unwrap().articles,
+        2,
+        "Quetta's story rolled back"
+    );
+
+    // A commit step with nothing written since the last commits nothing.
+    let mut handed = 0;
+    store
+        .apply_poll_stream(
+            vec![
+                update(quetta, "q1", "Ceasefire talks resume in Quetta"),
+                Ok(PollStep::Commit),
+                Ok(PollStep::Commit),
+            ],
+            &set,
+            now,
+            usize::MAX,
+            |c| {
+                handed += 1;
+                assert_eq!(c.alert_count(), 1);
+            },
+        )
+        .unwrap();
+    assert_eq!(handed, 1, "an empty transaction is not handed out");
+    assert_eq!(store.stats().unwrap().articles, 3);
 }

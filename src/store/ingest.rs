@@ -383,6 +383,8 @@ impl Store {
             self.renew_word_epoch();
             return Err(e);
         }
+        // After the poll's last alerts are out.
+        self.checkpoint();
         Ok(())
     }
 }

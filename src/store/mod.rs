@@ -63,6 +63,12 @@ impl Store {
         let writer = Connection::open(path).map_err(|e| not_a_database(path, e))?;
         check_ours(&writer, path)?;
         configure(&writer).map_err(|e| not_a_database(path, e))?;
+        // The log is copied into the database after each poll ([`Store::checkpoint`]), not
+        // inside whichever commit finds it long: a checkpoint's writes and flushes then
+        // neither delay a poll's alerts nor stall the writer while decoded feeds pile up.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| not_a_database(path, e))?;
         migrate(&writer)?;
         let reader = Connection::open_with_flags(
             path,
@@ -179,9 +185,21 @@ impl Store {
     /// statistics and checkpoints the log.
     pub fn optimize(&self) -> Result<()> {
         self.merge_index(MERGE_STEP_PAGES)?;
-        self.writer()
-            .execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(PASSIVE);")?;
+        self.writer().execute_batch("PRAGMA optimize;")?;
+        self.checkpoint();
         Ok(())
+    }
+
+    /// Copies what the log holds into the database as far as no reader still needs it, so
+    /// the log starts over. A failure leaves the log to the next checkpoint: it is logged,
+    /// not returned, since everything written is already safe in the log.
+    pub(crate) fn checkpoint(&self) {
+        if let Err(e) = self
+            .writer()
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
     }
 
     /// Merges the full-text index into one segment, `step_pages` pages per transaction.

@@ -545,3 +545,54 @@ fn a_poll_commits_in_steps_and_an_abandoned_one_keeps_what_it_committed() {
     assert_eq!(handed, 1, "an empty transaction is not handed out");
     assert_eq!(store.stats().unwrap().articles, 3);
 }
+
+/// Each poll copies the write-ahead log into the database once its alerts are out, so the log
+/// starts over instead of growing with every poll (the writer's automatic checkpoint is off).
+#[test]
+fn the_log_starts_over_after_each_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let store = Store::open(&path).unwrap();
+    let now = chrono::Utc::now();
+    let feed = NewFeed {
+        url: "https://feeds.example.org/karachi.xml".into(),
+        title: Some("Karachi Desk".into()),
+        ..NewFeed::default()
+    };
+    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut poll = |round: usize| {
+        let entries = (0..300)
+            .map(|i| {
+                PreparedEntry::new(wirewatch::decode::DecodedEntry {
+                    guid: Some(format!("{round}-{i}")),
+                    title: sentence(&mut rng, 8),
+                    text: sentence(&mut rng, 300),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        store
+            .apply_poll(
+                vec![FeedUpdate::entries(feed_id, None, entries, now)],
+                &RuleSet::default(),
+                now,
+            )
+            .unwrap();
+        std::fs::metadata(dir.path().join("w.db-wal"))
+            .unwrap()
+            .len()
+    };
+    let first = poll(0);
+    let sizes: Vec<u64> = (1..4).map(&mut poll).collect();
+    assert!(
+        first > 1 << 20,
+        "a poll writes a sizeable log ({first} bytes)"
+    );
+    for size in sizes {
+        assert!(
+            size < first + first / 2,
+            "the log starts over: {first} bytes after the first poll, {size} after a later one"
+        );
+    }
+}

@@ -279,9 +279,9 @@ struct Applying {
     /// Words of entries that did not note their new words, recorded in this poll.
     recorded: HashSet<String>,
     /// Articles whose index row must be rewritten (text changed, or a feed joined or was
-    /// renamed). Done once, before the transaction commits, in rowid order: FTS5 writes its pending
-    /// words to disk whenever a row is written out of rowid order, so rewriting rows as they
-    /// come would cut the poll's index into many small segments to be merged.
+    /// renamed). Done once, just before the transaction commits, in rowid order: FTS5 writes
+    /// its pending words to disk whenever a row is written out of rowid order, so rewriting
+    /// rows as they come would cut the poll's index into many small segments to be merged.
     reindex: BTreeSet<ArticleId>,
 }
 
@@ -304,7 +304,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<PollApplied> {
         let mut applied = PollApplied::default();
-        // Without `PollStep::Commit` the poll is one batch.
+        // Without `PollStep::Commit` the poll is one transaction, handed out once.
         self.apply_poll_stream(
             updates.into_iter().map(|u| Ok(PollStep::Feed(u))),
             rules,

@@ -1,7 +1,7 @@
 //! The whole pipeline against real feed servers on 127.0.0.1: add, poll, dedup, store,
 //! match, alert, search — and what happens with bad input of every kind.
 
-use crate::support::{rss, seed_article, Doc, FeedHost, Item};
+use crate::support::{rss, seed_article, Doc, FeedHost, Item, TestServer};
 use wirewatch::model::{
     AddFeedOutcome, AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope,
 };
@@ -50,9 +50,8 @@ fn search(engine: &wirewatch::Engine, q: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
-    let dir = tempfile::tempdir().unwrap();
+/// A server with one feed, `/south-asia.xml`: the ceasefire story and the cricket story.
+async fn south_asia_desk() -> TestServer {
     let host = FeedHost::default();
     host.set(
         "/south-asia.xml",
@@ -61,7 +60,13 @@ async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
             &[ceasefire_story(), cricket_story()],
         )),
     );
-    let server = host.start().await;
+    host.start().await
+}
+
+#[tokio::test]
+async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = south_asia_desk().await;
     let engine = crate::support::engine(dir.path());
     engine.add_rule(&default_rule()).unwrap();
     let mut events = engine.events().subscribe();
@@ -107,15 +112,7 @@ async fn a_matching_story_alerts_once_and_an_unrelated_one_not_at_all() {
 #[tokio::test]
 async fn a_story_matching_two_rules_names_its_feed_in_both_alerts() {
     let dir = tempfile::tempdir().unwrap();
-    let host = FeedHost::default();
-    host.set(
-        "/south-asia.xml",
-        Doc::feed(rss(
-            "South Asia Desk",
-            &[ceasefire_story(), cricket_story()],
-        )),
-    );
-    let server = host.start().await;
+    let server = south_asia_desk().await;
     let engine = crate::support::engine(dir.path());
     engine.add_rule(&default_rule()).unwrap();
     engine
@@ -170,7 +167,7 @@ async fn a_slow_feed_does_not_hold_back_the_alerts_of_the_others() {
             }),
         )
     };
-    let slow = crate::support::TestServer::start(router).await;
+    let slow = TestServer::start(router).await;
     let mut config = crate::support::test_config(dir.path());
     config.request_timeout = std::time::Duration::from_secs(60);
     let engine =

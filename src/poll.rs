@@ -244,49 +244,44 @@ impl Engine {
         // When the first feed not yet committed was handed to the writer.
         let mut uncommitted_since: Option<tokio::time::Instant> = None;
         loop {
-            let next = if uncommitted_since.is_some() {
-                // `next` is cancel-safe: a feed still on its way stays in the stream.
-                match tokio::time::timeout(COMMIT_WHEN_IDLE, polled.next()).await {
-                    Ok(next) => next,
-                    Err(_) => {
-                        uncommitted_since = None;
-                        if queue.send(Some(PollStep::Commit)).await.is_err() {
-                            writer_alive = false;
-                            break;
-                        }
-                        continue;
-                    }
-                }
-            } else {
-                polled.next().await
+            // `None`: time to commit. `next` is cancel-safe: a feed still on its way stays in
+            // the stream.
+            let next = match uncommitted_since {
+                Some(since) if since.elapsed() >= COMMIT_AT_LEAST_EVERY => None,
+                Some(_) => tokio::time::timeout(COMMIT_WHEN_IDLE, polled.next())
+                    .await
+                    .ok(),
+                None => Some(polled.next().await),
             };
-            let Some(p) = next else { break };
-            done += 1;
-            let feed_id = p.update.feed_id;
-            summary.not_modified += u64::from(p.not_modified);
-            if let Some((code, message)) = p.error {
-                summary.failed += 1;
-                errors.push((feed_id, code, message));
-            }
-            if progress {
-                self.events().emit(EngineEvent::PollProgress {
-                    done,
-                    total,
-                    feed_id,
-                });
-            }
-            if queue.send(Some(PollStep::Feed(p.update))).await.is_err() {
+            let step = match next {
+                None => {
+                    uncommitted_since = None;
+                    PollStep::Commit
+                }
+                Some(None) => break,
+                Some(Some(p)) => {
+                    done += 1;
+                    let feed_id = p.update.feed_id;
+                    summary.not_modified += u64::from(p.not_modified);
+                    if let Some((code, message)) = p.error {
+                        summary.failed += 1;
+                        errors.push((feed_id, code, message));
+                    }
+                    if progress {
+                        self.events().emit(EngineEvent::PollProgress {
+                            done,
+                            total,
+                            feed_id,
+                        });
+                    }
+                    uncommitted_since.get_or_insert_with(tokio::time::Instant::now);
+                    PollStep::Feed(p.update)
+                }
+            };
+            if queue.send(Some(step)).await.is_err() {
                 // The writer stopped on an error, which it returns below.
                 writer_alive = false;
                 break;
-            }
-            let since = *uncommitted_since.get_or_insert_with(tokio::time::Instant::now);
-            if since.elapsed() >= COMMIT_AT_LEAST_EVERY {
-                uncommitted_since = None;
-                if queue.send(Some(PollStep::Commit)).await.is_err() {
-                    writer_alive = false;
-                    break;
-                }
             }
         }
         if writer_alive {

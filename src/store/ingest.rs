@@ -331,6 +331,8 @@ impl Store {
         mut committed: impl FnMut(PollApplied),
     ) -> Result<()> {
         let mut steps = steps.into_iter();
+        // Until the checkpoint below is done: the log goes to disk while the poll runs.
+        let _writeback = super::writeback::Writeback::start(&self.path);
         let mut applying = Applying {
             applied: PollApplied::default(),
             live_alerts,

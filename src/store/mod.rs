@@ -10,12 +10,14 @@
 //! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
 mod articles;
 mod feeds;
 mod ingest;
 pub mod schema;
+mod writeback;
 
 pub use feeds::{FeedFetchState, NewFeed};
 pub use ingest::{

@@ -7,9 +7,10 @@
 //! (0.2 s for the 190 MB of a cold poll of 1,000 feeds), copied it into the database and
 //! flushed that (0.15 s), with the poll's cores idle. While a [`Writeback`] lives, in order:
 //!
-//! 1. every [`INTERVAL`], a background thread opens the log and the database file and asks
-//!    for what is written so far to be on disk (`fdatasync`), then closes them again, so it
-//!    never keeps a log that SQLite deleted;
+//! 1. every [`INTERVAL`], a background thread opens the log and the database file and, for
+//!    each that was written to since its last round (size or modification time changed),
+//!    asks for what is written so far to be on disk (`fdatasync`); it closes them again, so
+//!    it never keeps a log that SQLite deleted;
 //! 2. the writer and the decoders keep the cores meanwhile, since that thread only waits on
 //!    the disk;
 //! 3. when the guard is dropped the thread stops after its current round; nobody waits for
@@ -22,7 +23,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How often the thread flushes. A cold poll logs about 50 MB a second, so each round has a
 /// couple of megabytes to write, and the checkpoint's copy of the log into the database
@@ -35,7 +36,8 @@ pub(crate) const INTERVAL: Duration = Duration::from_millis(40);
 pub(crate) struct Writeback {
     /// Dropping it ends the thread's loop.
     _stop: Option<Sender<()>>,
-    /// The thread, which returns how many rounds it flushed. Nobody waits for it but tests.
+    /// The thread, which returns how many flushes it asked for. Nobody waits for it but
+    /// tests.
     #[cfg_attr(not(test), allow(dead_code))]
     thread: Option<JoinHandle<usize>>,
 }
@@ -44,17 +46,21 @@ impl Writeback {
     /// Starts flushing `db` and its log every [`INTERVAL`]. Without a thread (the system
     /// refused one) the flushes are left to the checkpoint, as without a `Writeback`.
     pub(crate) fn start(db: &Path) -> Writeback {
-        let files = [super::wal_path(db), db.to_path_buf()];
+        let mut files = [
+            Watched::new(super::wal_path(db)),
+            Watched::new(db.to_path_buf()),
+        ];
         let (stop, stopped) = mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("wirewatch-writeback".into())
             .spawn(move || {
-                let mut rounds = 0;
+                let mut flushes = 0;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                    flush(&files);
-                    rounds += 1;
+                    for file in &mut files {
+                        flushes += usize::from(file.flush_if_written());
+                    }
                 }
-                rounds
+                flushes
             });
         match spawned {
             Ok(thread) => Writeback {
@@ -71,7 +77,7 @@ impl Writeback {
         }
     }
 
-    /// Stops the thread and waits for it: the rounds it flushed.
+    /// Stops the thread and waits for it: the flushes it asked for.
     #[cfg(test)]
     fn finish(mut self) -> usize {
         drop(self._stop.take());
@@ -79,30 +85,64 @@ impl Writeback {
     }
 }
 
-/// Asks for the files' written data to be on disk. A file that is gone (a log already
-/// checkpointed and deleted) or cannot be flushed is skipped: this is only a head start.
-fn flush(files: &[PathBuf]) {
-    for path in files {
-        if let Ok(file) = File::open(path) {
-            let _ = file.sync_data();
+/// A file the thread flushes, and its size and modification time when it last did.
+struct Watched {
+    path: PathBuf,
+    flushed: Option<(u64, SystemTime)>,
+}
+
+impl Watched {
+    fn new(path: PathBuf) -> Watched {
+        Watched {
+            path,
+            flushed: None,
         }
+    }
+
+    /// Asks for the file's written data to be on disk, unless nothing was written to it
+    /// since the last time: a poll waiting on a slow site must not flush an idle disk's
+    /// cache 25 times a second. A file that is gone (a log already checkpointed and
+    /// deleted) or cannot be flushed is skipped: this is only a head start. Whether it
+    /// flushed.
+    fn flush_if_written(&mut self) -> bool {
+        let Ok(file) = File::open(&self.path) else {
+            return false;
+        };
+        let Ok(meta) = file.metadata() else {
+            return false;
+        };
+        // Read before flushing: what is written meanwhile is flushed next round.
+        let now = (
+            meta.len(),
+            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        );
+        if self.flushed == Some(now) {
+            return false;
+        }
+        self.flushed = Some(now);
+        file.sync_data().is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
-    fn flushes_while_it_lives_and_stops_with_its_guard() {
+    fn flushes_what_was_written_while_it_lives_and_stops_with_its_guard() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("archive.db");
         std::fs::write(&db, b"pages").unwrap();
-        // No log beside the database: rounds skip it and flush the database alone.
+        // No log beside the database: rounds skip it.
         let writeback = Writeback::start(&db);
-        std::thread::sleep(INTERVAL * 10);
+        // Many rounds: the database is flushed once, then left alone while nothing changes.
+        std::thread::sleep(INTERVAL * 25);
+        let mut file = std::fs::OpenOptions::new().append(true).open(&db).unwrap();
+        file.write_all(b" and more pages").unwrap();
+        // Written to: flushed again.
+        std::thread::sleep(INTERVAL * 25);
         // Joining is the check that the thread stops once its guard goes.
-        let rounds = writeback.finish();
-        assert!(rounds >= 1, "flushed {rounds} times in ten intervals");
+        assert_eq!(writeback.finish(), 2);
     }
 }

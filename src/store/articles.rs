@@ -398,17 +398,16 @@ pub(super) fn article_text(
     conn: &Connection,
     id: ArticleId,
 ) -> Result<Option<(String, String, Vec<String>)>> {
+    // Cached: a poll rewrites the index rows of every story a second feed brought through
+    // this, one after another.
     let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT title, text, content_html FROM articles WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
-                ))
-            },
-        )
+        .prepare_cached("SELECT title, text, content_html FROM articles WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
+            ))
+        })
         .optional()?;
     let Some((title, body)) = row else {
         return Ok(None);

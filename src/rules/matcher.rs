@@ -38,12 +38,10 @@ pub struct Doc<'a> {
     prefix_scans: Cell<u32>,
 }
 
-/// One distinct word of a doc: where it first occurs (to read its text) and its occurrences,
-/// `DocIndex::folded[lo..hi]`.
+/// One distinct word of a doc: its occurrences, `DocIndex::folded[lo..hi]` (the first of
+/// them gives its text).
 #[derive(Debug, Clone, Copy)]
 struct WordRun {
-    field: u32,
-    pos: u32,
     lo: u32,
     hi: u32,
 }
@@ -248,14 +246,12 @@ impl<'a> Doc<'a> {
                 hi += 1;
             }
             runs.push(WordRun {
-                field,
-                pos,
                 lo: lo as u32,
                 hi: hi as u32,
             });
             lo = hi;
         }
-        runs.sort_unstable_by(|a, b| self.run_text(a).cmp(self.run_text(b)));
+        runs.sort_unstable_by(|a, b| self.run_text(index, a).cmp(self.run_text(index, b)));
         Some(runs)
     }
 
@@ -263,8 +259,9 @@ impl<'a> Doc<'a> {
         &self.field(field).1[pos as usize].word
     }
 
-    fn run_text(&self, run: &WordRun) -> &str {
-        &self.word_at(run.field, run.pos).folded
+    fn run_text(&self, index: &DocIndex, run: &WordRun) -> &str {
+        let (_, field, pos) = index.folded[run.lo as usize];
+        &self.word_at(field, pos).folded
     }
 
     /// Title tokens.
@@ -436,7 +433,7 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             }
         }
         Node::Prefix { prefix, scope } => {
-            if let Some((index, words)) = doc.words_for_prefix().filter(|_| !prefix.is_empty()) {
+            if let Some((index, words)) = doc.words_for_prefix() {
                 return prefixed(doc, index, words, prefix, *scope, hits);
             }
             // Most words differ in their first byte: comparing it inline spares a call to
@@ -522,11 +519,11 @@ fn prefixed(
     scope: Scope,
     hits: &mut Vec<Hit>,
 ) -> bool {
-    let start = words.partition_point(|w| doc.run_text(w) < prefix);
+    let start = words.partition_point(|w| doc.run_text(index, w) < prefix);
     let mut found: Vec<(u32, u32)> = Vec::new();
     for w in words[start..]
         .iter()
-        .take_while(|w| doc.run_text(w).starts_with(prefix))
+        .take_while(|w| doc.run_text(index, w).starts_with(prefix))
     {
         found.extend(
             index.folded[w.lo as usize..w.hi as usize]

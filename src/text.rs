@@ -18,7 +18,7 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::sync::{Arc, OnceLock};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -115,7 +115,7 @@ impl Hasher for Fnv {
 
 /// A word as it appears in text → the word it folds to (`None`: folds to nothing), and the
 /// last [`tokens_noting_new`] epoch it was reported under.
-type WordCache = HashMap<Box<str>, Option<(Arc<Word>, u64)>, BuildHasherDefault<Fnv>>;
+type WordCache = HashMap<Box<str>, Option<(Arc<Word>, u64)>, foldhash::fast::FixedState>;
 
 /// FNV-1a of a word: what the rule matcher indexes words by. Words are short, and this
 /// needs no per-process seed.
@@ -150,13 +150,13 @@ fn tokens_with(text: &str, mut noting: Option<(u64, &mut Vec<NewWord>)>) -> Vec<
     WORDS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let mut out = Vec::with_capacity(text.len() / 6);
-        for (start, word) in text.unicode_word_indices() {
+        word_indices(text, |start, word| {
             let end = start + word.len();
             if let Some(known) = cache.get_mut(word) {
                 if let Some(known) = known {
                     out.push(token(known, start, end, &mut noting));
                 }
-                continue;
+                return;
             }
             if cache.len() > 200_000 {
                 cache.clear();
@@ -167,9 +167,117 @@ fn tokens_with(text: &str, mut noting: Option<(u64, &mut Vec<NewWord>)>) -> Vec<
                 out.push(token(known, start, end, &mut noting));
             }
             cache.insert(word.into(), known);
-        }
+        });
         out
     })
+}
+
+/// Calls `f` with each word of `text` and its byte offset: the words of
+/// `unicode_word_indices` (UAX #29), found faster in ASCII.
+///
+/// UAX #29 never joins a word across ASCII white space, so text is taken a run between
+/// white space at a time, and a run of ASCII (nearly all of an English story) is cut by
+/// [`ascii_word_indices`], which applies the rules that concern ASCII characters. A run
+/// with other characters (curly quotes, accents, other scripts) goes to the full algorithm.
+/// Cutting with the full algorithm alone took 45% of tokenising an English story.
+fn word_indices<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    if text.is_ascii() {
+        return ascii_word_indices(text, 0, &mut f);
+    }
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(bytes.len(), |n| start + n);
+        let run = &text[start..end];
+        if run.is_ascii() {
+            ascii_word_indices(run, start, &mut f);
+        } else {
+            for (at, word) in run.unicode_word_indices() {
+                f(start + at, word);
+            }
+        }
+        start = end + 1;
+    }
+}
+
+/// What UAX #29 makes of an ASCII character.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AsciiClass {
+    /// ALetter: a letter.
+    Letter,
+    /// Numeric: a digit.
+    Digit,
+    /// ExtendNumLet: `_`, which joins letters and digits on either side.
+    Joiner,
+    /// MidLetter (`:`): inside a word between two letters.
+    MidLetter,
+    /// MidNum (`,` `;`): inside a number between two digits.
+    MidNum,
+    /// MidNumLet and Single_Quote (`.` `'`): between two letters or two digits.
+    MidBoth,
+    /// Anything else: never part of a word.
+    Other,
+}
+
+fn ascii_class(b: u8) -> AsciiClass {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => AsciiClass::Letter,
+        b'0'..=b'9' => AsciiClass::Digit,
+        b'_' => AsciiClass::Joiner,
+        b':' => AsciiClass::MidLetter,
+        b',' | b';' => AsciiClass::MidNum,
+        b'.' | b'\'' => AsciiClass::MidBoth,
+        _ => AsciiClass::Other,
+    }
+}
+
+/// The words of ASCII `text` (at `offset` in the whole text) by UAX #29: letters, digits
+/// and `_` join in any order (WB5, WB8–WB10, WB13a/b); a MidLetter or MidNumLet joins two
+/// letters (WB6/7), a MidNum or MidNumLet two digits (WB11/12); everything else breaks. Like
+/// `unicode_word_indices`, only segments with a letter or digit are words.
+fn ascii_word_indices<'t>(text: &'t str, offset: usize, f: &mut impl FnMut(usize, &'t str)) {
+    use AsciiClass::*;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut last = ascii_class(bytes[i]);
+        if !matches!(last, Letter | Digit | Joiner) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alphanumeric = last != Joiner;
+        i += 1;
+        while i < bytes.len() {
+            let class = ascii_class(bytes[i]);
+            match class {
+                Letter | Digit | Joiner => {
+                    alphanumeric |= class != Joiner;
+                    last = class;
+                    i += 1;
+                }
+                MidLetter | MidNum | MidBoth => {
+                    let next = bytes.get(i + 1).map_or(Other, |&b| ascii_class(b));
+                    let joins = match (last, class) {
+                        (Letter, MidLetter | MidBoth) => next == Letter,
+                        (Digit, MidNum | MidBoth) => next == Digit,
+                        _ => false,
+                    };
+                    if !joins {
+                        break;
+                    }
+                    i += 2;
+                }
+                Other => break,
+            }
+        }
+        if alphanumeric {
+            f(offset + start, &text[start..i]);
+        }
+    }
 }
 
 /// The token for a cached word at `start..end`, reporting the word if `noting` asks and it
@@ -316,6 +424,54 @@ mod tests {
             new.iter().map(|w| &*w.folded).collect::<Vec<_>>(),
             vec!["talks", "in", "geneva"]
         );
+    }
+
+    /// Every word `word_indices` finds, with its offset.
+    fn cut(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        word_indices(text, |at, word| out.push((at, word)));
+        out
+    }
+
+    #[test]
+    fn ascii_words_are_cut_as_unicode_cuts_them() {
+        // Each character stands for a class UAX #29 treats apart, and some that are not
+        // ASCII, so that runs fall back to the full algorithm around them.
+        const CHARS: &[char] = &[
+            'a', 'Z', '7', '_', ':', '.', '\'', ',', ';', '-', ' ', '\n', '\t', '’', 'é',
+            '\u{301}', '中', '\u{200d}', '\u{a0}',
+        ];
+        let check = |text: &str| {
+            let expected: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+            assert_eq!(cut(text), expected, "in {text:?}");
+        };
+        // Every text of up to four of the first thirteen characters (all ASCII)...
+        let ascii = &CHARS[..13];
+        let mut text = String::new();
+        for n in 0..=4u32 {
+            for mut i in 0..ascii.len().pow(n) {
+                text.clear();
+                for _ in 0..n {
+                    text.push(ascii[i % ascii.len()]);
+                    i /= ascii.len();
+                }
+                check(&text);
+            }
+        }
+        // ...and longer texts drawn from all of them.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            text.clear();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 24) {
+                let r = seed.rotate_left(k as u32 * 5) ^ k.wrapping_mul(0x2545_f491);
+                text.push(CHARS[(r % CHARS.len() as u64) as usize]);
+            }
+            check(&text);
+        }
+        check("It's 3.5% of U.S. GDP: 1,000,000 rupees; e.g. snake_case 10:30 Pakistan’s");
     }
 
     #[test]

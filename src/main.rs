@@ -185,6 +185,9 @@ struct Output {
     json: bool,
 }
 
+#[global_allocator]
+static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
+
 fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()

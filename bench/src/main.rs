@@ -170,6 +170,9 @@ enum Command {
     },
 }
 
+#[global_allocator]
+static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {

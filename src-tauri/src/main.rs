@@ -37,6 +37,9 @@ struct Lifecycle {
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
+#[global_allocator]
+static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(

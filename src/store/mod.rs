@@ -71,6 +71,12 @@ impl Store {
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(|e| not_a_database(path, e))?;
+        // The writer's cache holds what a poll changes until it spills to the log: 16 MB
+        // wrote a cold poll of 1000 feeds as fast as 32 MB did, and holds 16 MB less at its
+        // peak. Searches read through the reader's larger cache.
+        writer
+            .pragma_update(None, "cache_size", -16384)
+            .map_err(|e| not_a_database(path, e))?;
         migrate(&writer)?;
         let reader = Connection::open_with_flags(
             path,

@@ -158,8 +158,8 @@ impl Engine {
         // Feeds in flight (fetching, waiting to decode, decoding) are bounded, so bodies and
         // decoded entries never pile up: with the writer's bounded queue, a poll's memory
         // does not grow with its size. Twice the requests: as many decoded feeds can wait
-        // for the writer as are being fetched, which keeps it busy (four times held 8 MB more
-        // at a cold poll's peak, for no speed).
+        // for the writer as are being fetched, which keeps it busy (four times held 15 MiB
+        // more at a cold poll's peak and was no faster).
         let in_flight = (self.inner.config.max_concurrent_requests * 2).max(16);
         let engine = self.clone();
         let bounds = self.bounds();

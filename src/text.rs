@@ -18,7 +18,6 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::Hasher;
 use std::sync::{Arc, OnceLock};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -91,28 +90,6 @@ impl Token {
     }
 }
 
-/// FNV-1a, for the per-thread word cache (short keys, no seed needed).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 /// A word as it appears in text → the word it folds to (`None`: folds to nothing), and the
 /// last [`tokens_noting_new`] epoch it was reported under.
 type WordCache = HashMap<Box<str>, Option<(Arc<Word>, u64)>, foldhash::fast::FixedState>;
@@ -120,9 +97,9 @@ type WordCache = HashMap<Box<str>, Option<(Arc<Word>, u64)>, foldhash::fast::Fix
 /// FNV-1a of a word: what the rule matcher indexes words by. Words are short, and this
 /// needs no per-process seed.
 pub fn word_hash(s: &str) -> u64 {
-    let mut h = Fnv::default();
-    h.write(s.as_bytes());
-    h.finish()
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A word reported by [`tokens_noting_new`].

@@ -620,15 +620,18 @@ fn convert_entry(
     let body_is_html = matches!(body, Some((_, false)));
     let (content_html, body_text) = match body {
         Some((html, false)) => {
-            let mut clean = match simple_clean(html) {
-                Some(clean) => clean,
-                None => sanitize(html, body_base),
+            let trimmed = |clean: String| match clean.trim() {
+                t if t.len() == clean.len() => clean,
+                t => t.to_owned(),
             };
-            if clean.trim().len() != clean.len() {
-                clean = clean.trim().to_owned();
+            match simple_clean(html) {
+                Some((clean, text)) => (trimmed(clean), text),
+                None => {
+                    let clean = trimmed(sanitize(html, body_base));
+                    let text = sanitized_text(&clean);
+                    (clean, text)
+                }
             }
-            let text = sanitized_text(&clean);
-            (clean, text)
         }
         Some((plain, true)) => (plain_to_html(plain), plain_text(plain)),
         None => (String::new(), String::new()),
@@ -1282,8 +1285,9 @@ fn sanitize(html: &str, base: Option<Url>) -> String {
 
 /// What [`sanitize`] makes of a body written in a small, common part of HTML, found without
 /// building a tree: paragraphs, line breaks, bold and italic, links to absolute web addresses,
-/// and text with the usual character references. `None` for anything else, which goes to
-/// the sanitiser.
+/// and text with the usual character references. With it, the plain text that
+/// [`sanitized_text`] reads from that output (trimmed), made in the same pass. `None` for
+/// anything else, which goes to the sanitiser.
 ///
 /// Parsing and re-serialising took most of the sanitiser's time, a twentieth of a cold poll's
 /// CPU, for bodies like these, where it changes nothing but how characters are escaped and
@@ -1291,7 +1295,7 @@ fn sanitize(html: &str, base: Option<Url>) -> String {
 /// exactly the elements written: every element closed in the order opened, no paragraph or
 /// link inside another, no attribute but a link's `href`. A test holds the output to the
 /// sanitiser's on every combination of the pieces it accepts and of many it refuses.
-fn simple_clean(html: &str) -> Option<String> {
+fn simple_clean(html: &str) -> Option<(String, String)> {
     /// The elements taken, as written and as the serialiser writes them back.
     const ELEMENTS: &[&str] = &["p", "b", "i", "em", "strong", "a"];
     // The parser drops a leading byte-order mark.
@@ -1299,6 +1303,9 @@ fn simple_clean(html: &str) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut text = TextSink::default();
+    // Whether `out` has markup or references: without, its text is read as plain text.
+    let mut marked = false;
     // Open elements, innermost last; the language nests them at most a few deep.
     let mut open: Vec<&str> = Vec::new();
     let bytes = html.as_bytes();
@@ -1313,20 +1320,26 @@ fn simple_clean(html: &str) -> Option<String> {
             continue;
         }
         out.push_str(&html[copied..i]);
+        text.text(&html[copied..i]);
         match b {
             b'<' => {
+                marked = true;
                 let rest = &html[i + 1..];
                 let end = rest.find('>')?;
                 let tag = &rest[..end];
                 i += end + 2;
                 if tag == "br" || tag == "br/" || tag == "br /" {
                     out.push_str("<br>");
+                    text.line_break();
                 } else if let Some(name) = tag.strip_prefix('/') {
                     // Only the innermost open element may close.
                     if open.last() != Some(&name) {
                         return None;
                     }
                     open.pop();
+                    if name == "p" {
+                        text.line_break();
+                    }
                     out.push_str("</");
                     out.push_str(name);
                     out.push('>');
@@ -1344,6 +1357,9 @@ fn simple_clean(html: &str) -> Option<String> {
                         return None;
                     }
                     open.push(name);
+                    if name == "p" {
+                        text.line_break();
+                    }
                     match href {
                         Some(href) => {
                             out.push_str("<a href=\"");
@@ -1360,22 +1376,28 @@ fn simple_clean(html: &str) -> Option<String> {
             }
             b'&' => {
                 let (c, len) = character_reference(&html[i + 1..])?;
-                escape_text_char(c, &mut out);
+                marked |= escape_text_char(c, &mut out);
+                text.text(c.encode_utf8(&mut [0; 4]));
                 i += 1 + len;
             }
             b'>' => {
                 out.push_str("&gt;");
+                text.text(">");
+                marked = true;
                 i += 1;
             }
             0xc2 => match bytes.get(i + 1) {
                 Some(0xa0) => {
                     out.push_str("&nbsp;");
+                    text.text("\u{a0}");
+                    marked = true;
                     i += 2;
                 }
                 // C1 controls: the parser's handling of them is its own business.
                 Some(0x80..=0x9f) => return None,
                 _ => {
                     out.push_str(&html[i..i + 2]);
+                    text.text(&html[i..i + 2]);
                     i += 2;
                 }
             },
@@ -1384,8 +1406,17 @@ fn simple_clean(html: &str) -> Option<String> {
         }
         copied = i;
     }
+    if !open.is_empty() {
+        return None;
+    }
     out.push_str(&html[copied..]);
-    open.is_empty().then_some(out)
+    if !marked {
+        // What `sanitized_text` does with text free of markup.
+        let text = plain_text(&out);
+        return Some((out, text));
+    }
+    text.text(&html[copied..]);
+    Some((out, text.out))
 }
 
 /// The web address of a link's attributes, when they are exactly `href="…"` with an absolute
@@ -1436,15 +1467,20 @@ fn character_reference(after: &str) -> Option<(char, usize)> {
     Some((c, prefix + len + 1))
 }
 
-/// Writes a character of text as the serialiser does.
-fn escape_text_char(c: char, out: &mut String) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '\u{a0}' => out.push_str("&nbsp;"),
-        c => out.push(c),
-    }
+/// Writes a character of text as the serialiser does; whether it wrote a reference.
+fn escape_text_char(c: char, out: &mut String) -> bool {
+    let reference = match c {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '\u{a0}' => "&nbsp;",
+        c => {
+            out.push(c);
+            return false;
+        }
+    };
+    out.push_str(reference);
+    true
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2288,8 +2324,9 @@ mod tests {
         ];
         let mut fast = 0;
         let mut check = |body: &str| {
-            if let Some(out) = simple_clean(body) {
+            if let Some((out, text)) = simple_clean(body) {
                 assert_eq!(out, sanitize(body, None), "for {body:?}");
+                assert_eq!(text, sanitized_text(out.trim()), "text of {body:?}");
                 fast += 1;
             }
         };

@@ -199,7 +199,7 @@ enum AsciiClass {
     Other,
 }
 
-fn ascii_class(b: u8) -> AsciiClass {
+const fn class_of(b: u8) -> AsciiClass {
     match b {
         b'a'..=b'z' | b'A'..=b'Z' => AsciiClass::Letter,
         b'0'..=b'9' => AsciiClass::Digit,
@@ -209,6 +209,21 @@ fn ascii_class(b: u8) -> AsciiClass {
         b'.' | b'\'' => AsciiClass::MidBoth,
         _ => AsciiClass::Other,
     }
+}
+
+/// [`class_of`] every byte, looked up rather than worked out: one load per character.
+static ASCII_CLASSES: [AsciiClass; 256] = {
+    let mut table = [AsciiClass::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = class_of(b as u8);
+        b += 1;
+    }
+    table
+};
+
+fn ascii_class(b: u8) -> AsciiClass {
+    ASCII_CLASSES[usize::from(b)]
 }
 
 /// The words of ASCII `text` (at `offset` in the whole text) by UAX #29: letters, digits

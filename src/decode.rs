@@ -1455,7 +1455,8 @@ fn character_reference(after: &str) -> Option<(char, usize)> {
         None => (number, 10, 1),
     };
     let len = digits.find(';')?;
-    if len == 0 || len > 7 {
+    // Digits only: `from_str_radix` would also take a sign, which the parser does not.
+    if len == 0 || len > 7 || !digits[..len].bytes().all(|b| char::from(b).is_digit(radix)) {
         return None;
     }
     let value = u32::from_str_radix(&digits[..len], radix).ok()?;
@@ -2295,6 +2296,8 @@ mod tests {
             "&#x110000;",
             "&#xFFFE;",
             "&#12345678;",
+            "&#+65;",
+            "&#x-41;",
             "\r",
             "\u{0}",
             "\u{c}",

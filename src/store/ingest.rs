@@ -28,7 +28,10 @@ use crate::rules::{Doc, Origin, RuleSet};
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+// The writer's own sets and maps: keyed by what it hashes for every entry (story keys, words,
+// article ids), where the standard library's SipHash cost about 1% of the writer's time.
+use foldhash::{HashMap, HashSet};
 
 /// An entry ready to be stored: sanitised, tokenised, hashed, and perhaps matched.
 #[derive(Debug, Clone)]
@@ -336,8 +339,8 @@ impl Store {
         let mut applying = Applying {
             applied: PollApplied::default(),
             live_alerts,
-            tally_of: HashMap::new(),
-            recorded: HashSet::new(),
+            tally_of: HashMap::default(),
+            recorded: HashSet::default(),
             reindex: BTreeSet::new(),
         };
         let written = (|| -> Result<()> {

@@ -67,13 +67,19 @@ def process_name(key):
     return name if key.endswith(")") and name else key
 
 
+def count(x):
+    """A count (requests, articles, alerts): whole, with thousands separators."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{round(x):,}"
+
+
 def fmt(x, digits=2):
+    """A measurement: its decimals kept even when they are zeros (3.00 s is not 3 s)."""
     if x is None:
         return "–"
     if isinstance(x, float) and math.isnan(x):
         return "–"
-    if float(x).is_integer() and abs(x) < 1e15 and digits != 3:
-        return f"{int(x):,}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     if abs(x) >= 100:
@@ -146,8 +152,8 @@ def main():
             if w is None:
                 continue
             p(f"| {s} | {t} | {fmt(w)} | {fmt(s * items_per_feed / w if w else None)} | "
-              f"{fmt(med('cold', t, s, 'peak_mib'), 1)} | {fmt(med('cold', t, s, 'http_200'))} | "
-              f"{fmt(med('cold', t, s, 'articles'))} | {fmt(med('cold', t, s, 'alerts'))} |")
+              f"{fmt(med('cold', t, s, 'peak_mib'), 1)} | {count(med('cold', t, s, 'http_200'))} | "
+              f"{count(med('cold', t, s, 'articles'))} | {count(med('cold', t, s, 'alerts'))} |")
     p("")
     p("| feeds | Wirewatch / peer (cold) |")
     p("|---:|---|")
@@ -164,7 +170,7 @@ def main():
                 w = med(scen, t, s, "wall_s")
                 if w is None:
                     continue
-                p(f"| {s} | {label} | {fmt(w, 3)} | {fmt(med(scen, t, s, 'http_304'))} | {fmt(med(scen, t, s, 'http_200'))} |")
+                p(f"| {s} | {label} | {fmt(w, 3)} | {count(med(scen, t, s, 'http_304'))} | {count(med(scen, t, s, 'http_200'))} |")
     p("")
     p("| feeds | Wirewatch / peer (warm) |")
     p("|---:|---|")
@@ -180,9 +186,9 @@ def main():
             w = med("redownload", t, s, "wall_s")
             if w is None:
                 continue
-            p(f"| {s} | {t} | {fmt(w, 3)} | {fmt(med('redownload', t, s, 'http_200'))} | "
-              f"{fmt(mx('redownload', t, s, 'new_articles'))} | {fmt(mx('redownload', t, s, 'new_alerts'))} | "
-              f"{fmt(mx('redownload', t, s, 'duplicates'))} |")
+            p(f"| {s} | {t} | {fmt(w, 3)} | {count(med('redownload', t, s, 'http_200'))} | "
+              f"{count(mx('redownload', t, s, 'new_articles'))} | {count(mx('redownload', t, s, 'new_alerts'))} | "
+              f"{count(mx('redownload', t, s, 'duplicates'))} |")
     fails = [k for k in raw if k[3] == "assert_fail"]
     p("")
     p("Duplicate check: " + ("**FAILED** for " + ", ".join(f"{k[1]} F={k[2]}" for k in fails) if fails

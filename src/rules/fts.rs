@@ -1,10 +1,13 @@
 //! Translating a query into an SQLite FTS5 expression for archive search.
 //!
 //! The archive's full-text index holds the same folded words [`crate::text`] makes, one
-//! column each for title, body and feed titles. Phrases and prefixes translate directly.
-//! A single word matches by stem, which FTS5 cannot do, so the store expands each stem into
-//! the indexed words that have it (`expand`, backed by the store's `words` table) before the
+//! column each for title, body and feed titles. Phrases translate directly.
+//! A single word matches by stem, which FTS5 cannot do, so each stem becomes the indexed
+//! words that have it (a [`Vocabulary`], backed by the store's `words` table) before the
 //! expression is built. The result matches exactly what the in-memory matcher matches.
+//! A prefix becomes the indexed words that start with it too, unless they are many: FTS5
+//! gathers a prefix's words and merges their lists of articles in full every time it runs
+//! one, while it reads named words' lists lazily, so a bounded search can stop early.
 //! `NEAR` over stems becomes FTS5 `NEAR` groups over every combination of their words
 //! (FTS5 counts the distance as the matcher does, within one column); where that cannot be
 //! exact (feed titles share one column but are separate fields to the matcher) or the
@@ -20,28 +23,37 @@ pub struct Translation {
     pub expr: Option<String>,
     /// Whether every article the expression finds matches the query.
     pub exact: bool,
-    /// Whether it has a prefix term. FTS5 gathers every word with the prefix each time it
-    /// runs, so asking it about one article costs about as much as listing every match.
+    /// Whether it kept an FTS5 prefix term. FTS5 gathers every word with the prefix each
+    /// time it runs, so asking it about one article costs about as much as listing every
+    /// match.
     pub prefix: bool,
 }
 
-/// Translates `root`, expanding stems with `expand` (all indexed words with that stem).
-pub fn translate(root: &Node, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Translation {
-    let mut exact = true;
-    let expr = expr(root, expand, &mut exact);
-    Translation {
-        expr,
-        exact,
-        prefix: has_prefix(root),
-    }
+/// The index's words, as a translation asks for them.
+pub trait Vocabulary {
+    /// Every indexed word whose stem is `stem`.
+    fn with_stem(&mut self, stem: &str) -> Vec<String>;
+    /// Every indexed word that starts with `prefix`, or `None` if there are more than `most`.
+    fn with_prefix(&mut self, prefix: &str, most: usize) -> Option<Vec<String>>;
 }
 
-fn has_prefix(node: &Node) -> bool {
-    match node {
-        Node::Prefix { .. } => true,
-        Node::And(items) | Node::Or(items) => items.iter().any(has_prefix),
-        Node::Not(inner) => has_prefix(inner),
-        Node::Term { .. } | Node::Phrase { .. } | Node::Near { .. } => false,
+/// Words a prefix may become, at most; beyond, it stays an FTS5 prefix. Each named word is
+/// one more list of articles FTS5 merges, and one more lookup when it is asked about a
+/// single article.
+pub const MAX_PREFIX_WORDS: usize = 32;
+
+/// Translates `root`, expanding stems and prefixes into the indexed words of `vocabulary`.
+pub fn translate(root: &Node, vocabulary: &mut dyn Vocabulary) -> Translation {
+    let mut t = Translator {
+        vocabulary,
+        exact: true,
+        prefix: false,
+    };
+    let expr = t.expr(root);
+    Translation {
+        expr,
+        exact: t.exact,
+        prefix: t.prefix,
     }
 }
 
@@ -63,8 +75,8 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn term(stem: &str, scope: Scope, expand: &mut dyn FnMut(&str) -> Vec<String>) -> Option<String> {
-    let words = expand(stem);
+/// `words` in `scope`, any one of them; `None` if there are none.
+fn any_of(words: &[String], scope: Scope) -> Option<String> {
     if words.is_empty() {
         return None;
     }
@@ -76,103 +88,119 @@ fn term(stem: &str, scope: Scope, expand: &mut dyn FnMut(&str) -> Vec<String>) -
     ))
 }
 
-/// `None`: matches nothing. Clears `exact` if the expression finds more than `node` matches.
-fn expr(
-    node: &Node,
-    expand: &mut dyn FnMut(&str) -> Vec<String>,
-    exact: &mut bool,
-) -> Option<String> {
-    match node {
-        Node::Term { stem, scope, .. } => term(stem, *scope, expand),
-        Node::Phrase { words, scope, .. } => {
-            Some(format!("{} : {}", columns(*scope), quote(&words.join(" "))))
-        }
-        Node::Prefix { prefix, scope } => Some(format!("{} : {}*", columns(*scope), quote(prefix))),
-        Node::Near {
-            stems,
-            distance,
-            scope,
-        } => {
-            let words: Vec<Vec<String>> = stems.iter().map(|s| expand(s)).collect();
-            if words.iter().any(Vec::is_empty) {
-                return None;
+struct Translator<'v> {
+    vocabulary: &'v mut dyn Vocabulary,
+    /// Cleared once the expression finds more than the query matches.
+    exact: bool,
+    /// Set once an FTS5 prefix term is written.
+    prefix: bool,
+}
+
+impl Translator<'_> {
+    fn term(&mut self, stem: &str, scope: Scope) -> Option<String> {
+        any_of(&self.vocabulary.with_stem(stem), scope)
+    }
+
+    /// `None`: matches nothing.
+    fn expr(&mut self, node: &Node) -> Option<String> {
+        match node {
+            Node::Term { stem, scope, .. } => self.term(stem, *scope),
+            Node::Phrase { words, scope, .. } => {
+                Some(format!("{} : {}", columns(*scope), quote(&words.join(" "))))
             }
-            let groups = words.iter().map(Vec::len).product::<usize>();
-            if *scope == Scope::Feed || groups > MAX_NEAR_GROUPS {
-                // Looser than NEAR: all the words, anywhere. The matcher checks the distance.
-                *exact = false;
-                let parts: Vec<String> = stems
-                    .iter()
-                    .filter_map(|s| term(s, *scope, expand))
-                    .collect();
-                return Some(format!("({})", parts.join(" AND ")));
-            }
-            // One NEAR group for each choice of a word per stem.
-            let mut choices: Vec<Vec<&str>> = vec![Vec::new()];
-            for alternatives in &words {
-                choices = choices
-                    .iter()
-                    .flat_map(|c| {
-                        alternatives.iter().map(move |w| {
-                            let mut next = c.clone();
-                            next.push(w.as_str());
-                            next
-                        })
-                    })
-                    .collect();
-            }
-            let near: Vec<String> = choices
-                .iter()
-                .map(|c| {
-                    let phrases: Vec<String> = c.iter().map(|w| quote(w)).collect();
-                    format!("NEAR({}, {distance})", phrases.join(" "))
-                })
-                .collect();
-            Some(format!("{} : ({})", columns(*scope), near.join(" OR ")))
-        }
-        Node::And(items) => {
-            let mut positive = Vec::new();
-            let mut negative = Vec::new();
-            for item in items {
-                match item {
-                    Node::Not(inner) => {
-                        // Excluding something inexact could exclude true matches; leave it to
-                        // the matcher, which checks every candidate of an inexact query.
-                        let mut inner_exact = true;
-                        let e = expr(inner, expand, &mut inner_exact);
-                        if !inner_exact {
-                            *exact = false;
-                            continue;
-                        }
-                        if let Some(e) = e {
-                            negative.push(e);
-                        }
+            Node::Prefix { prefix, scope } => {
+                match self.vocabulary.with_prefix(prefix, MAX_PREFIX_WORDS) {
+                    Some(words) => any_of(&words, *scope),
+                    None => {
+                        self.prefix = true;
+                        Some(format!("{} : {}*", columns(*scope), quote(prefix)))
                     }
-                    other => positive.push(expr(other, expand, exact)?),
                 }
             }
-            // The parser guarantees a positive member in every AND. The exclusions go in one
-            // group: nesting one NOT per word overflows FTS5's parser after about a hundred.
-            let out = format!("({})", positive.join(" AND "));
-            if negative.is_empty() {
-                Some(out)
-            } else {
-                Some(format!("({out} NOT ({}))", negative.join(" OR ")))
+            Node::Near {
+                stems,
+                distance,
+                scope,
+            } => {
+                let words: Vec<Vec<String>> =
+                    stems.iter().map(|s| self.vocabulary.with_stem(s)).collect();
+                if words.iter().any(Vec::is_empty) {
+                    return None;
+                }
+                let groups = words.iter().map(Vec::len).product::<usize>();
+                if *scope == Scope::Feed || groups > MAX_NEAR_GROUPS {
+                    // Looser than NEAR: all the words, anywhere. The matcher checks the distance.
+                    self.exact = false;
+                    let parts: Vec<String> =
+                        words.iter().filter_map(|w| any_of(w, *scope)).collect();
+                    return Some(format!("({})", parts.join(" AND ")));
+                }
+                // One NEAR group for each choice of a word per stem.
+                let mut choices: Vec<Vec<&str>> = vec![Vec::new()];
+                for alternatives in &words {
+                    choices = choices
+                        .iter()
+                        .flat_map(|c| {
+                            alternatives.iter().map(move |w| {
+                                let mut next = c.clone();
+                                next.push(w.as_str());
+                                next
+                            })
+                        })
+                        .collect();
+                }
+                let near: Vec<String> = choices
+                    .iter()
+                    .map(|c| {
+                        let phrases: Vec<String> = c.iter().map(|w| quote(w)).collect();
+                        format!("NEAR({}, {distance})", phrases.join(" "))
+                    })
+                    .collect();
+                Some(format!("{} : ({})", columns(*scope), near.join(" OR ")))
             }
-        }
-        Node::Or(items) => {
-            let parts: Vec<String> = items
-                .iter()
-                .filter_map(|i| expr(i, expand, exact))
-                .collect();
-            if parts.is_empty() {
-                None
-            } else {
-                Some(format!("({})", parts.join(" OR ")))
+            Node::And(items) => {
+                let mut positive = Vec::new();
+                let mut negative = Vec::new();
+                for item in items {
+                    match item {
+                        Node::Not(inner) => {
+                            // Excluding something inexact could exclude true matches; leave it
+                            // to the matcher, which checks every candidate of an inexact query.
+                            let exact = std::mem::replace(&mut self.exact, true);
+                            let e = self.expr(inner);
+                            let inner_exact = std::mem::replace(&mut self.exact, exact);
+                            if !inner_exact {
+                                self.exact = false;
+                                continue;
+                            }
+                            if let Some(e) = e {
+                                negative.push(e);
+                            }
+                        }
+                        other => positive.push(self.expr(other)?),
+                    }
+                }
+                // The parser guarantees a positive member in every AND. The exclusions go in
+                // one group: nesting one NOT per word overflows FTS5's parser after about a
+                // hundred.
+                let out = format!("({})", positive.join(" AND "));
+                if negative.is_empty() {
+                    Some(out)
+                } else {
+                    Some(format!("({out} NOT ({}))", negative.join(" OR ")))
+                }
             }
+            Node::Or(items) => {
+                let parts: Vec<String> = items.iter().filter_map(|i| self.expr(i)).collect();
+                if parts.is_empty() {
+                    None
+                } else {
+                    Some(format!("({})", parts.join(" OR ")))
+                }
+            }
+            // A bare NOT never reaches here: the parser only accepts NOT inside an AND.
+            Node::Not(_) => None,
         }
-        // A bare NOT never reaches here: the parser only accepts NOT inside an AND.
-        Node::Not(_) => None,
     }
 }
 
@@ -181,11 +209,40 @@ mod tests {
     use super::*;
     use crate::rules::query::Query;
 
+    /// Stems become what `stem` gives; prefixes become the `words` that start with them, or
+    /// stay prefixes where `words` is `None` (too many to list).
+    struct Words<F> {
+        stem: F,
+        words: Option<Vec<&'static str>>,
+    }
+
+    impl<F: FnMut(&str) -> Vec<String>> Vocabulary for Words<F> {
+        fn with_stem(&mut self, stem: &str) -> Vec<String> {
+            (self.stem)(stem)
+        }
+
+        fn with_prefix(&mut self, prefix: &str, most: usize) -> Option<Vec<String>> {
+            let words: Vec<String> = self
+                .words
+                .as_ref()?
+                .iter()
+                .filter(|w| w.starts_with(prefix))
+                .map(|w| w.to_string())
+                .collect();
+            (words.len() <= most).then_some(words)
+        }
+    }
+
+    fn stems(stem: impl FnMut(&str) -> Vec<String>) -> Words<impl FnMut(&str) -> Vec<String>> {
+        Words { stem, words: None }
+    }
+
     fn fts(q: &str) -> Translation {
         let query = Query::parse(q).unwrap();
-        translate(&query.root, &mut |stem| {
-            vec![stem.to_string(), format!("{stem}s")]
-        })
+        translate(
+            &query.root,
+            &mut stems(|stem| vec![stem.to_string(), format!("{stem}s")]),
+        )
     }
 
     #[test]
@@ -222,9 +279,10 @@ mod tests {
         assert!(!fts("ceasefire -feed:NEAR(dawn news)").exact);
         // Too many combinations: a looser expression, checked by the matcher.
         let query = Query::parse("NEAR(a1 b1 c1 d1)").unwrap();
-        let t = translate(&query.root, &mut |stem| {
-            (0..3).map(|i| format!("{stem}{i}")).collect()
-        });
+        let t = translate(
+            &query.root,
+            &mut stems(|stem| (0..3).map(|i| format!("{stem}{i}")).collect()),
+        );
         assert!(!t.exact);
         assert!(!t.expr.unwrap().contains("NEAR"));
     }
@@ -232,15 +290,40 @@ mod tests {
     #[test]
     fn unknown_words_match_nothing() {
         let query = Query::parse("zzyzx OR ceasefire").unwrap();
-        let t = translate(&query.root, &mut |s| {
-            if s == "zzyzx" {
-                vec![]
-            } else {
-                vec![s.into()]
-            }
-        });
+        let t = translate(
+            &query.root,
+            &mut stems(|s| if s == "zzyzx" { vec![] } else { vec![s.into()] }),
+        );
         assert_eq!(t.expr.unwrap(), "({title body} : (\"ceasefir\"))");
         let query = Query::parse("zzyzx").unwrap();
-        assert_eq!(translate(&query.root, &mut |_| vec![]).expr, None);
+        assert_eq!(translate(&query.root, &mut stems(|_| vec![])).expr, None);
+    }
+
+    #[test]
+    fn prefixes_become_their_words_unless_they_are_many() {
+        let mut vocabulary = Words {
+            stem: |s: &str| vec![s.to_string()],
+            words: Some(vec!["inflation", "inflated", "influx", "index"]),
+        };
+        let query = Query::parse("title:infla* -army").unwrap();
+        let t = translate(&query.root, &mut vocabulary);
+        assert_eq!(
+            t.expr.unwrap(),
+            "(({title} : (\"inflation\" OR \"inflated\")) NOT ({title body} : (\"armi\")))"
+        );
+        assert!(t.exact);
+        assert!(!t.prefix);
+        // No indexed word has the prefix: nothing can match.
+        let query = Query::parse("zz*").unwrap();
+        assert_eq!(translate(&query.root, &mut vocabulary).expr, None);
+        // Too many words: an FTS5 prefix, and the search must know.
+        let many: Vec<&'static str> = (0..=MAX_PREFIX_WORDS)
+            .map(|i| &*format!("in{i:03}").leak())
+            .collect();
+        vocabulary.words = Some(many);
+        let query = Query::parse("in*").unwrap();
+        let t = translate(&query.root, &mut vocabulary);
+        assert_eq!(t.expr.unwrap(), "{title body} : \"in\"*");
+        assert!(t.prefix);
     }
 }

@@ -72,14 +72,40 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
     Ok(())
 }
 
-/// Every word in the index whose stem is `stem`.
-pub(super) fn expand(conn: &Connection, stem: &str) -> Vec<String> {
-    let Ok(mut stmt) = conn.prepare_cached("SELECT word FROM words WHERE stem = ?1") else {
-        return Vec::new();
-    };
-    stmt.query_map([stem], |r| r.get::<_, String>(0))
-        .map(|rows| rows.flatten().collect())
-        .unwrap_or_default()
+/// The index's words, from the `words` table (every word the writer indexed).
+struct IndexWords<'c>(&'c Connection);
+
+impl fts::Vocabulary for IndexWords<'_> {
+    fn with_stem(&mut self, stem: &str) -> Vec<String> {
+        let Ok(mut stmt) = self
+            .0
+            .prepare_cached("SELECT word FROM words WHERE stem = ?1")
+        else {
+            return Vec::new();
+        };
+        stmt.query_map([stem], |r| r.get::<_, String>(0))
+            .map(|rows| rows.flatten().collect())
+            .unwrap_or_default()
+    }
+
+    fn with_prefix(&mut self, prefix: &str, most: usize) -> Option<Vec<String>> {
+        // The words from `prefix` up to `prefix` followed by the last code point sort
+        // together, bytewise, and are exactly those that start with it: no indexed word holds
+        // U+10FFFF (a noncharacter, which the tokenizer drops).
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT word FROM words WHERE word >= ?1 AND word < ?2 LIMIT ?3")
+            .ok()?;
+        let words: Vec<String> = stmt
+            .query_map(
+                params![prefix, format!("{prefix}\u{10FFFF}"), most as i64 + 1],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()?
+            .collect::<rusqlite::Result<_>>()
+            .ok()?;
+        (words.len() <= most).then_some(words)
+    }
 }
 
 /// Narrowing conditions shared by search, rule tests and listings.
@@ -435,7 +461,7 @@ fn search(
     let mut verify = None;
     let mut fts_expr = None;
     if let Some(q) = query {
-        let t = fts::translate(&q.root, &mut |stem| expand(conn, stem));
+        let t = fts::translate(&q.root, &mut IndexWords(conn));
         let Some(expr) = t.expr else {
             return Ok(Page::empty());
         };

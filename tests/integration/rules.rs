@@ -228,6 +228,101 @@ fn the_matcher_and_the_archive_search_return_the_same_articles() {
     );
 }
 
+/// A prefix search names the words that have the prefix, or, past a few dozen of them, leaves
+/// the prefix to the full-text index; both find what the matcher finds.
+#[test]
+fn prefixes_with_few_or_many_words_search_like_the_matcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("w.db")).unwrap();
+    let now = chrono::Utc::now();
+    let feed = NewFeed {
+        url: "https://feeds.example.org/market.xml".into(),
+        title: Some("Market Desk".into()),
+        ..NewFeed::default()
+    };
+    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    // Sixty words start with "zq", five with "zqb", one with "inflat"; each article has a few.
+    let word = |i: usize| {
+        if i % 12 == 0 {
+            format!("zqb{i:02}")
+        } else {
+            format!("zqa{i:02}")
+        }
+    };
+    let texts: Vec<(String, String)> = (0..80)
+        .map(|i| {
+            let title = if i % 7 == 0 {
+                "Inflation climbs"
+            } else {
+                "Market report"
+            };
+            let body = format!(
+                "Item {i}: {} and {} rose; {} fell.",
+                word(i % 60),
+                word((i * 7 + 3) % 60),
+                word((i * 13 + 5) % 60)
+            );
+            (title.to_string(), body)
+        })
+        .collect();
+    let entries: Vec<PreparedEntry> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (title, text))| {
+            PreparedEntry::new(wirewatch::decode::DecodedEntry {
+                guid: Some(format!("m{i}")),
+                title: title.clone(),
+                text: text.clone(),
+                ..Default::default()
+            })
+        })
+        .collect();
+    store
+        .apply_poll(
+            vec![FeedUpdate::entries(feed_id, None, entries, now)],
+            &RuleSet::default(),
+            now,
+        )
+        .unwrap();
+    assert_eq!(
+        store.stats().unwrap().articles,
+        80,
+        "every article is distinct"
+    );
+    let feeds = ["Market Desk"];
+    let docs: Vec<(i64, Doc)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (title, text))| (i as i64 + 1, Doc::new(title, text, &feeds)))
+        .collect();
+    for source in [
+        "zq*",
+        "zqa*",
+        "zqb*",
+        "zqa0*",
+        "zq* -zqb*",
+        "title:infla*",
+        "infla* zqb*",
+        "zq* -inflation",
+        "zz*",
+    ] {
+        let parsed = Query::parse(source).unwrap();
+        let searched: BTreeSet<i64> = store.search_ids(&parsed).unwrap().into_iter().collect();
+        let matched: BTreeSet<i64> = docs
+            .iter()
+            .filter(|(_, doc)| matcher::matches(&parsed, doc).is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(
+            searched, matched,
+            "search and matcher disagree on {source:?}"
+        );
+        if source != "zz*" {
+            assert!(!matched.is_empty(), "{source:?} matches something");
+        }
+    }
+}
+
 #[test]
 fn the_rule_set_raises_the_same_alerts_as_matching_each_rule_alone() {
     let mut rng = StdRng::seed_from_u64(7);

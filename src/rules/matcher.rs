@@ -88,7 +88,7 @@ fn each_equal<T: Copy + PartialEq>(list: &[T], key: T, mut f: impl FnMut(usize))
     }
 }
 
-/// One distinct word of a doc: its occurrences, `DocIndex::folded[lo..hi]` (the first of
+/// One distinct word of a doc: its occurrences, `DocIndex::folded.list[lo..hi]` (the first of
 /// them gives its text).
 #[derive(Debug, Clone, Copy)]
 struct WordRun {
@@ -104,7 +104,7 @@ struct WordRun {
 const PREFIX_SCANS_BEFORE_SORT: u32 = 40;
 
 /// Term lookups a doc answers by scanning its tokens before it builds its index: a scan
-/// compares one hash per token, in order, so dozens of scans cost less than sorting every
+/// compares one hash per token, in order, so dozens of scans cost less than indexing every
 /// word of an article (most articles wake only a few rules); many more do not. With 100
 /// rules, 64 instead of 12 halved the cost per article (16 to 9 µs); beyond 64, nothing.
 const SCANS_BEFORE_INDEX: u32 = 64;
@@ -113,13 +113,11 @@ const SCANS_BEFORE_INDEX: u32 = 64;
 const WAKE_FROM_INDEX_AT: usize = 1_000;
 
 /// Positions of every stem and folded word of a doc, so a term is looked up instead of
-/// scanned for. Entries are `(hash of the word, field, position)`, sorted by hash, so the
-/// occurrences of one word are contiguous and in field, then text order (the order a scan
-/// finds them). Hashes can collide: every occurrence found is checked against the token.
+/// scanned for.
 #[derive(Debug, Clone, Default)]
 struct DocIndex {
-    stems: Vec<(u64, u32, u32)>,
-    folded: Vec<(u64, u32, u32)>,
+    stems: Occurrences,
+    folded: Occurrences,
 }
 
 impl DocIndex {
@@ -135,18 +133,89 @@ impl DocIndex {
                 folded.push((t.word.folded_hash, field, i as u32));
             }
         }
-        // Pushed in field and text order; a stable sort by hash alone keeps that order
-        // within each word, with cheaper comparisons than sorting the whole triple.
-        stems.sort_by_key(|e| e.0);
-        folded.sort_by_key(|e| e.0);
-        DocIndex { stems, folded }
+        DocIndex {
+            stems: Occurrences::group(&stems),
+            folded: Occurrences::group(&folded),
+        }
+    }
+}
+
+/// Occurrences `(hash of the word, field, position)` of a doc's words, grouped by hash: the
+/// occurrences of one hash are contiguous and in field, then text order (the order a scan
+/// finds them), and a table finds a hash's group. Hashes can collide: every occurrence
+/// found is checked against the token.
+///
+/// Grouping is a counting sort over an open-addressing table that fits in the first-level
+/// cache; sorting the occurrences by hash took as long as evaluating 1,000 rules.
+#[derive(Debug, Clone, Default)]
+struct Occurrences {
+    list: Vec<(u64, u32, u32)>,
+    /// `(hash, lo, hi)`: the group `list[lo..hi]`, at the hash's slot or the first free one
+    /// after it; `hi == 0` marks a free slot. A power of two long, at most half full.
+    table: Vec<(u64, u32, u32)>,
+}
+
+impl Occurrences {
+    /// `keys` grouped; the groups follow each other in the order their hashes first occur.
+    fn group(keys: &[(u64, u32, u32)]) -> Occurrences {
+        let mask = (keys.len() * 2).next_power_of_two().max(8) - 1;
+        let mut table = vec![(0, 0, 0); mask + 1];
+        let mut slots = Vec::with_capacity(keys.len());
+        let mut first_seen = Vec::new();
+        // First the size of each group, in the table's `hi`...
+        for &(hash, _, _) in keys {
+            let mut slot = Self::slot(hash, mask);
+            loop {
+                let entry = &mut table[slot];
+                if entry.2 == 0 {
+                    *entry = (hash, 0, 1);
+                    first_seen.push(slot);
+                    break;
+                }
+                if entry.0 == hash {
+                    entry.2 += 1;
+                    break;
+                }
+                slot = (slot + 1) & mask;
+            }
+            slots.push(slot);
+        }
+        // ...then where each group starts, in both `lo` and `hi`...
+        let mut start = 0;
+        for &slot in &first_seen {
+            let entry = &mut table[slot];
+            let len = entry.2;
+            (entry.1, entry.2) = (start, start);
+            start += len;
+        }
+        // ...and `hi` moves past each occurrence put in its group.
+        let mut list = vec![(0, 0, 0); keys.len()];
+        for (&key, &slot) in keys.iter().zip(&slots) {
+            let entry = &mut table[slot];
+            list[entry.2 as usize] = key;
+            entry.2 += 1;
+        }
+        Occurrences { list, table }
     }
 
-    fn lookup(list: &[(u64, u32, u32)], hash: u64) -> &[(u64, u32, u32)] {
-        let lo = list.partition_point(|e| e.0 < hash);
-        // A word occurs a few times at most: walking its run beats a second search.
-        let len = list[lo..].iter().take_while(|e| e.0 == hash).count();
-        &list[lo..lo + len]
+    fn slot(hash: u64, mask: usize) -> usize {
+        (hash ^ (hash >> 32)) as usize & mask
+    }
+
+    /// The occurrences of `hash`, in field and text order.
+    fn lookup(&self, hash: u64) -> &[(u64, u32, u32)] {
+        let mask = self.table.len() - 1;
+        let mut slot = Self::slot(hash, mask);
+        loop {
+            let (h, lo, hi) = self.table[slot];
+            if hi == 0 {
+                return &[];
+            }
+            if h == hash {
+                return &self.list[lo as usize..hi as usize];
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 }
 
@@ -289,7 +358,7 @@ impl<'a> Doc<'a> {
     /// One [`WordRun`] per distinct word of `index`, sorted by text; `None` if two
     /// different words share a hash (their occurrences would interleave in one run).
     fn sorted_words(&self, index: &DocIndex) -> Option<Vec<WordRun>> {
-        let list = &index.folded;
+        let list = &index.folded.list;
         let mut runs = Vec::new();
         let mut lo = 0;
         while lo < list.len() {
@@ -318,7 +387,7 @@ impl<'a> Doc<'a> {
     }
 
     fn run_text(&self, index: &DocIndex, run: &WordRun) -> &str {
-        let (_, field, pos) = index.folded[run.lo as usize];
+        let (_, field, pos) = index.folded.list[run.lo as usize];
         &self.word_at(field, pos).folded
     }
 
@@ -480,7 +549,7 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             let is_stem = SameStem::new(stem);
             match doc.index_for_lookup() {
                 Some(index) => {
-                    let list = DocIndex::lookup(&index.stems, hash);
+                    let list = index.stems.lookup(hash);
                     indexed(doc, *scope, hits, list, 1, |toks, i| {
                         is_stem.of(&toks[i].word)
                     })
@@ -513,7 +582,7 @@ fn eval(node: &Node, doc: &Doc, hits: &mut Vec<Hit>) -> bool {
             };
             match doc.index_for_lookup() {
                 Some(index) => {
-                    let list = DocIndex::lookup(&index.folded, hash);
+                    let list = index.folded.lookup(hash);
                     indexed(doc, *scope, hits, list, words.len(), at)
                 }
                 None => scan(doc, *scope, hits, words.len(), Key::Folded(hash), at),
@@ -583,7 +652,7 @@ fn prefixed(
         .take_while(|w| doc.run_text(index, w).starts_with(prefix))
     {
         found.extend(
-            index.folded[w.lo as usize..w.hi as usize]
+            index.folded.list[w.lo as usize..w.hi as usize]
                 .iter()
                 .filter(|e| in_fields(scope, e.1))
                 .map(|e| (e.1, e.2)),
@@ -1101,7 +1170,7 @@ impl RuleSet {
 
     /// Wakes the rules anchored on the doc's distinct words, read from its index: with a
     /// large rule set, each lookup misses the cache, and repeated words cost more than
-    /// sorting them together.
+    /// grouping them.
     fn wake_from_index(&self, doc: &Doc, candidates: &mut Vec<u32>) {
         let index = doc.index();
         let mut wake = |map: &ByHash, list: &[(u64, u32, u32)]| {
@@ -1116,11 +1185,11 @@ impl RuleSet {
                 }
             }
         };
-        wake(&self.by_stem, &index.stems);
-        wake(&self.by_folded, &index.folded);
+        wake(&self.by_stem, &index.stems.list);
+        wake(&self.by_folded, &index.folded.list);
         if !self.by_prefix.is_empty() {
             let mut last = None;
-            for &(h, field, pos) in &index.folded {
+            for &(h, field, pos) in &index.folded.list {
                 if last == Some(h) {
                     continue;
                 }
@@ -1303,6 +1372,35 @@ mod tests {
             assert!(a.is_some(), "{s} matches");
             assert_eq!(a, b, "{s}");
             assert!(scanned.index.get().is_none(), "{s}: answered by scanning");
+        }
+    }
+
+    #[test]
+    fn occurrences_are_grouped_by_hash_in_their_order() {
+        // Hashes that share their low bits land on one slot and probe past each other.
+        for (len, spread) in [
+            (0usize, 1u64),
+            (1, 1),
+            (7, 3),
+            (40, 5),
+            (300, 17),
+            (64, 1 << 40),
+        ] {
+            let keys: Vec<(u64, u32, u32)> = (0..len as u64)
+                .map(|i| ((i * 7 + 3) % 11 * spread, (i % 3) as u32, i as u32))
+                .collect();
+            let grouped = Occurrences::group(&keys);
+            let mut seen = Vec::new();
+            for (j, &(hash, _, _)) in grouped.list.iter().enumerate() {
+                if j == 0 || grouped.list[j - 1].0 != hash {
+                    assert!(!seen.contains(&hash), "{hash} in one group");
+                    seen.push(hash);
+                }
+            }
+            for hash in (0..12).map(|h| h * spread) {
+                let want: Vec<_> = keys.iter().filter(|k| k.0 == hash).copied().collect();
+                assert_eq!(grouped.lookup(hash), &want[..], "{hash} of {len}");
+            }
         }
     }
 

@@ -151,14 +151,15 @@ impl DocIndex {
 struct Occurrences {
     list: Vec<(u64, u32, u32)>,
     /// `(hash, lo, hi)`: the group `list[lo..hi]`, at the hash's slot or the first free one
-    /// after it; `hi == 0` marks a free slot. A power of two long, at most half full.
+    /// after it; `hi == 0` marks a free slot. A power of two longer than `list`, so a slot is
+    /// always free; an article repeats enough words to keep it about half full or less.
     table: Vec<(u64, u32, u32)>,
 }
 
 impl Occurrences {
     /// `keys` grouped; the groups follow each other in the order their hashes first occur.
     fn group(keys: &[(u64, u32, u32)]) -> Occurrences {
-        let mask = (keys.len() * 2).next_power_of_two().max(8) - 1;
+        let mask = (keys.len() + 1).next_power_of_two().max(8) - 1;
         let mut table = vec![(0, 0, 0); mask + 1];
         let mut slots = Vec::with_capacity(keys.len());
         let mut first_seen = Vec::new();
@@ -1377,17 +1378,21 @@ mod tests {
 
     #[test]
     fn occurrences_are_grouped_by_hash_in_their_order() {
-        // Hashes that share their low bits land on one slot and probe past each other.
-        for (len, spread) in [
-            (0usize, 1u64),
-            (1, 1),
-            (7, 3),
-            (40, 5),
-            (300, 17),
-            (64, 1 << 40),
-        ] {
+        // Hashes that share their low bits land on one slot and probe past each other; 63
+        // distinct hashes fill all but one of 64 slots.
+        let cases = [
+            (0usize, 1u64, 11u64),
+            (1, 1, 11),
+            (7, 3, 11),
+            (40, 5, 11),
+            (300, 17, 11),
+            (64, 1 << 40, 11),
+            (63, 1, 63),
+            (63, 1 << 40, 63),
+        ];
+        for (len, spread, kinds) in cases {
             let keys: Vec<(u64, u32, u32)> = (0..len as u64)
-                .map(|i| ((i * 7 + 3) % 11 * spread, (i % 3) as u32, i as u32))
+                .map(|i| ((i * 8 + 3) % kinds * spread, (i % 3) as u32, i as u32))
                 .collect();
             let grouped = Occurrences::group(&keys);
             let mut seen = Vec::new();
@@ -1397,7 +1402,7 @@ mod tests {
                     seen.push(hash);
                 }
             }
-            for hash in (0..12).map(|h| h * spread) {
+            for hash in (0..=kinds).map(|h| h * spread) {
                 let want: Vec<_> = keys.iter().filter(|k| k.0 == hash).copied().collect();
                 assert_eq!(grouped.lookup(hash), &want[..], "{hash} of {len}");
             }

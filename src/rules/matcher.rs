@@ -114,7 +114,7 @@ const WAKE_FROM_INDEX_AT: usize = 1_000;
 
 /// Positions of every stem and folded word of a doc, so a term is looked up instead of
 /// scanned for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct DocIndex {
     stems: Occurrences,
     folded: Occurrences,
@@ -147,7 +147,7 @@ impl DocIndex {
 ///
 /// Grouping is a counting sort over an open-addressing table that fits in the first-level
 /// cache; sorting the occurrences by hash took as long as evaluating 1,000 rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Occurrences {
     list: Vec<(u64, u32, u32)>,
     /// `(hash, lo, hi)`: the group `list[lo..hi]`, at the hash's slot or the first free one

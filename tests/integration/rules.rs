@@ -130,6 +130,16 @@ fn query(rng: &mut StdRng, depth: u32) -> String {
     }
 }
 
+/// Subscribes `store` to the feed at `url`, titled `title`; its id.
+fn add_feed(store: &Store, url: &str, title: &str, now: chrono::DateTime<chrono::Utc>) -> i64 {
+    let feed = NewFeed {
+        url: url.into(),
+        title: Some(title.into()),
+        ..NewFeed::default()
+    };
+    store.add_feed(&feed, now, 900).unwrap().0.id
+}
+
 #[test]
 fn the_matcher_and_the_archive_search_return_the_same_articles() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,12 +245,12 @@ fn prefixes_with_few_or_many_words_search_like_the_matcher() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("w.db")).unwrap();
     let now = chrono::Utc::now();
-    let feed = NewFeed {
-        url: "https://feeds.example.org/market.xml".into(),
-        title: Some("Market Desk".into()),
-        ..NewFeed::default()
-    };
-    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    let feed_id = add_feed(
+        &store,
+        "https://feeds.example.org/market.xml",
+        "Market Desk",
+        now,
+    );
     // Sixty words start with "zq", five with "zqb", one with "inflat"; each article has a few.
     let word = |i: usize| {
         if i % 12 == 0 {
@@ -490,12 +500,12 @@ fn words_of_a_rolled_back_poll_are_learned_again() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("w.db")).unwrap();
     let now = chrono::Utc::now();
-    let feed = NewFeed {
-        url: "https://feeds.example.org/quetta.xml".into(),
-        title: Some("Quetta Desk".into()),
-        ..NewFeed::default()
-    };
-    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    let feed_id = add_feed(
+        &store,
+        "https://feeds.example.org/quetta.xml",
+        "Quetta Desk",
+        now,
+    );
     let update = |guid: &str, text: &str| {
         let entry = wirewatch::decode::DecodedEntry {
             guid: Some(guid.into()),
@@ -649,12 +659,12 @@ fn the_log_starts_over_after_each_poll() {
     let path = dir.path().join("w.db");
     let store = Store::open(&path).unwrap();
     let now = chrono::Utc::now();
-    let feed = NewFeed {
-        url: "https://feeds.example.org/karachi.xml".into(),
-        title: Some("Karachi Desk".into()),
-        ..NewFeed::default()
-    };
-    let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+    let feed_id = add_feed(
+        &store,
+        "https://feeds.example.org/karachi.xml",
+        "Karachi Desk",
+        now,
+    );
     let mut rng = StdRng::seed_from_u64(11);
     let mut poll = |round: usize| {
         let entries = (0..300)

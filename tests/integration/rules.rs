@@ -130,6 +130,16 @@ fn query(rng: &mut StdRng, depth: u32) -> String {
     }
 }
 
+/// A story with this guid, title and text, ready to store.
+fn story(guid: String, title: String, text: String) -> PreparedEntry {
+    PreparedEntry::new(wirewatch::decode::DecodedEntry {
+        guid: Some(guid),
+        title,
+        text,
+        ..Default::default()
+    })
+}
+
 /// Subscribes `store` to the feed at `url`, titled `title`; its id.
 fn add_feed(store: &Store, url: &str, title: &str, now: chrono::DateTime<chrono::Utc>) -> i64 {
     let feed = NewFeed {
@@ -168,12 +178,7 @@ fn the_matcher_and_the_archive_search_return_the_same_articles() {
                 let title = sentence(&mut rng, title_len);
                 let text = sentence(&mut rng, text_len);
                 docs.push((title.clone(), text.clone(), feed_titles[f]));
-                entries.push(PreparedEntry::new(wirewatch::decode::DecodedEntry {
-                    guid: Some(format!("{round}-{f}-{i}")),
-                    title,
-                    text,
-                    ..Default::default()
-                }));
+                entries.push(story(format!("{round}-{f}-{i}"), title, text));
             }
             updates.push(FeedUpdate::entries(
                 *feed_id,
@@ -278,14 +283,7 @@ fn prefixes_with_few_or_many_words_search_like_the_matcher() {
     let entries: Vec<PreparedEntry> = texts
         .iter()
         .enumerate()
-        .map(|(i, (title, text))| {
-            PreparedEntry::new(wirewatch::decode::DecodedEntry {
-                guid: Some(format!("m{i}")),
-                title: title.clone(),
-                text: text.clone(),
-                ..Default::default()
-            })
-        })
+        .map(|(i, (title, text))| story(format!("m{i}"), title.clone(), text.clone()))
         .collect();
     store
         .apply_poll(
@@ -669,12 +667,11 @@ fn the_log_starts_over_after_each_poll() {
     let mut poll = |round: usize| {
         let entries = (0..300)
             .map(|i| {
-                PreparedEntry::new(wirewatch::decode::DecodedEntry {
-                    guid: Some(format!("{round}-{i}")),
-                    title: sentence(&mut rng, 8),
-                    text: sentence(&mut rng, 300),
-                    ..Default::default()
-                })
+                story(
+                    format!("{round}-{i}"),
+                    sentence(&mut rng, 8),
+                    sentence(&mut rng, 300),
+                )
             })
             .collect();
         store

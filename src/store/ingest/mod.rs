@@ -1,150 +1,41 @@
-//! Ingest: dedup, store, index and match one poll's worth of entries, a few feeds per
-//! transaction.
+//! Ingest: store and index one poll's worth of prepared entries, and the alerts they raise,
+//! a few feeds per transaction.
 //!
 //! For each feed of the poll, in order:
 //! 1. Update the feed's fetch state (validators, schedule, error count, a permanent move).
-//! 2. For each entry: find it among the articles this feed already brought — by guid, then
-//!    link, then content hash (in memory for a feed that brought none before this poll, since
-//!    then only its earlier entries can be found). Known and changed: update it (no new
-//!    alert). Known and the same: nothing. Unknown to this feed but the same link came
-//!    through another feed: attach this feed to that article (no new alert). Otherwise: a
-//!    new article.
-//! 3. Index new articles in the full-text index.
-//! 4. Store the alerts of each new article, exactly once: for the rules it was matched
-//!    against before ([`PreparedEntry::match_rules`]), or matched here if it was not.
-//! 5. Before the transaction commits (when the poll says so, or after its last feed), rewrite
+//! 2. For each entry ([`FeedIngest::entry`]):
+//!    - *classify* it: find it among the articles this feed already brought — by guid, then
+//!      link, then content hash (in memory for a feed that brought none before this poll,
+//!      since then only its earlier entries can be found) — or, failing that, an article
+//!      with the same link from another feed;
+//!    - known and changed: update it (no new alert); known and the same: nothing; the same
+//!      link through another feed: attach this feed to that article (no new alert);
+//!    - otherwise *insert* a new article and index it in the full-text index;
+//!    - *record the alerts* of a new article, exactly once: for the rules the prepare stage
+//!      matched it against ([`crate::prepare`]), or matched now if it was not.
+//! 3. Before the transaction commits (when the poll says so, or after its last feed), rewrite
 //!    the index rows of changed articles and of articles whose feeds changed, in rowid order,
 //!    and hand what was committed, alerts included, to the caller.
 //!
 //! The expensive per-entry work (sanitising, tokenising, hashing, matching) happened before,
-//! off the writer thread, in [`PreparedEntry::new`] and [`PreparedEntry::match_rules`].
+//! off the writer thread, in [`crate::prepare`].
+
+mod entry;
 
 use super::{ms, Store};
-use crate::decode::DecodedEntry;
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, RuleId, TermMatch};
-use crate::rules::{Doc, Origin, RuleSet};
+use crate::model::{Alert, ArticleId, FeedId, RuleId};
+use crate::prepare::PreparedEntry;
+use crate::rules::RuleSet;
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
+use entry::{FeedIngest, NewFeedKeys, SeenInFeed};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::BTreeSet;
 // The writer's own sets and maps: keyed by what it hashes for every entry (story keys, words,
 // article ids), where the standard library's SipHash cost about 1% of the writer's time.
 use foldhash::{HashMap, HashSet};
-
-/// An entry ready to be stored: sanitised, tokenised, hashed, and perhaps matched.
-#[derive(Debug, Clone)]
-pub struct PreparedEntry {
-    /// The decoded entry.
-    pub entry: DecodedEntry,
-    /// Dedup key of its link.
-    pub canonical_url: Option<String>,
-    /// Hash of title and text.
-    pub content_hash: String,
-    /// Title tokens (emptied once matched: the writer needs them only to match).
-    pub title_tokens: Vec<Token>,
-    /// Body tokens (emptied once matched).
-    pub body_tokens: Vec<Token>,
-    /// The title's folded words, as the full-text index stores them.
-    pub indexed_title: String,
-    /// The body's folded words, as the full-text index stores them.
-    pub indexed_body: String,
-    /// The rules it matches, if already matched ([`PreparedEntry::match_rules`]); the writer
-    /// matches entries that were not.
-    pub matched: Option<Vec<EntryMatch>>,
-    /// Its words not yet reported to the store ([`PreparedEntry::noting_words`]); `None`:
-    /// unknown, the writer records all of them.
-    pub new_words: Option<Vec<text::NewWord>>,
-}
-
-/// A rule that an entry matches, and where.
-#[derive(Debug, Clone)]
-pub struct EntryMatch {
-    /// The rule.
-    pub rule_id: RuleId,
-    /// The words it matched, for highlighting.
-    pub matches: Vec<TermMatch>,
-    /// `matches` as stored.
-    pub json: String,
-}
-
-impl PreparedEntry {
-    /// Does the per-entry work that needs no database.
-    pub fn new(entry: DecodedEntry) -> PreparedEntry {
-        let title_tokens = text::tokens(&entry.title);
-        let body_tokens = text::tokens(&entry.text);
-        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, None)
-    }
-
-    /// Like [`PreparedEntry::new`], for a store whose [`Store::word_epoch`] is `epoch`: also
-    /// notes the words that store may not know yet, so the writer records only those.
-    pub fn noting_words(entry: DecodedEntry, epoch: u64) -> PreparedEntry {
-        let mut new = Vec::new();
-        let title_tokens = text::tokens_noting_new(&entry.title, epoch, &mut new);
-        let body_tokens = text::tokens_noting_new(&entry.text, epoch, &mut new);
-        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, Some(new))
-    }
-
-    fn from_tokens(
-        entry: DecodedEntry,
-        title_tokens: Vec<Token>,
-        body_tokens: Vec<Token>,
-        new_words: Option<Vec<text::NewWord>>,
-    ) -> PreparedEntry {
-        PreparedEntry {
-            canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
-            content_hash: dedup::content_hash(&entry.title, &entry.text),
-            indexed_title: join_folded(&title_tokens),
-            indexed_body: join_folded(&body_tokens),
-            title_tokens,
-            body_tokens,
-            entry,
-            matched: None,
-            new_words,
-        }
-    }
-
-    /// Matches the entry against `rules` as an article of `feed`, off the writer thread:
-    /// whether the article is new (and so alerts) only the writer knows, but which rules
-    /// it would alert for does not depend on it. `feed_tokens` are the feed title's tokens.
-    pub fn match_rules(
-        &mut self,
-        rules: &RuleSet,
-        feed_id: FeedId,
-        folder: Option<&str>,
-        feed_tokens: &[Token],
-    ) {
-        let doc = Doc::with_all_tokens(
-            &self.entry.title,
-            &self.entry.text,
-            std::mem::take(&mut self.title_tokens),
-            std::mem::take(&mut self.body_tokens),
-            vec![feed_tokens.to_vec()],
-        );
-        let origin = Origin {
-            feeds: vec![feed_id],
-            folders: folder.into_iter().map(String::from).collect(),
-        };
-        self.matched = Some(matches_of(rules, &doc, &origin));
-    }
-}
-
-fn matches_of(rules: &RuleSet, doc: &Doc, origin: &Origin) -> Vec<EntryMatch> {
-    rules
-        .matching(doc, origin)
-        .into_iter()
-        .map(|(rule, hits)| {
-            let matches = doc.term_matches(&hits);
-            let json = serde_json::to_string(&matches).expect("matches serialise");
-            EntryMatch {
-                rule_id: rule.id,
-                matches,
-                json,
-            }
-        })
-        .collect()
-}
 
 /// What a fetch of one feed produced.
 #[derive(Debug, Clone)]
@@ -499,7 +390,7 @@ fn apply_feed(
                 }
             }
             let tokens = text::tokens(&title);
-            let indexed = join_folded(&tokens);
+            let indexed = text::join_folded(&tokens);
             insert_words(tx, tokens.iter().map(Token::folded))?;
             let info = FeedInfo {
                 title,
@@ -514,334 +405,21 @@ fn apply_feed(
             if !brought_before {
                 seen.keys = Some(NewFeedKeys::default());
             }
-            for entry in entries {
-                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut seen)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What one feed's entries have done so far in this poll.
-#[derive(Default)]
-struct SeenInFeed {
-    /// Articles this feed's entries found or made: a feed listing one story twice is
-    /// stored from its first listing.
-    touched: HashSet<ArticleId>,
-    /// For a feed that had brought no article before this poll, the dedup keys of the
-    /// entries it brought so far: all that [`find_in_feed`] could find, so they are looked
-    /// up here instead of in three indexes per entry.
-    keys: Option<NewFeedKeys>,
-}
-
-/// The keys [`find_in_feed`] looks entries up by.
-#[derive(Default)]
-struct NewFeedKeys {
-    guids: HashSet<String>,
-    links: HashSet<String>,
-    hashes: HashSet<String>,
-}
-
-impl NewFeedKeys {
-    fn holds(&self, p: &PreparedEntry) -> bool {
-        p.entry
-            .guid
-            .as_ref()
-            .is_some_and(|g| self.guids.contains(g))
-            || p.canonical_url
-                .as_ref()
-                .is_some_and(|l| self.links.contains(l))
-            || self.hashes.contains(&p.content_hash)
-    }
-
-    /// Records the keys of an `article_feeds` row written for `p`.
-    fn add(&mut self, p: &PreparedEntry) {
-        if let Some(g) = &p.entry.guid {
-            self.guids.insert(g.clone());
-        }
-        if let Some(l) = &p.canonical_url {
-            self.links.insert(l.clone());
-        }
-        self.hashes.insert(p.content_hash.clone());
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn ingest_entry(
-    tx: &Transaction,
-    feed_id: FeedId,
-    feed: &FeedInfo,
-    p: PreparedEntry,
-    rules: &RuleSet,
-    now: DateTime<Utc>,
-    applying: &mut Applying,
-    seen: &mut SeenInFeed,
-) -> Result<()> {
-    let e = &p.entry;
-    let known = match &seen.keys {
-        // Whatever a new feed's entry matches, an earlier entry of this poll wrote it: the
-        // first listing wins, as below.
-        Some(keys) if keys.holds(&p) => return Ok(()),
-        Some(_) => None,
-        None => find_in_feed(
-            tx,
-            feed_id,
-            e.guid.as_deref(),
-            p.canonical_url.as_deref(),
-            &p.content_hash,
-        )?,
-    };
-    let touched = &mut seen.touched;
-    if let Some((article_id, old_hash)) = known {
-        // A feed listing the same guid twice: the first entry wins for this poll.
-        if !touched.insert(article_id) {
-            return Ok(());
-        }
-        tx.prepare_cached(
-            "UPDATE article_feeds SET guid = coalesce(?3, guid), link = coalesce(?4, link), content_hash = ?5
-             WHERE feed_id = ?1 AND article_id = ?2",
-        )?
-        .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash])?;
-        if old_hash != p.content_hash {
-            tx.prepare_cached(
-                "UPDATE articles SET title = ?2, author = coalesce(?3, author), snippet = ?4,
-                     content_html = ?5, text = ?6, content_hash = ?7, updated = ?8,
-                     url = coalesce(?9, url), canonical_url = coalesce(?10, canonical_url)
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                article_id,
-                e.title,
-                e.author,
-                e.snippet,
-                e.content_html,
-                text_column(e),
-                p.content_hash,
-                ms(now),
-                e.url,
-                p.canonical_url
-            ])?;
-            applying.reindex.insert(article_id);
-            applying.applied.updated_articles += 1;
-        }
-        return Ok(());
-    }
-    if let Some(url_key) = &p.canonical_url {
-        let elsewhere: Option<ArticleId> = tx
-            .prepare_cached("SELECT id FROM articles WHERE canonical_url = ?1 ORDER BY id LIMIT 1")?
-            .query_row([url_key], |r| r.get(0))
-            .optional()?;
-        if let Some(article_id) = elsewhere {
-            // The same story through a second feed: one article listing both, no second alert.
-            if touched.insert(article_id) {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
-                applying.reindex.insert(article_id);
-                if let Some(keys) = &mut seen.keys {
-                    keys.add(&p);
-                }
-            }
-            return Ok(());
-        }
-    }
-    // Feeds that date stories in the future (wrong time zones, scheduled posts) would pin
-    // them to the top of every list: such stories are filed at the time we saw them.
-    let sort_time = match e.published {
-        Some(p) if p <= now + chrono::Duration::hours(1) => p,
-        _ => now,
-    };
-    tx.prepare_cached(
-        "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
-                               text, published, fetched, sort_time)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-            p.canonical_url,
-            e.url,
-            e.guid,
-            p.content_hash,
-            e.title,
-            e.author,
-            e.snippet,
-            e.content_html,
-            text_column(e),
-            e.published.map(ms),
-            ms(now),
-            ms(sort_time)
-        ])?;
-    let article_id = tx.last_insert_rowid();
-    touched.insert(article_id);
-    tx.prepare_cached(
-        "INSERT INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        feed_id,
-        article_id,
-        e.guid,
-        p.canonical_url,
-        p.content_hash,
-        ms(now)
-    ])?;
-    if let Some(keys) = &mut seen.keys {
-        keys.add(&p);
-    }
-    tx.prepare_cached(
-        "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        article_id,
-        p.indexed_title,
-        p.indexed_body,
-        feed.indexed
-    ])?;
-    applying.applied.new_articles += 1;
-
-    if rules.is_empty() {
-        return Ok(());
-    }
-    let found = match p.matched {
-        Some(found) => found,
-        None => {
-            let doc = Doc::with_all_tokens(
-                &e.title,
-                &e.text,
-                p.title_tokens,
-                p.body_tokens,
-                vec![feed.tokens.clone()],
-            );
-            let origin = Origin {
-                feeds: vec![feed_id],
-                folders: feed.folder.iter().cloned().collect(),
+            let mut ingest = FeedIngest {
+                tx,
+                feed_id: id,
+                feed: info,
+                rules,
+                now,
+                applying,
+                seen,
             };
-            matches_of(rules, &doc, &origin)
+            for entry in entries {
+                ingest.entry(entry)?;
+            }
         }
-    };
-    for EntryMatch {
-        rule_id,
-        matches,
-        json,
-    } in found
-    {
-        let Some(rule) = rules.get(rule_id) else {
-            continue;
-        };
-        let inserted = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![rule.id, article_id, json, ms(now)])?;
-        if inserted == 0 {
-            continue;
-        }
-        let alert_id = tx.last_insert_rowid();
-        let applied = &mut applying.applied;
-        let i = *applying.tally_of.entry(rule.id).or_insert_with(|| {
-            applied.tallies.push(RuleTally {
-                rule_id: rule.id,
-                rule_name: rule.name.clone(),
-                notify: rule.notify,
-                count: 0,
-                kept: 0,
-                newest: alert_id,
-            });
-            applied.tallies.len() - 1
-        });
-        let tally = &mut applied.tallies[i];
-        tally.count += 1;
-        tally.newest = alert_id;
-        if applied.alerts.len() >= applying.live_alerts && tally.kept >= KEPT_PER_RULE {
-            continue;
-        }
-        tally.kept += 1;
-        let alert = Alert {
-            id: alert_id,
-            rule_id: rule.id,
-            rule_name: rule.name.clone(),
-            article: ArticleSummary {
-                id: article_id,
-                feeds: vec![FeedRef {
-                    id: feed_id,
-                    title: feed.title.clone(),
-                }],
-                url: e.url.clone(),
-                title: e.title.clone(),
-                author: e.author.clone(),
-                snippet: e.snippet.clone(),
-                published: e.published,
-                fetched: now,
-                read: false,
-                starred: false,
-            },
-            matches,
-            created: now,
-            read: false,
-        };
-        applied.alerts.push((alert, rule.notify));
     }
     Ok(())
-}
-
-const BY_GUID: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
-     WHERE af.feed_id = ?1 AND af.guid = ?2 LIMIT 1";
-const BY_LINK: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
-     WHERE af.feed_id = ?1 AND af.link = ?2 LIMIT 1";
-const BY_HASH: &str = "SELECT af.article_id, a.content_hash FROM article_feeds af JOIN articles a ON a.id = af.article_id
-     WHERE af.feed_id = ?1 AND af.content_hash = ?2 LIMIT 1";
-
-/// The article this feed already brought that this entry is: by guid, then link, then hash.
-fn find_in_feed(
-    tx: &Transaction,
-    feed_id: FeedId,
-    guid: Option<&str>,
-    link: Option<&str>,
-    hash: &str,
-) -> Result<Option<(ArticleId, String)>> {
-    #[cfg(test)]
-    tests::PROBED.with(|n| n.set(n.get() + 1));
-    // Statements are cached: this runs for every entry of every poll.
-    let lookup = |sql: &str, value: &str| -> rusqlite::Result<Option<(ArticleId, String)>> {
-        tx.prepare_cached(sql)?
-            .query_row(params![feed_id, value], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-    };
-    if let Some(g) = guid {
-        if let Some(found) = lookup(BY_GUID, g)? {
-            return Ok(Some(found));
-        }
-    }
-    if let Some(l) = link {
-        if let Some(found) = lookup(BY_LINK, l)? {
-            return Ok(Some(found));
-        }
-    }
-    Ok(lookup(BY_HASH, hash)?)
-}
-
-/// What the `text` column keeps of an entry: nothing when its text is its HTML's own
-/// ([`DecodedEntry::text_of_html`]), which is most entries, so a story is stored once and a
-/// poll writes a quarter fewer bytes; [`super::body_text`] reads it back.
-fn text_column(e: &DecodedEntry) -> &str {
-    if e.text_of_html {
-        ""
-    } else {
-        &e.text
-    }
-}
-
-/// Folded words joined by spaces: what the full-text index stores (see text.rs).
-pub(crate) fn join_folded(tokens: &[Token]) -> String {
-    let mut out = String::with_capacity(tokens.iter().map(|t| t.folded().len() + 1).sum());
-    for t in tokens {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(t.folded());
-    }
-    out
 }
 
 /// Adds the entries' new words to the `words` table; for entries that did not note theirs,
@@ -895,7 +473,7 @@ fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
         })?;
     let feeds: Vec<String> = feeds
         .iter()
-        .map(|t| join_folded(&text::tokens(t)))
+        .map(|t| text::join_folded(&text::tokens(t)))
         .collect();
     tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
         .execute([article_id])?;
@@ -904,176 +482,9 @@ fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
     )?
     .execute(params![
         article_id,
-        join_folded(&text::tokens(&title)),
-        join_folded(&text::tokens(&body)),
+        text::join_folded(&text::tokens(&title)),
+        text::join_folded(&text::tokens(&body)),
         feeds.join(" ")
     ])?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::NewFeed;
-    use std::cell::Cell;
-
-    thread_local! {
-        /// Entries looked up in the archive's dedup indexes.
-        pub(super) static PROBED: Cell<usize> = const { Cell::new(0) };
-    }
-
-    fn entry(guid: Option<&str>, url: Option<&str>, title: &str, text: &str) -> PreparedEntry {
-        PreparedEntry::new(DecodedEntry {
-            guid: guid.map(String::from),
-            url: url.map(String::from),
-            title: title.into(),
-            text: text.into(),
-            ..DecodedEntry::default()
-        })
-    }
-
-    /// One feed's listing of two stories, each given several ways, plus a wire story that
-    /// came first through another feed.
-    fn listing(site: &str) -> Vec<PreparedEntry> {
-        let link = |n: u32| format!("https://{site}.example.org/story/{n}");
-        vec![
-            entry(
-                Some("g1"),
-                Some(&link(1)),
-                "Talks resume",
-                "Envoys met in Doha.",
-            ),
-            // The same guid, other words: the first listing wins.
-            entry(
-                Some("g1"),
-                Some(&link(2)),
-                "Talks resume",
-                "Envoys met again.",
-            ),
-            // Another guid, the same link.
-            entry(
-                Some("g3"),
-                Some(&link(1)),
-                "Talks resume",
-                "Envoys met twice.",
-            ),
-            // No guid or link, the first one's words.
-            entry(None, None, "Talks resume", "Envoys met in Doha."),
-            // The wire story, then its guid again.
-            entry(
-                Some("g5"),
-                Some("https://wire.example.org/s"),
-                "Wire",
-                "From the wire.",
-            ),
-            entry(Some("g5"), Some(&link(6)), "Wire again", "Other words."),
-            entry(
-                Some("g7"),
-                Some(&link(7)),
-                "Border reopens",
-                "Trucks move again.",
-            ),
-        ]
-    }
-
-    /// A feed new to the archive looks its entries up in memory, a feed that brought
-    /// articles before in the archive's indexes; both store the same listing alike.
-    #[test]
-    fn a_new_feed_dedups_its_listing_in_memory_as_a_known_feed_does_in_the_archive() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("w.db")).unwrap();
-        let now = Utc::now();
-        let add = |url: &str| {
-            let feed = NewFeed {
-                url: url.into(),
-                title: Some(url.into()),
-                ..NewFeed::default()
-            };
-            store.add_feed(&feed, now, 900).unwrap().0.id
-        };
-        let (wire, fresh, known) = (
-            add("https://wire.example.org/feed"),
-            add("https://fresh.example.org/feed"),
-            add("https://known.example.org/feed"),
-        );
-        let poll = |feed: FeedId, entries: Vec<PreparedEntry>| {
-            let update = FeedUpdate::entries(feed, None, entries, now);
-            store
-                .apply_poll(vec![update], &RuleSet::default(), now)
-                .unwrap()
-        };
-        poll(
-            wire,
-            vec![entry(
-                Some("w"),
-                Some("https://wire.example.org/s"),
-                "Wire",
-                "From the wire.",
-            )],
-        );
-        poll(
-            known,
-            vec![entry(Some("old"), None, "Earlier", "An older story.")],
-        );
-
-        let rows = |feed: FeedId| -> Vec<(String, Option<String>, String)> {
-            let conn = store.reader();
-            let mut stmt = conn
-                .prepare(
-                    "SELECT a.title, af.guid, a.text FROM article_feeds af
-                     JOIN articles a ON a.id = af.article_id
-                     WHERE af.feed_id = ?1 AND af.guid IS NOT 'old' ORDER BY a.title",
-                )
-                .unwrap();
-            stmt.query_map([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap()
-        };
-        let want = vec![
-            (
-                "Border reopens".to_string(),
-                Some("g7".to_string()),
-                "Trucks move again.".to_string(),
-            ),
-            (
-                "Talks resume".into(),
-                Some("g1".into()),
-                "Envoys met in Doha.".into(),
-            ),
-            ("Wire".into(), Some("g5".into()), "From the wire.".into()),
-        ];
-        for (feed, site, probes) in [(fresh, "fresh", false), (known, "known", true)] {
-            PROBED.with(|n| n.set(0));
-            let applied = poll(feed, listing(site));
-            assert_eq!(applied.new_articles, 2, "{site}: two new stories");
-            assert_eq!(applied.updated_articles, 0, "{site}: nothing updated");
-            assert_eq!(rows(feed), want, "{site}: one row per story, first listing");
-            assert_eq!(
-                PROBED.with(Cell::get) > 0,
-                probes,
-                "{site}: looked up in the archive's indexes"
-            );
-        }
-        let wire_feeds: i64 = store
-            .reader()
-            .query_row(
-                "SELECT count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id
-                 WHERE a.url = 'https://wire.example.org/s'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(wire_feeds, 3, "the wire story lists all three feeds");
-
-        // Polled again, the fresh feed is known: its listing changes nothing.
-        PROBED.with(|n| n.set(0));
-        let again = poll(fresh, listing("fresh"));
-        assert_eq!((again.new_articles, again.updated_articles), (0, 0));
-        assert!(
-            PROBED.with(Cell::get) > 0,
-            "a second poll looks in the archive"
-        );
-        assert_eq!(rows(fresh), want);
-    }
 }

@@ -17,8 +17,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use wirewatch::decode::DecodedEntry;
 use wirewatch::model::{ArticleQuery, RuleScope};
+use wirewatch::prepare::PreparedEntry;
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedUpdate, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, Store};
 use wirewatch::{Config, Engine, SystemClock};
 
 /// Entries per feed per batch.

@@ -12,8 +12,9 @@ use chrono::Utc;
 use std::path::Path;
 use std::time::Instant;
 use wirewatch::model::RuleScope;
+use wirewatch::prepare::PreparedEntry;
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedOutcome, FeedUpdate, PreparedEntry, Store};
+use wirewatch::store::{FeedOutcome, FeedUpdate, Store};
 
 /// Resident set size of this process now, MiB.
 fn rss_mib() -> f64 {

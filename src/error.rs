@@ -5,6 +5,8 @@
 //! variants rather than reusing a code for something else.
 
 use crate::model::QueryProblem;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Everything that can go wrong inside the engine.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +93,9 @@ pub enum Error {
     /// A rule field other than the query is not acceptable (empty name, unknown feed).
     #[error("invalid rule: {0}")]
     InvalidRule(String),
+    /// Settings that cannot be applied (an interval out of bounds); nothing was saved.
+    #[error("invalid settings: {0}")]
+    InvalidSettings(String),
     /// No such feed, article, rule or alert.
     #[error("{what} {id} does not exist")]
     NotFound {
@@ -113,6 +118,24 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// Decoding a document failed unexpectedly (the decoder panicked); the feed is tried
+    /// again at its next check, and other feeds are not affected.
+    #[error("decoding the document failed unexpectedly")]
+    DecoderFailed,
+    /// Starting at login could not be turned on or off (the settings themselves were saved).
+    #[error("The settings were saved, but starting at login could not be changed: {reason}")]
+    Autostart {
+        /// What the system said.
+        reason: String,
+    },
+    /// A link could not be handed to the system's browser.
+    #[error("could not open {url}: {reason}")]
+    OpenLink {
+        /// The link.
+        url: String,
+        /// What the system said.
+        reason: String,
+    },
     /// The engine is shutting down.
     #[error("Wirewatch is shutting down")]
     ShuttingDown,
@@ -134,12 +157,48 @@ impl Error {
             Error::InvalidOpml { .. } => "invalid_opml",
             Error::InvalidQuery(_) => "invalid_query",
             Error::InvalidRule(_) => "invalid_rule",
+            Error::InvalidSettings(_) => "invalid_settings",
             Error::NotFound { .. } => "not_found",
             Error::Database(_) => "database",
             Error::Sqlite(_) => "database",
             Error::Io { .. } => "io",
+            Error::DecoderFailed => "decoder_failed",
+            Error::Autostart { .. } => "autostart",
+            // Released as "io" by the desktop shell before it was a variant.
+            Error::OpenLink { .. } => "io",
             Error::ShuttingDown => "shutting_down",
         }
+    }
+}
+
+/// An error as the desktop UI receives it: a stable code to switch on, a sentence to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorPayload {
+    /// Stable code (`invalid_query`, `unreachable`, ...; see [`Error::code`]).
+    pub code: String,
+    /// Sentence for people.
+    pub message: String,
+    /// For `invalid_query`: where in the query.
+    pub problem: Option<QueryProblem>,
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(e: &Error) -> Self {
+        ErrorPayload {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            problem: match e {
+                Error::InvalidQuery(p) => Some(p.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<Error> for ErrorPayload {
+    fn from(e: Error) -> Self {
+        ErrorPayload::from(&e)
     }
 }
 

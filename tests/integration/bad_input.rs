@@ -431,7 +431,7 @@ async fn a_refused_open_leaves_our_own_database_usable() {
         ..crate::support::test_config(dir.path())
     };
     let engine = Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
-    engine.store().integrity_check().unwrap();
+    engine.integrity_check().unwrap();
     assert_eq!(engine.stats().unwrap().articles, 2);
     drop(engine);
     assert_eq!(counts(&db), before);

@@ -1095,3 +1095,62 @@ async fn a_large_poll_stalls_neither_the_runtime_nor_other_engine_calls() {
         "the feed added during the poll is stored once it ends: {late:?}"
     );
 }
+
+#[tokio::test]
+async fn a_list_of_feeds_is_added_in_one_poll_pass_with_an_outcome_per_address_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    host.set("/a.xml", Doc::feed(rss("Desk A", &[ceasefire_story()])));
+    host.set("/b.xml", Doc::feed(rss("Desk B", &[cricket_story()])));
+    host.set("/c.xml", Doc::feed(rss("Desk C", &[cricket_story()])));
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    engine.add_rule(&default_rule()).unwrap();
+    engine.add_feed(&server.url("/b.xml"), None).await.unwrap();
+    let mut events = engine.events().subscribe();
+    let urls = vec![
+        server.url("/a.xml"),
+        server.url("/missing.xml"),
+        server.url("/b.xml"),
+        server.url("/c.xml"),
+    ];
+    let added = engine.add_feeds(&urls, Some("Desk")).await.unwrap();
+    let got: Vec<&str> = added.iter().map(|(url, _)| url.as_str()).collect();
+    assert_eq!(got, urls, "one outcome per address, in the order given");
+    assert!(
+        matches!(&added[0].1, Ok(AddFeedOutcome::Added { feed }) if feed.article_count == 1 && feed.folder.as_deref() == Some("Desk")),
+        "{:?}",
+        added[0].1
+    );
+    assert!(
+        matches!(&added[1].1, Err(Error::HttpStatus { status: 404, .. })),
+        "{:?}",
+        added[1].1
+    );
+    assert!(
+        matches!(&added[2].1, Ok(AddFeedOutcome::Exists { .. })),
+        "{:?}",
+        added[2].1
+    );
+    let mut polls = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::PollStarted { feeds } = event {
+            polls.push(feeds);
+        }
+    }
+    assert!(
+        matches!(&added[3].1, Ok(AddFeedOutcome::Added { feed }) if feed.title == "Desk C"),
+        "{:?}",
+        added[3].1
+    );
+    assert_eq!(
+        polls,
+        vec![2],
+        "the two new feeds are stored in one poll pass"
+    );
+    assert_eq!(
+        engine.alerts(&AlertQuery::default()).unwrap().len(),
+        1,
+        "a feed added from a list raises alerts like any poll"
+    );
+}

@@ -1,6 +1,6 @@
 //! Engine: the one object the CLI and the desktop shell talk to.
 //!
-//! It owns the store, the [`Poller`], the compiled rules and the event channel, and offers every
+//! It owns the store, the poller, the compiled rules and the event channel, and offers every
 //! operation as one method, so the shell's commands are thin adapters. Polling lives in
 //! [`crate::poll`]; the background loop that decides when to poll is [`Engine::run`].
 //!

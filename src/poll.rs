@@ -13,9 +13,9 @@
 //!    then feed errors and the poll summary.
 //!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
-//! The [`Poller`] owns what a poll needs (the store, the fetcher, the configuration, the clock
+//! The `Poller` owns what a poll needs (the store, the fetcher, the configuration, the clock
 //! and the event channel); the engine owns the poller and hands it the rules to match.
-//! No SQLite call runs on an async worker: reads go through [`on_store`], and the writer has a
+//! No SQLite call runs on an async worker: reads go through `on_store`, and the writer has a
 //! blocking thread of its own.
 
 use crate::alert::Events;

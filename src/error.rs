@@ -91,6 +91,9 @@ pub enum Error {
     /// A rule field other than the query is not acceptable (empty name, unknown feed).
     #[error("invalid rule: {0}")]
     InvalidRule(String),
+    /// A concept name or variant for the lexicon is not acceptable; nothing was saved.
+    #[error("invalid concept: {0}")]
+    InvalidConcept(#[from] crate::rules::lexicon::LexiconProblem),
     /// No such feed, article, rule or alert.
     #[error("{what} {id} does not exist")]
     NotFound {
@@ -134,6 +137,7 @@ impl Error {
             Error::InvalidOpml { .. } => "invalid_opml",
             Error::InvalidQuery(_) => "invalid_query",
             Error::InvalidRule(_) => "invalid_rule",
+            Error::InvalidConcept(_) => "invalid_concept",
             Error::NotFound { .. } => "not_found",
             Error::Database(_) => "database",
             Error::Sqlite(_) => "database",

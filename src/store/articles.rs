@@ -413,7 +413,8 @@ fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Ve
     };
     let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
     let doc = Doc::new(&title, &body, &feed_refs);
-    Ok(matcher::matches(query, &doc)
+    // The article is chosen already: its words are highlighted whatever its language.
+    Ok(matcher::words_match(query, &doc)
         .map(|hits| doc.term_matches(&hits))
         .unwrap_or_default())
 }
@@ -471,6 +472,11 @@ fn search(
         if !t.exact {
             verify = Some(q);
         }
+        if let Some(langs) = &q.langs {
+            // The stored language, as the matcher reads it off the prepared entry.
+            clauses.push(format!("a.lang IN ({})", vec!["?"; langs.len()].join(", ")));
+            args.extend(langs.iter().map(|l| Value::Text(l.clone())));
+        }
     }
     let only_query = clauses.len() == 1 && verify.is_none();
     filter.sql(&mut clauses, &mut args);
@@ -493,7 +499,8 @@ fn search(
         for (id, t) in candidates {
             if let Some((title, body, feeds)) = article_text(conn, id)? {
                 let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
-                if matcher::matches(q, &Doc::new(&title, &body, &feed_refs)).is_some() {
+                // The language filter is in the SQL already.
+                if matcher::words_match(q, &Doc::new(&title, &body, &feed_refs)).is_some() {
                     matching.push((id, t));
                 }
             }

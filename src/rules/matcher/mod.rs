@@ -14,5 +14,5 @@ mod eval;
 mod set;
 
 pub use doc::{Doc, Hit, Where};
-pub use eval::matches;
+pub use eval::{matches, words_match};
 pub use set::{CompiledRule, Origin, RuleSet};

@@ -391,7 +391,7 @@ fn one_spelling(c: char) -> Option<char> {
 }
 
 /// Whether [`fold`] may fold a word of `text` differently than before it knew the spellings
-/// of [`one_spelling`], nukta and chandrabindu, and non-joiners in Arabic script: an
+/// of `one_spelling`, nukta and chandrabindu, and non-joiners in Arabic script: an
 /// archive made before indexed such words apart, and rewrites their rows (see the store's
 /// migrations).
 pub fn folds_anew(text: &str) -> bool {

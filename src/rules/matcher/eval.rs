@@ -20,7 +20,7 @@ pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
     words_match(query, doc)
 }
 
-/// Like [`matches`], leaving the query's language filter to the caller (a search that
+/// Like [`matches()`], leaving the query's language filter to the caller (a search that
 /// filtered by the stored language already, or highlighting an article already chosen).
 pub fn words_match(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
     let mut hits = Vec::new();

@@ -92,7 +92,7 @@ impl PreparedEntry {
             content_hash: dedup::content_hash(&entry.title, &entry.text),
             indexed_title: text::join_folded(&title_tokens),
             indexed_body: text::join_folded(&body_tokens),
-            lang: lang::detect_entry(&entry.title, &entry.text),
+            lang: lang::detect_entry(&entry.title, &entry.text, &title_tokens, &body_tokens),
             title_tokens,
             body_tokens,
             entry,

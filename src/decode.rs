@@ -2050,6 +2050,27 @@ fn html_entity(name: &str) -> Option<char> {
     char::from_u32(code)
 }
 
+// ---------------------------------------------------------------------------------------------
+// For the full-text stage
+// ---------------------------------------------------------------------------------------------
+
+/// A document's bytes as UTF-8 text, read as step 1 of this module reads a feed: byte-order
+/// mark, `charset` of `content_type`, a credible declaration, valid UTF-8, then `chardetng`
+/// (with the URL's top-level domain as a hint). Borrowed when the bytes already are UTF-8.
+pub fn document_text<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    url: Option<&Url>,
+) -> Cow<'a, str> {
+    to_utf8(body, content_type, url)
+}
+
+/// An HTML fragment sanitised with the policy of feed bodies, relative URLs resolved against
+/// `base` (dropped without one).
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    sanitize(html, base.cloned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

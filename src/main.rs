@@ -106,6 +106,13 @@ enum Command {
         /// Feed URL.
         url: String,
     },
+    /// Fetch one article page and print its main content (title, byline, date, text).
+    Extract {
+        /// Article URL.
+        url: String,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +230,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = cli.db.unwrap_or_else(wirewatch::config::default_db_path);
     if let Command::Inspect { url } = &cli.command {
         return inspect(url).await;
+    }
+    if let Command::Extract { url, out } = &cli.command {
+        return Ok(wirewatch::extract::command(url, out.json).await?);
     }
     let engine = Engine::open(Config::new(&db), Arc::new(SystemClock))?;
     match cli.command {
@@ -491,7 +501,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Inspect { .. } => unreachable!("handled before opening the database"),
+        Command::Inspect { .. } | Command::Extract { .. } => {
+            unreachable!("handled before opening the database")
+        }
     }
 }
 

@@ -15,7 +15,8 @@
 //!    Open Graph and `<meta>`.
 //! 4. **HTML** for the reader: the extractor's markup, sanitised by the decode stage's policy
 //!    ([`crate::decode::sanitize_html`]: no scripts, styles, frames or handlers; links absolute),
-//!    then tracking pixels dropped ([`pixels`]).
+//!    then a leading headline that repeats the title ([`noise`]) and tracking pixels
+//!    ([`pixels`]) dropped.
 //! 5. **Text**: the extractor's plain text, one paragraph per block, paragraphs separated by a
 //!    blank line; `words` counts its words. A page with no main text (a script-only shell, a
 //!    login wall, an index page) is [`ExtractError::NoContent`], so the caller keeps the
@@ -26,6 +27,7 @@
 //! thread, since a large page takes tens of milliseconds.
 
 mod charset;
+mod noise;
 mod pixels;
 
 pub use charset::page_text;
@@ -109,13 +111,21 @@ pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
     // the line breaks of the page's source inside paragraphs.
     let (html, text) = match found.content_html.filter(|h| !h.trim().is_empty()) {
         Some(raw) => {
-            let html =
-                pixels::without_tracking_pixels(&crate::decode::sanitize_html(&raw, Some(url)));
+            let clean = crate::decode::sanitize_html(&raw, Some(url));
+            let clean = noise::without_headline(&clean, found.metadata.title.as_deref());
+            let html = pixels::without_tracking_pixels(&clean);
             let text = paragraphs(&crate::decode::stored_text(&html));
             (html, text)
         }
         None => {
             let text = paragraphs(&found.content_text);
+            let title = found.metadata.title.as_deref().unwrap_or_default();
+            let text = match text.split_once("\n\n") {
+                Some((first, rest)) if !title.is_empty() && first == title.trim() => {
+                    rest.to_owned()
+                }
+                _ => text,
+            };
             (text_html(&text), text)
         }
     };
@@ -163,6 +173,22 @@ pub async fn fetch_and_extract(fetcher: &Fetcher, url: &str) -> Result<Extracted
     })
     .await
     .map_err(|_| crate::Error::ShuttingDown)?
+}
+
+/// `wirewatch extract URL [--json]`: fetches one page with the default configuration's
+/// fetcher (its User-Agent, time and size caps) and prints what extraction finds.
+pub async fn command(url: &str, json: bool) -> Result<(), ExtractError> {
+    let url = crate::engine::normalize_url(url)?;
+    let fetcher = Fetcher::new(&crate::Config::new(std::path::PathBuf::new()))?;
+    let page = fetch_and_extract(&fetcher, &url).await?;
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, page.render(json).as_bytes()).map_err(|source| {
+        crate::Error::Io {
+            path: "standard output".into(),
+            source,
+        }
+    })?;
+    Ok(())
 }
 
 impl Extracted {

@@ -174,9 +174,10 @@ fn related_stories_and_the_newsletter_box_inside_the_story_are_dropped() {
 fn paragraphs_are_separated_by_blank_lines() {
     let text = news().text;
     let paragraphs: Vec<&str> = text.split("\n\n").collect();
-    assert!(
-        paragraphs.len() >= 7,
-        "one paragraph per block: {paragraphs:#?}"
+    assert_eq!(
+        paragraphs.len(),
+        6,
+        "the six paragraphs of the story: {paragraphs:#?}"
     );
     assert!(
         paragraphs

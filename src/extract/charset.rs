@@ -2,8 +2,9 @@
 //!
 //! Web pages declare their encoding where feeds do not: in a `<meta charset>` or a
 //! `<meta http-equiv="Content-Type">` near the top. The order follows the HTML standard:
-//! the byte-order mark, then the HTTP `Content-Type` charset, then the page's `<meta>`; with
-//! none of them, valid UTF-8 is UTF-8 and anything else is guessed with `chardetng`. All but
+//! the byte-order mark, then the HTTP `Content-Type` charset, then the page's `<meta>` (unless
+//! the bytes are valid UTF-8 with non-ASCII in them, which a legacy encoding's rarely are);
+//! with none of them, valid UTF-8 is UTF-8 and anything else is guessed with `chardetng`. All but
 //! the `<meta>` prescan is the decode stage's own reading ([`crate::decode::document_text`]),
 //! which also disbelieves a declared UTF-8 that the bytes are not.
 
@@ -19,7 +20,12 @@ const PRESCAN_BYTES: usize = 8 * 1024;
 pub fn page_text<'a>(body: &'a [u8], content_type: Option<&str>, url: &Url) -> Cow<'a, str> {
     let header_has_charset =
         content_type.is_some_and(|t| t.to_ascii_lowercase().contains("charset"));
-    match meta_charset(body).filter(|_| !header_has_charset) {
+    // Bytes that are valid UTF-8 with non-ASCII in them are UTF-8 whatever the `<meta>` says:
+    // a legacy encoding's text is almost never valid UTF-8 by accident, while pages re-saved
+    // as UTF-8 that kept their old declaration are common.
+    let meta = meta_charset(body).filter(|_| !header_has_charset);
+    let meta = meta.filter(|_| body.is_ascii() || std::str::from_utf8(body).is_err());
+    match meta {
         // The page's own declaration goes where decode reads a header's, so it ranks below
         // the byte-order mark and above guessing, and a false UTF-8 is still disbelieved.
         Some(label) => document_text(
@@ -118,6 +124,13 @@ mod tests {
             text.contains("caf\u{e9} est ferm\u{e9}"),
             "guessed as a Latin encoding: {text}"
         );
+    }
+
+    #[test]
+    fn valid_utf8_outranks_a_legacy_meta() {
+        let page = "<meta charset=\"gb2312\"><p>谷歌在2014年收购的人工智能公司</p>".as_bytes();
+        let text = page_text(page, Some("text/html"), &url());
+        assert!(text.contains("谷歌在2014年收购"), "read as UTF-8: {text}");
     }
 
     #[test]

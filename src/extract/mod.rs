@@ -18,8 +18,7 @@
 //!    language and lead image from JSON-LD, Open Graph and `<meta>`.
 //! 5. **HTML** for the reader: the extractor's markup, sanitised by the decode stage's policy
 //!    ([`crate::decode::sanitize_html`]: no scripts, styles, frames or handlers; links absolute),
-//!    then a leading headline or byline that repeats the title or author ([`noise`]) and
-//!    tracking pixels ([`pixels`]) dropped.
+//!    then tracking pixels dropped ([`pixels`]).
 //! 6. **Text**: the sanitised HTML read as text, one paragraph per block, separated by a
 //!    blank line; `words` counts its words. A page with no main text (a script-only shell, a
 //!    login wall, an index page) is [`ExtractError::NoContent`], so the caller keeps the
@@ -108,12 +107,6 @@ pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
     let found = reader.parse().map_err(|_| ExtractError::NoContent)?;
     let title = Some(found.title.trim().to_owned()).filter(|t| !t.is_empty());
     let clean = crate::decode::sanitize_html(&found.content, Some(url));
-    let byline = found
-        .byline
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
-    let clean = noise::without_repeats(&clean, title.as_deref(), byline);
     let html = pixels::without_tracking_pixels(&clean);
     // The text is read from the sanitised HTML, one paragraph per block; the extractor's own
     // text (the DOM's `textContent`) runs paragraphs together.

@@ -326,6 +326,16 @@ impl Engine {
         self.inner.config.default_interval.as_secs() as i64
     }
 
+    /// Fetches one article page with the configuration's fetcher (its User-Agent, time and
+    /// size caps) and extracts its main content. Opens no database.
+    pub async fn extract(
+        config: &Config,
+        url: &str,
+    ) -> std::result::Result<crate::extract::Extracted, crate::extract::ExtractError> {
+        let url = normalize_url(url)?;
+        crate::extract::fetch_and_extract(&Fetcher::new(config)?, &url).await
+    }
+
     /// Shows how Wirewatch reads the feed at `url`, fetched with `config`'s limits; touches
     /// no database.
     pub async fn inspect(config: &Config, url: &str) -> Result<FeedInspection> {

@@ -28,6 +28,7 @@ pub mod dedup;
 pub mod discover;
 pub mod engine;
 pub mod error;
+pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod opml;

@@ -1,4 +1,5 @@
-//! `alerts`, `search`, `stats` and `inspect`: reading what was collected.
+//! `alerts`, `search`, `stats`, `inspect` and `extract`: reading what was collected, and
+//! what one feed or one article page holds.
 
 use super::{output, Output};
 use std::path::PathBuf;
@@ -67,4 +68,14 @@ pub fn stats(engine: &Engine, out: Output) -> anyhow::Result<()> {
 pub async fn inspect(url: &str) -> anyhow::Result<()> {
     let inspection = Engine::inspect(&Config::new(PathBuf::new()), url).await?;
     output::json(&inspection)
+}
+
+/// `extract`: the main content of one article page; opens no database.
+pub async fn extract(url: &str, out: Output) -> anyhow::Result<()> {
+    let page = Engine::extract(&Config::new(PathBuf::new()), url).await?;
+    if out.json {
+        return output::json(&page);
+    }
+    output::extracted(&page);
+    Ok(())
 }

@@ -105,6 +105,13 @@ enum Command {
         /// Feed URL.
         url: String,
     },
+    /// Fetch one article page and print its main content (title, byline, date, text).
+    Extract {
+        /// Article URL.
+        url: String,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +197,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Inspect { url } = &cli.command {
         return archive::inspect(url).await;
     }
+    if let Command::Extract { url, out } = &cli.command {
+        return archive::extract(url, *out).await;
+    }
     let db = cli.db.unwrap_or_else(wirewatch::config::default_db_path);
     let engine = Engine::open(Config::new(&db), Arc::new(SystemClock))?;
     match cli.command {
@@ -239,6 +249,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => archive::search(&engine, query, limit, starred, out),
         Command::Stats { out } => archive::stats(&engine, out),
-        Command::Inspect { .. } => unreachable!("handled before opening the database"),
+        Command::Inspect { .. } | Command::Extract { .. } => {
+            unreachable!("handled before opening the database")
+        }
     }
 }

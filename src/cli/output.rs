@@ -5,6 +5,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
+use wirewatch::extract::Extracted;
 use wirewatch::model::{
     AddFeedOutcome, Alert, ArticlePage, EngineEvent, Feed, ImportReport, PollSummary, Rule,
     RuleTest, Stats,
@@ -259,4 +260,24 @@ impl Progress {
             _ => {}
         }
     }
+}
+
+/// `extract` without `--json`: a short header of what was found, then the text.
+pub fn extracted(page: &Extracted) {
+    let line = |label: &str, value: Option<&str>| {
+        if let Some(value) = value {
+            println!("{label:<10}{value}");
+        }
+    };
+    line("Title:", page.title.as_deref());
+    line("By:", page.byline.as_deref());
+    line(
+        "Published:",
+        page.published.map(|p| p.to_rfc3339()).as_deref(),
+    );
+    line("Language:", page.lang.as_deref());
+    line("Image:", page.image.as_deref());
+    line("URL:", Some(&page.url));
+    line("Words:", Some(&page.words.to_string()));
+    println!("\n{}", page.text);
 }

@@ -180,3 +180,21 @@ fn parse_error_reason(e: &feed_rs::parser::ParseFeedError) -> String {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A document's bytes as UTF-8 text, read as step 1 reads a feed: byte-order mark, `charset`
+/// of `content_type`, a credible declaration, valid UTF-8, then `chardetng` (with the URL's
+/// top-level domain as a hint). Borrowed when the bytes already are UTF-8. The full-text
+/// stage reads article pages with it.
+pub fn document_text<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    url: Option<&Url>,
+) -> std::borrow::Cow<'a, str> {
+    charset::to_utf8(body, content_type, url)
+}
+
+/// An HTML fragment sanitised with the policy of feed bodies, relative URLs resolved against
+/// `base` (dropped without one). The full-text stage cleans article pages with it.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    sanitize::sanitize(html, base.cloned())
+}

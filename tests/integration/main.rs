@@ -7,6 +7,7 @@ mod crash;
 mod decode;
 mod discover;
 mod engine;
+mod extract;
 mod fetch;
 mod fuzz_replay;
 mod hostile;

@@ -679,16 +679,28 @@ async fn inspect(url: &str) -> anyhow::Result<()> {
         .iter()
         .map(|e| {
             serde_json::json!({
-                "title": e.title,
+                // The feed's own title: empty when it gave none (the stand-in is beside it).
+                "title": if e.title_from_text { "" } else { e.title.as_str() },
+                "shown_title": e.title,
                 "link": e.url,
                 "id": e.guid,
                 "published": e.published.map(|p| p.to_rfc3339()),
             })
         })
         .collect();
+    let skipped: Vec<serde_json::Value> = doc
+        .skipped
+        .iter()
+        .map(
+            |s| serde_json::json!({ "position": s.position, "title": s.title, "reason": s.reason }),
+        )
+        .collect();
     print_json(&serde_json::json!({
         "title": doc.title,
         "link": doc.site_url,
         "entries": entries,
+        "recovered": doc.recovered.as_ref().map(|r| serde_json::json!({ "entries": r.entries, "cut_at": r.cut_at })),
+        "skipped": skipped,
+        "note": doc.recovery_note(),
     }))
 }

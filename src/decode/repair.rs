@@ -48,7 +48,52 @@ pub(super) fn repair(text: &str) -> String {
         }
     }
     out.push_str(&src[copied..]);
+    rss_version(&mut out);
     out
+}
+
+/// Gives an `<rss>` root without a version, or with one the parser does not dispatch on
+/// (`0.90`, `0.93`, `0.94`, `2.0.1`, `2`), version 2.0: RSS 0.9x and 2.0 are read alike, and
+/// the parser otherwise finds no feed root.
+fn rss_version(doc: &mut String) {
+    let head = &doc.as_bytes()[..doc.len().min(HEAD_BYTES)];
+    let Some(open) = find(head, b"<rss") else {
+        return;
+    };
+    if !head
+        .get(open + 4)
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>')
+    {
+        return;
+    }
+    let Some(close) = head[open..]
+        .iter()
+        .position(|b| *b == b'>')
+        .map(|p| open + p)
+    else {
+        return;
+    };
+    let tag = &doc[open..close];
+    let version = tag.find("version").and_then(|at| {
+        let rest = &tag[at + "version".len()..];
+        let rest_trimmed = rest.trim_start().strip_prefix('=')?.trim_start();
+        let quote = rest_trimmed
+            .chars()
+            .next()
+            .filter(|q| *q == '"' || *q == '\'')?;
+        let value_at = tag.len() - rest_trimmed.len() + 1;
+        let len = tag[value_at..].find(quote)?;
+        Some((
+            open + at,
+            open + value_at + len + 1,
+            &tag[value_at..value_at + len],
+        ))
+    });
+    match version {
+        Some((_, _, "2.0" | "0.91" | "0.92")) => {}
+        Some((from, to, _)) => doc.replace_range(from..to, "version=\"2.0\""),
+        None => doc.insert_str(open + 4, " version=\"2.0\""),
+    }
 }
 
 /// Where the document proper starts: the XML declaration, else the first feed root element,

@@ -2,8 +2,185 @@
 //! HTML bodies (block elements and `<br>` start lines, other whitespace collapses).
 
 use super::entities::decode_entities;
+use super::entity_names::html_entity;
 use scraper::{ElementRef, Html, Node};
 use std::borrow::Cow;
+
+/// What a feed says a title's text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TitleKind {
+    /// Plain text (Atom `type="text"`, JSON Feed): shown as written, markup and all.
+    Text,
+    /// HTML (Atom `type="html"` and `"xhtml"`): tags dropped, references read once.
+    Html,
+    /// Unsaid (RSS): HTML if it looks like HTML, else plain text.
+    Guess,
+}
+
+/// A feed or entry title as the text a reader shows, by what the feed says it is.
+///
+/// RSS does not say, so it is guessed the way the tolerant readers guess: text that holds an
+/// end tag or a character reference, and only tags of HTML elements and references HTML
+/// defines, is HTML; anything else ("Rupee <85", "&lt;br&gt; tag" after XML decoding gives
+/// "<br> tag") is plain text and keeps its words.
+pub(super) fn title_text(raw: &str, kind: TitleKind) -> String {
+    let html = match kind {
+        TitleKind::Text => false,
+        TitleKind::Html => true,
+        TitleKind::Guess => looks_like_html(raw),
+    };
+    if html {
+        collapse_whitespace(&decode_entities(&strip_tags(raw)))
+    } else {
+        collapse_whitespace(raw)
+    }
+}
+
+/// HTML elements a title may hold and still read as HTML.
+const TITLE_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "command",
+    "datagrid",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "keygen",
+    "label",
+    "legend",
+    "li",
+    "m",
+    "map",
+    "menu",
+    "meter",
+    "multicol",
+    "nav",
+    "nextid",
+    "noscript",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "pre",
+    "progress",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "select",
+    "small",
+    "sound",
+    "source",
+    "spacer",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+];
+
+/// Whether untyped text reads as HTML: it has an end tag (`</b>`) or a character reference
+/// (`&amp;`, `&#8217;`), every tag names an HTML element and every named reference is one
+/// HTML defines.
+fn looks_like_html(s: &str) -> bool {
+    if !s.contains(['<', '&']) {
+        return false;
+    }
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let bytes = s.as_bytes();
+    let mut evidence = false;
+    for (at, b) in bytes.iter().enumerate() {
+        match b {
+            b'<' => {
+                let closing = bytes.get(at + 1) == Some(&b'/');
+                let from = at + 1 + usize::from(closing);
+                let len = bytes[from..].iter().take_while(|b| word(b)).count();
+                if len == 0 {
+                    continue;
+                }
+                let name = s[from..from + len].to_ascii_lowercase();
+                if !TITLE_ELEMENTS.contains(&name.as_str()) {
+                    return false;
+                }
+                evidence |= closing && bytes.get(from + len) == Some(&b'>');
+            }
+            b'&' => {
+                let numeric = bytes.get(at + 1) == Some(&b'#');
+                let from = at + 1 + usize::from(numeric);
+                let len = bytes[from..].iter().take_while(|b| word(b)).count();
+                if len == 0 || bytes.get(from + len) != Some(&b';') {
+                    continue;
+                }
+                if !numeric && html_entity(&s[from..from + len]).is_none() {
+                    return false;
+                }
+                evidence = true;
+            }
+            _ => {}
+        }
+    }
+    evidence
+}
 
 /// A title (or name) as plain text: tags stripped, references decoded, whitespace collapsed.
 /// Feeds double-encode ("&amp;amp;", "&lt;b&gt;" inside CDATA), so stripping and decoding

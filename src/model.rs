@@ -53,6 +53,9 @@ pub struct Feed {
     pub last_error: Option<String>,
     /// Stable code of the last error, while `error_count > 0`.
     pub last_error_code: Option<String>,
+    /// What decoding had to leave out of the last document fetched (a cut download, entries
+    /// it could not read), as a sentence for people; `None` when it was read whole.
+    pub recovery_note: Option<String>,
     /// Articles stored from this feed.
     #[ts(type = "number")]
     pub article_count: i64,

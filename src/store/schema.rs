@@ -123,4 +123,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX words_by_stem ON words(stem);
     INSERT INTO words (word, stem) SELECT term, wirewatch_stem(term) FROM articles_vocab;
     "#,
+    // 4: what decoding had to leave out of the feed's last document ("recovered: 12 entries,
+    // the document was cut at byte 48213; skipped 1 entry: ..."), shown in the Feeds view;
+    // NULL when it was read whole.
+    r#"
+    ALTER TABLE feeds ADD COLUMN recovery_note TEXT;
+    "#,
 ];

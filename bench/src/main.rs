@@ -6,10 +6,13 @@
 //! 3. `setup` subscribes a fresh database to the feeds and adds the rules, without fetching;
 //! 4. `poll` polls every feed once with a chosen configuration (the CLI uses the defaults);
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
-//!    a cold ingest into the engine's stages to show where time and memory go.
+//!    a cold ingest into the engine's stages to show where time and memory go;
+//! 6. `decode-corpus` prints what decoding makes of every file of a folder of feed documents,
+//!    for `bench/agreement.py` (not part of a run).
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
+mod agreement;
 mod corpus;
 mod matching;
 mod search;
@@ -159,6 +162,12 @@ enum Command {
         /// Statements; each is stepped to the end.
         statements: Vec<String>,
     },
+    /// What decoding makes of each file of a folder of feed documents, one JSON line each.
+    DecodeCorpus {
+        /// Folder of feed documents (read recursively).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Latency of typical searches over an archive.
     Search {
         /// Database.
@@ -226,6 +235,7 @@ fn main() -> anyhow::Result<()> {
             seed,
         } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
+        Command::DecodeCorpus { dir } => agreement::run(&dir),
         Command::Sql {
             db,
             runs,

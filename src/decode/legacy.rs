@@ -2,10 +2,10 @@
 //! Atom 0.3 is rewritten into Atom 1.0 names; RSS 0.90's and UserLand's namespaces become
 //! RSS 1.0's; then RSS 1.0 items without a link get a placeholder (the parser drops them),
 //! and the ids the parser does not read (`rdf:about`, Dublin Core `identifier`) are collected
-//! for the entries. Each step looks at the document's start (or, for ids, whether it is RDF
-//! or mentions `identifier`) and does nothing to other documents.
+//! for the entries. Each step looks at the document's start and does nothing to other
+//! documents; ids of other RSS are read only after parsing, for entries left without one.
 
-use super::{find, HEAD_BYTES};
+use super::head;
 use std::borrow::Cow;
 
 /// The Atom 0.3 namespace.
@@ -14,8 +14,7 @@ const ATOM_03_NS: &str = "http://purl.org/atom/ns#";
 /// Rewrites an Atom 0.3 document into Atom 1.0 names. `feed-rs` only recognises the Atom 1.0
 /// namespace, so without this an Atom 0.3 feed parses "successfully" with no entries.
 pub(super) fn upgrade_legacy_atom(text: Cow<'_, str>) -> Cow<'_, str> {
-    let head = &text.as_bytes()[..text.len().min(HEAD_BYTES)];
-    if find(head, ATOM_03_NS.as_bytes()).is_none() {
+    if !head(&text).contains(ATOM_03_NS) {
         return text;
     }
     const RENAMES: &[(&str, &str)] = &[
@@ -53,11 +52,15 @@ const RSS_10_NS: &str = "http://purl.org/rss/1.0/";
 /// Rewrites the RSS namespaces the parser does not know into RSS 1.0's, so that an RSS 0.90
 /// channel keeps its title and items and a namespaced RSS 2.0 document its entries.
 pub(super) fn upgrade_legacy_rss(text: Cow<'_, str>) -> Cow<'_, str> {
-    let head = &text.as_bytes()[..text.len().min(HEAD_BYTES)];
+    let head = head(&text);
+    // One search for what all the aliases share, then each.
+    if !head.contains(".com/rss") && !head.contains("/rdf/simple/") {
+        return text;
+    }
     let aliases: Vec<&str> = RSS_ALIASES
         .iter()
         .copied()
-        .filter(|ns| find(head, format!("\"{ns}\"").as_bytes()).is_some())
+        .filter(|ns| head.contains(&format!("\"{ns}\"")))
         .collect();
     if aliases.is_empty() {
         return text;
@@ -74,15 +77,13 @@ pub(super) fn upgrade_legacy_rss(text: Cow<'_, str>) -> Cow<'_, str> {
 /// `<link>` given to each RSS 1.0 item that has none (the parser drops items without a
 /// link; the placeholder is not a web address, so the entry keeps no link).
 ///
-/// Only RDF documents and documents that mention `identifier` are read for this; `None` for
-/// the others and when no entry has such an id.
-pub(super) fn entry_ids(text: Cow<'_, str>) -> (Cow<'_, str>, Option<Vec<Option<String>>>) {
+/// `rdf` says the document is RSS 1.0 (items are the root's children and get placeholders);
+/// otherwise items are the channel's. `None` when no entry has such an id.
+pub(super) fn entry_ids(
+    text: Cow<'_, str>,
+    rdf: bool,
+) -> (Cow<'_, str>, Option<Vec<Option<String>>>) {
     use quick_xml::events::Event;
-    let head = &text.as_bytes()[..text.len().min(HEAD_BYTES)];
-    let rdf = find(head, b"RDF").is_some();
-    if !rdf && !text.contains("identifier>") {
-        return (text, None);
-    }
     // RSS 1.0 items are children of the root, RSS 2.0 items of the channel.
     let depth = if rdf { 1 } else { 2 };
     let mut reader = quick_xml::Reader::from_reader(text.as_bytes());

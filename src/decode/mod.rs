@@ -49,6 +49,7 @@ pub use text::{plain_title, stored_text};
 
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::time::Duration;
 use url::Url;
 
@@ -207,7 +208,12 @@ pub fn decode_limited(
     let text = charset::normalise_declaration(text);
     let text = legacy::upgrade_legacy_atom(text);
     let text = legacy::upgrade_legacy_rss(text);
-    let (text, ids) = legacy::entry_ids(text);
+    let rdf = head(&text).contains("RDF");
+    let (text, mut ids) = if rdf {
+        legacy::entry_ids(text, true)
+    } else {
+        (text, None)
+    };
 
     let parser = feed_parser(base.as_ref());
     let (mut feed, recovered, skipped) = match parser.parse(text.as_bytes()) {
@@ -242,6 +248,12 @@ pub fn decode_limited(
             }
         }
     };
+    // RSS 2.0 items without a guid may have a Dublin Core identifier the parser does not read;
+    // only then is the document read for it.
+    let without_ids = feed.entries.iter().any(|e| e.id.trim().is_empty());
+    if !rdf && without_ids && head(&text).contains("purl.org/dc/elements") {
+        ids = legacy::entry_ids(Cow::Borrowed(&text), false).1;
+    }
     if let Some(ids) = ids.filter(|ids| ids.len() == feed.entries.len()) {
         for (entry, id) in feed.entries.iter_mut().zip(ids) {
             if let (true, Some(id)) = (entry.id.trim().is_empty(), id) {
@@ -278,6 +290,17 @@ fn parse_error_reason(e: &feed_rs::parser::ParseFeedError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The first [`HEAD_BYTES`] of `text` (or a little less, to end between characters), where
+/// declarations and the root element are looked for. Searching it with `str::contains` uses
+/// the standard library's fast substring search.
+fn head(text: &str) -> &str {
+    let mut end = text.len().min(HEAD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Position of `needle` in `haystack`.

@@ -14,7 +14,8 @@
 //!    and [`parse_date`] for timestamps.
 //! 4. **Recovery.** When the parser rejects the document: an HTML page is `NotAFeed`; anything
 //!    else is repaired (junk before the root dropped, HTML-only entities replaced, stray `&`
-//!    escaped, characters XML forbids removed, an `<rss>` root without a version given one)
+//!    escaped, characters XML forbids removed, an `<rss>` root without a version or channel
+//!    given them; a JSON Feed's envelope: version, title, `authors`)
 //!    and parsed again. If that fails too, [`recover`] reads the entries one by one: every
 //!    complete entry is kept, an unreadable one is skipped with the parser's reason
 //!    ([`DecodedFeed::skipped`]), and a document that stops being readable before its end is
@@ -225,7 +226,12 @@ pub fn decode_limited(
             });
         }
         Err(_) => {
-            let repaired = repair::repair(&text);
+            let repaired = match text.trim_start_matches('\u{feff}').trim_start() {
+                json if json.starts_with('{') => {
+                    repair::repair_json(json).unwrap_or_else(|| text.to_string())
+                }
+                _ => repair::repair(&text),
+            };
             match parser.parse(repaired.as_bytes()) {
                 Ok(feed) => (feed, None, Vec::new()),
                 Err(e) => {

@@ -52,6 +52,34 @@ pub(super) fn repair(text: &str) -> String {
     out
 }
 
+/// Repairs a JSON Feed the parser refused for its envelope: a `version` it does not know
+/// (`http://` rather than `https://`, missing, another number) becomes 1.1, a missing or
+/// non-text feed `title` becomes empty, and an item's `authors` given as one object becomes
+/// a list of it. `None` when the text is not a JSON object.
+pub(super) fn repair_json(text: &str) -> Option<String> {
+    use serde_json::Value;
+    let mut doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    let feed = doc.as_object_mut()?;
+    let known = feed
+        .get("version")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("https://jsonfeed.org/version/1"));
+    if !known {
+        feed.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
+    }
+    if !feed.get("title").is_some_and(Value::is_string) {
+        feed.insert("title".into(), "".into());
+    }
+    if let Some(items) = feed.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(author) = item.get("authors").filter(|a| a.is_object()).cloned() {
+                item.insert("authors".into(), Value::Array(vec![author]));
+            }
+        }
+    }
+    serde_json::to_string(&doc).ok()
+}
+
 /// Gives an `<rss>` root without a version, or with one the parser does not dispatch on
 /// (`0.90`, `0.93`, `0.94`, `2.0.1`, `2`), version 2.0: RSS 0.9x and 2.0 are read alike, and
 /// the parser otherwise finds no feed root.
@@ -93,6 +121,18 @@ fn rss_version(doc: &mut String) {
         Some((_, _, "2.0" | "0.91" | "0.92")) => {}
         Some((from, to, _)) => doc.replace_range(from..to, "version=\"2.0\""),
         None => doc.insert_str(open + 4, " version=\"2.0\""),
+    }
+    // Items straight under the root, with no channel around them, get one.
+    if !doc.contains("<channel") {
+        if let (Some(start), Some(end)) = (
+            doc[open..].find('>').map(|p| open + p + 1),
+            doc.rfind("</rss>"),
+        ) {
+            if start <= end {
+                doc.insert_str(end, "</channel>");
+                doc.insert_str(start, "<channel>");
+            }
+        }
     }
 }
 

@@ -1356,3 +1356,34 @@ async fn a_recovered_feed_is_stored_with_its_note_and_the_note_goes_when_it_read
     assert_eq!(feed.article_count, 4);
     assert_eq!(feed.recovery_note, None);
 }
+
+#[test]
+fn a_loosely_written_json_feed_1_0_and_an_rss_without_channel_are_read() {
+    let feed = decode_fixture(
+        "feeds/jsonfeed-1.0-loose.json",
+        Some("application/json"),
+        "https://thimphu.example.org/feed.json",
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Punakha Dzong restoration finished",
+            "Hydropower exports to India rise",
+        ]
+    );
+    assert_eq!(feed.entries[0].author.as_deref(), Some("Pema Wangmo"));
+    assert_eq!(ids(&feed), vec![Some("thimphu-1"), Some("thimphu-2")]);
+
+    let feed = decode_fixture(
+        "feeds/rss-no-channel.xml",
+        None,
+        "https://atoll.example.net/rss",
+    );
+    assert_eq!(
+        links(&feed),
+        vec![
+            Some("https://atoll.example.net/runway"),
+            Some("https://atoll.example.net/reef"),
+        ]
+    );
+}

@@ -54,9 +54,25 @@ pub(super) fn salvage(
     let tail: String = open.iter().rev().map(|name| format!("</{name}>")).collect();
     let mut feed = parser.parse(format!("{head}{tail}").as_bytes()).ok()?;
 
+    // Each entry is parsed inside a copy of the frame: a large frame before many small
+    // entries would cost their product, so the bytes parsed are bounded by a multiple of the
+    // document; entries past the bound are skipped, saying so.
+    let budget = text
+        .len()
+        .saturating_mul(PARSE_BUDGET)
+        .saturating_add(1 << 20);
+    let mut parsed_bytes = 0usize;
     let mut skipped = Vec::new();
     for (k, span) in scan.spans.iter().enumerate() {
         let position = k + 1;
+        if parsed_bytes > budget {
+            skipped.push(SkippedEntry {
+                position,
+                title: None,
+                reason: "not read: the document is too broken to read every entry".into(),
+            });
+            continue;
+        }
         let entry = match span {
             Span::Complete(range) => &text[range.clone()],
             Span::Broken { start, reason } => {
@@ -68,6 +84,7 @@ pub(super) fn salvage(
                 continue;
             }
         };
+        parsed_bytes += head.len() + entry.len();
         let parse = |entry: &str| parser.parse(format!("{head}{entry}{tail}").as_bytes());
         let parsed = match parse(entry) {
             Ok(one) => Ok(one),
@@ -91,6 +108,9 @@ pub(super) fn salvage(
         skipped,
     })
 }
+
+/// How many times its own length the recovery may parse of a document.
+const PARSE_BUDGET: usize = 8;
 
 /// One entry of the document, as the scan found it.
 enum Span {

@@ -1387,3 +1387,36 @@ fn a_loosely_written_json_feed_1_0_and_an_rss_without_channel_are_read() {
         ]
     );
 }
+
+#[test]
+fn recovering_a_broken_document_costs_a_bounded_multiple_of_its_size() {
+    // A large channel before thousands of small entries, cut short: each entry is parsed
+    // inside a copy of the channel, so reading all of them would cost their product.
+    let mut doc =
+        String::from("<rss version=\"2.0\"><channel><title>Big frame</title><description>");
+    doc.push_str(&"x".repeat(200_000));
+    doc.push_str("</description>");
+    for i in 0..2_000 {
+        doc.push_str(&format!(
+            "<item><title>t{i}</title><link>https://example.org/{i}</link></item>"
+        ));
+    }
+    doc.push_str("<item><title>cut");
+    let feed = decode(doc.as_bytes(), None, "https://example.org/feed").expect("recovered");
+    assert!(!feed.entries.is_empty());
+    assert!(
+        feed.entries.len() < 2_000,
+        "{} entries read",
+        feed.entries.len()
+    );
+    assert_eq!(
+        feed.entries[0].title, "t0",
+        "the first entries are the ones read"
+    );
+    assert_eq!(feed.entries.len() + feed.skipped.len(), 2_000);
+    assert!(feed
+        .skipped
+        .iter()
+        .all(|s| s.reason.starts_with("not read")));
+    assert!(feed.recovered.is_some());
+}

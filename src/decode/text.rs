@@ -22,18 +22,64 @@ pub(super) enum TitleKind {
 /// RSS does not say, so it is guessed the way the tolerant readers guess: text that holds an
 /// end tag or a character reference, and only tags of HTML elements and references HTML
 /// defines, is HTML; anything else ("Rupee <85", "&lt;br&gt; tag" after XML decoding gives
-/// "<br> tag") is plain text and keeps its words.
+/// "<br> tag") is plain text and keeps its words. Except markup that is not prose: a tag with
+/// attributes, a tag of an element that runs or embeds something (`<img src=x onerror=…>`,
+/// `<script>`), or an unclosed start tag of an HTML element that wraps text (`<b>bold`) makes
+/// the title HTML, so that no title carries it; a lone empty element (`<br>`) stays text.
 pub(super) fn title_text(raw: &str, kind: TitleKind) -> String {
     let html = match kind {
         TitleKind::Text => false,
         TitleKind::Html => true,
-        TitleKind::Guess => looks_like_html(raw),
+        TitleKind::Guess => looks_like_html(raw) || holds_active_markup(raw),
     };
     if html {
         collapse_whitespace(&decode_entities(&strip_tags(raw)))
     } else {
         collapse_whitespace(raw)
     }
+}
+
+/// Elements that run or embed something: a title holding one of their tags is markup.
+const ACTIVE_ELEMENTS: &[&str] = &[
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math",
+    "img", "video", "audio", "form", "input", "textarea", "select", "button", "link", "meta",
+    "base", "template", "noscript", "marquee",
+];
+
+/// HTML elements without content: their tag alone in a title is more likely a word.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "br", "col", "hr", "img", "input", "keygen", "source",
+];
+
+/// Whether `s` holds a tag with attributes (`<a href=`), a tag of an [`ACTIVE_ELEMENTS`]
+/// element, or a start tag of an HTML element that wraps text (`<b>`).
+fn holds_active_markup(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(at, b)| {
+        if *b != b'<' {
+            return false;
+        }
+        let from = at + 1 + usize::from(bytes.get(at + 1) == Some(&b'/'));
+        let len = bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if len == 0 {
+            return false;
+        }
+        let name = s[from..from + len].to_ascii_lowercase();
+        let rest = &s[from + len..];
+        let attribute = rest.starts_with(|c: char| c.is_ascii_whitespace())
+            && rest
+                .split('>')
+                .next()
+                .is_some_and(|inside| inside.contains('='));
+        let opening = bytes[at + 1] != b'/';
+        let wraps_text = opening
+            && TITLE_ELEMENTS.contains(&name.as_str())
+            && !VOID_ELEMENTS.contains(&name.as_str());
+        attribute || wraps_text || ACTIVE_ELEMENTS.contains(&name.as_str())
+    })
 }
 
 /// HTML elements a title may hold and still read as HTML.

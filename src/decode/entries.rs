@@ -187,18 +187,31 @@ fn is_alternate(link: &Link) -> bool {
     })
 }
 
-/// The story's address: the first alternate link, else the first link that is not about the
-/// feed machinery, else an RSS guid that is itself a web address (RSS's `isPermaLink`).
+/// The story's address: the last alternate link that is a web page (the first alternate of a
+/// JSON Feed item), else the first alternate, else the first link that is not about the feed
+/// machinery, else an RSS guid or Atom id that is itself a web address (RSS's `isPermaLink`).
 fn entry_url(
     entry: &Entry,
     guid: Option<&str>,
     feed_type: &FeedType,
     base: Option<&Url>,
 ) -> Option<Url> {
-    let candidate = entry
-        .links
-        .iter()
-        .find(|l| is_alternate(l))
+    // Of several alternates, Atom and RSS readers take the last that is a web page; JSON Feed
+    // lists the item's own `url` before its `external_url`.
+    let page = |l: &&Link| {
+        is_alternate(l)
+            && l.media_type.as_deref().is_none_or(|t| {
+                let t = t.trim();
+                t.eq_ignore_ascii_case("text/html")
+                    || t.eq_ignore_ascii_case("application/xhtml+xml")
+            })
+    };
+    let last_page = match feed_type {
+        FeedType::JSON => None,
+        _ => entry.links.iter().rev().find(page),
+    };
+    let candidate = last_page
+        .or_else(|| entry.links.iter().find(|l| is_alternate(l)))
         .or_else(|| {
             entry.links.iter().find(|l| {
                 !l.rel.as_deref().is_some_and(|rel| {

@@ -1420,3 +1420,21 @@ fn recovering_a_broken_document_costs_a_bounded_multiple_of_its_size() {
         .all(|s| s.reason.starts_with("not read")));
     assert!(feed.recovered.is_some());
 }
+
+#[test]
+fn of_several_atom_alternates_the_last_web_page_is_the_link() {
+    let feed = decode_fixture(
+        "feeds/atom1-several-alternates.xml",
+        None,
+        "https://review.example.com/atom.xml",
+    );
+    assert_eq!(
+        links(&feed),
+        vec![
+            Some("https://review.example.com/budget"),
+            Some("https://review.example.com/ur/finance-bill"),
+            Some("https://review.example.com/only.pdf"),
+            Some("https://review.example.com/id-as-link"),
+        ]
+    );
+}

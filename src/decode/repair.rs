@@ -7,9 +7,9 @@ use super::entity_names::html_entity;
 use super::{find, HEAD_BYTES};
 
 /// Repairs the usual ways feeds are not well-formed XML: junk before the root (BOMs, blank
-/// lines, PHP warnings), HTML entities XML does not define, `&` that starts no entity, and
-/// control characters XML forbids. CDATA sections and comments are copied as they are, apart
-/// from forbidden characters.
+/// lines, PHP warnings), HTML entities XML does not define, `&` and `<` that start no entity
+/// or tag, and control characters XML forbids. CDATA sections and comments are copied as they
+/// are, apart from forbidden characters.
 pub(super) fn repair(text: &str) -> String {
     let src = &text[root_start(text)..];
     let bytes = src.as_bytes();
@@ -29,6 +29,18 @@ pub(super) fn repair(text: &str) -> String {
                 out.push_str(&src[copied..i]);
                 push_without_forbidden(&src[i..end], &mut out);
                 i = end;
+                copied = i;
+            }
+            // `<` that starts no tag ("a < b", "<3"): escape it.
+            b'<' if !bytes.get(i + 1).is_some_and(|n| {
+                n.is_ascii_alphabetic()
+                    || matches!(n, b'/' | b'!' | b'?' | b'_' | b':')
+                    || *n >= 0x80
+            }) =>
+            {
+                out.push_str(&src[copied..i]);
+                out.push_str("&lt;");
+                i += 1;
                 copied = i;
             }
             b if is_forbidden_byte(b) => {

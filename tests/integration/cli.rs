@@ -268,7 +268,7 @@ async fn inspect_prints_recovered_and_skipped_entries() {
     );
 
     let v = json(&db, &["inspect", &server.url("/problems.xml")]);
-    assert_eq!(v["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 4);
     assert_eq!(v["recovered"], serde_json::Value::Null);
     let skipped = v["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1);

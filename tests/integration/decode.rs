@@ -1109,8 +1109,9 @@ fn one_unreadable_entry_is_skipped_with_a_reason_and_the_others_kept() {
             "Border crossing at Torkham reopens",
             "Wheat prices ease in Kandahar",
             "Cricket board names new selectors",
+            "Afghani < 70 per dollar for the first time",
         ],
-        "application/xhtml+xml content, an empty type and MIME-typed text constructs read"
+        "application/xhtml+xml content, an empty type, MIME-typed text constructs and a bare `<` read"
     );
     assert!(
         feed.entries[0].content_html.contains("<b>for miles</b>"),

@@ -14,7 +14,7 @@
 //!    and [`parse_date`] for timestamps.
 //! 4. **Recovery.** When the parser rejects the document: an HTML page is `NotAFeed`; anything
 //!    else is repaired (junk before the root dropped, HTML-only entities replaced, stray `&`
-//!    escaped, characters XML forbids removed, an `<rss>` root without a version or channel
+//!    and `<` escaped, characters XML forbids removed, an `<rss>` root without a version or channel
 //!    given them; a JSON Feed's envelope: version, title, `authors`)
 //!    and parsed again. If that fails too, [`recover`] reads the entries one by one: every
 //!    complete entry is kept, an unreadable one is skipped with the parser's reason

@@ -14,14 +14,14 @@
 //!    and [`parse_date`] for timestamps.
 //! 4. **Recovery.** When the parser rejects the document: an HTML page is `NotAFeed`; anything
 //!    else is repaired (junk before the root dropped, HTML-only entities replaced, stray `&`
-//!    and `<` escaped, characters XML forbids removed, an `<rss>` root without a version or channel
-//!    given them; a JSON Feed's envelope: version, title, `authors`)
-//!    and parsed again. If that fails too, [`recover`] reads the entries one by one: every
-//!    complete entry is kept, an unreadable one is skipped with the parser's reason
-//!    ([`DecodedFeed::skipped`]), and a document that stops being readable before its end is
-//!    kept up to there ([`DecodedFeed::recovered`]). A document without its feed elements or
-//!    a single readable entry is `InvalidFeed`, with the parser's reason.
-//! 5. **Entries**, in document order: plain-text title, absolute link (rel=alternate first),
+//!    and `<` escaped, characters XML forbids removed, an `<rss>` root without a version or
+//!    channel given them; a JSON Feed's envelope: version, title, `authors`) and parsed again.
+//!    If that fails too, [`recover`] reads the entries one by one: every complete entry is
+//!    kept, an unreadable one is skipped with the parser's reason ([`DecodedFeed::skipped`]),
+//!    and a document that stops being readable before its end is kept up to there
+//!    ([`DecodedFeed::recovered`]). A document without its feed elements or a single readable
+//!    entry is `InvalidFeed`, with the parser's reason.
+//! 5. **Entries**, in document order: plain-text title, absolute link (the last alternate page),
 //!    the feed's own id, the fullest body sanitised with `ammonia`, its plain text and snippet,
 //!    author and dates.
 //!

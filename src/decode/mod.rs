@@ -25,8 +25,8 @@
 //!    the feed's own id, the fullest body sanitised with `ammonia`, its plain text and snippet,
 //!    author and dates.
 //!
-//! The steps live in their own modules: [`charset`], [`legacy`], [`repair`], [`recover`] (with
-//! [`entities`], the one reader of character references), [`entries`], [`text`],
+//! The steps live in their own modules: [`charset`], [`legacy`], [`repair`] (with
+//! [`entities`], the one reader of character references), [`recover`], [`entries`], [`text`],
 //! [`sanitize`] and [`date`].
 //!
 //! This runs on every poll of every feed, so the common path avoids copies: a UTF-8 body is

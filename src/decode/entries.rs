@@ -6,9 +6,9 @@
 
 use super::sanitize::{sanitize, simple_clean};
 use super::text::{
-    html_text, plain_text, plain_title, plain_to_html, sanitized_text, single_spaced, title_text,
-    TitleKind,
+    html_text, plain_text, plain_title, plain_to_html, sanitized_text, single_spaced,
 };
+use super::title::{title_text, TitleKind};
 use super::{DecodedEntry, DecodedFeed, FALLBACK_TITLE_CHARS, SNIPPET_CHARS};
 use feed_rs::model::{Entry, Feed, FeedType, Link};
 use std::time::Duration;

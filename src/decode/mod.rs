@@ -26,8 +26,8 @@
 //!    author and dates.
 //!
 //! The steps live in their own modules: [`charset`], [`legacy`], [`repair`] (with
-//! [`entities`], the one reader of character references), [`recover`], [`entries`], [`text`],
-//! [`sanitize`] and [`date`].
+//! [`entities`], the one reader of character references), [`recover`], [`entries`], [`title`],
+//! [`text`], [`sanitize`] and [`date`].
 //!
 //! This runs on every poll of every feed, so the common path avoids copies: a UTF-8 body is
 //! borrowed, the repair pass only runs after a failure, plain strings skip the HTML parser,
@@ -44,6 +44,7 @@ mod recover;
 mod repair;
 mod sanitize;
 mod text;
+mod title;
 
 pub use date::parse_date;
 pub use text::{plain_title, stored_text};

@@ -357,6 +357,7 @@ impl Engine {
             true => Error::DecoderFailed,
             false => Error::ShuttingDown,
         })??;
+        let note = doc.recovery_note();
         Ok(FeedInspection {
             title: doc.title,
             link: doc.site_url,
@@ -364,12 +365,20 @@ impl Engine {
                 .entries
                 .into_iter()
                 .map(|e| InspectedEntry {
-                    title: e.title,
+                    title: if e.title_from_text {
+                        String::new()
+                    } else {
+                        e.title.clone()
+                    },
+                    shown_title: e.title,
                     link: e.url,
                     id: e.guid,
                     published: e.published.map(|p| p.to_rfc3339()),
                 })
                 .collect(),
+            recovered: doc.recovered,
+            skipped: doc.skipped,
+            note,
         })
     }
 

@@ -53,6 +53,9 @@ pub struct Feed {
     pub last_error: Option<String>,
     /// Stable code of the last error, while `error_count > 0`.
     pub last_error_code: Option<String>,
+    /// What decoding had to leave out of the last document fetched (a cut download, entries
+    /// it could not read), as a sentence for people; `None` when it was read whole.
+    pub recovery_note: Option<String>,
     /// Articles stored from this feed.
     #[ts(type = "number")]
     pub article_count: i64,
@@ -259,6 +262,12 @@ pub struct FeedInspection {
     pub link: Option<String>,
     /// The feed's title.
     pub title: Option<String>,
+    /// What was kept of a document cut short or broken before its end.
+    pub recovered: Option<crate::decode::Recovered>,
+    /// Entries left out because they could not be read, with the reason.
+    pub skipped: Vec<crate::decode::SkippedEntry>,
+    /// The note a poll would store with the feed (what decoding had to leave out).
+    pub note: Option<String>,
 }
 
 /// One entry as [`FeedInspection`] shows it.
@@ -270,8 +279,10 @@ pub struct InspectedEntry {
     pub link: Option<String>,
     /// When it was published (RFC 3339), if the date could be read.
     pub published: Option<String>,
-    /// Its title, decoded.
+    /// The feed's own title for it, decoded: empty when it gave none.
     pub title: String,
+    /// The title lists show: the feed's own, or a stand-in taken from the text.
+    pub shown_title: String,
 }
 
 /// What happened when a feed URL was added.

@@ -516,6 +516,7 @@ impl Poller {
             not_modified: false,
         };
         let outcome = FeedOutcome::Fetched {
+            recovery_note: doc.recovery_note(),
             title: doc.title,
             site_url: doc.site_url,
             entries,

@@ -8,10 +8,13 @@
 //!    `add-list` subscribes a fresh database to a list of URLs, fetching each feed as it is
 //!    added (`feed add --file`), in one pass or, with `--one-by-one`, as it was before;
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
-//!    a cold ingest into the engine's stages to show where time and memory go.
+//!    a cold ingest into the engine's stages to show where time and memory go;
+//! 6. `decode-corpus` prints what decoding makes of every file of a folder of feed documents,
+//!    for `bench/agreement.py` (not part of a run).
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
+mod agreement;
 mod corpus;
 mod matching;
 mod search;
@@ -174,6 +177,12 @@ enum Command {
         /// Statements; each is stepped to the end.
         statements: Vec<String>,
     },
+    /// What decoding makes of each file of a folder of feed documents, one JSON line each.
+    DecodeCorpus {
+        /// Folder of feed documents (read recursively).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Latency of typical searches over an archive.
     Search {
         /// Database.
@@ -246,6 +255,7 @@ fn main() -> anyhow::Result<()> {
             seed,
         } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
+        Command::DecodeCorpus { dir } => agreement::run(&dir),
         Command::Sql {
             db,
             runs,

@@ -41,6 +41,7 @@ fn entry(seed: u64, f: usize, k: usize) -> PreparedEntry {
         guid: Some(it.guid),
         url: Some(it.link),
         title: it.story.title.clone(),
+        title_from_text: false,
         author: Some("Staff Reporter".into()),
         content_html,
         text,

@@ -92,6 +92,7 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
                 feed_id: f as i64 + 1,
                 moved_to: None,
                 outcome: FeedOutcome::Fetched {
+                    recovery_note: doc.recovery_note(),
                     title: doc.title,
                     site_url: doc.site_url,
                     entries,

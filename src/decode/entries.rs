@@ -8,6 +8,7 @@ use super::sanitize::{sanitize, simple_clean};
 use super::text::{
     html_text, plain_text, plain_title, plain_to_html, sanitized_text, single_spaced,
 };
+use super::title::{title_text, TitleKind};
 use super::{DecodedEntry, DecodedFeed, FALLBACK_TITLE_CHARS, SNIPPET_CHARS};
 use feed_rs::model::{Entry, Feed, FeedType, Link};
 use std::time::Duration;
@@ -34,13 +35,14 @@ pub(super) fn convert(feed: Feed, base: Option<&Url>) -> DecodedFeed {
         title: feed
             .title
             .as_ref()
-            .map(|t| plain_title(&t.content))
+            .map(|t| title_text(&t.content, title_kind(t, &feed.feed_type)))
             .filter(|t| !t.is_empty()),
         site_url,
         ttl: feed
             .ttl
             .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
         entries,
+        ..DecodedFeed::default()
     }
 }
 
@@ -129,9 +131,13 @@ fn convert_entry(
     let mut title = entry
         .title
         .as_ref()
-        .map(|t| plain_title(&t.content))
+        .map(|t| title_text(&t.content, title_kind(t, feed_type)))
         .unwrap_or_default();
-    if title.is_empty() {
+    // Lists need a line to show: an untitled entry (RSS makes titles optional) is shown by
+    // the start of its text, as feed readers do, and marked so, so that what the feed itself
+    // said stays known.
+    let title_from_text = title.is_empty() && !text.is_empty();
+    if title_from_text {
         title = truncate_words(&text, FALLBACK_TITLE_CHARS);
     }
 
@@ -150,6 +156,7 @@ fn convert_entry(
         guid,
         url,
         title,
+        title_from_text,
         author,
         content_html,
         text,
@@ -157,6 +164,17 @@ fn convert_entry(
         text_of_html,
         published: entry.published.or(updated),
         updated,
+    }
+}
+
+/// How a title of a feed of this type is to be read: Atom says (`text` is plain; `html` and
+/// `xhtml` are markup), JSON Feed titles are plain text, RSS leaves it to be guessed.
+fn title_kind(title: &feed_rs::model::Text, feed_type: &FeedType) -> TitleKind {
+    match feed_type {
+        FeedType::Atom if title.content_type.as_str() == "text/plain" => TitleKind::Text,
+        FeedType::Atom => TitleKind::Html,
+        FeedType::JSON => TitleKind::Text,
+        _ => TitleKind::Guess,
     }
 }
 
@@ -169,18 +187,31 @@ fn is_alternate(link: &Link) -> bool {
     })
 }
 
-/// The story's address: the first alternate link, else the first link that is not about the
-/// feed machinery, else an RSS guid that is itself a web address (RSS's `isPermaLink`).
+/// The story's address: the last alternate link that is a web page (the first alternate of a
+/// JSON Feed item), else the first alternate, else the first link that is not about the feed
+/// machinery, else an RSS guid or Atom id that is itself a web address (RSS's `isPermaLink`).
 fn entry_url(
     entry: &Entry,
     guid: Option<&str>,
     feed_type: &FeedType,
     base: Option<&Url>,
 ) -> Option<Url> {
-    let candidate = entry
-        .links
-        .iter()
-        .find(|l| is_alternate(l))
+    // Of several alternates, Atom and RSS readers take the last that is a web page; JSON Feed
+    // lists the item's own `url` before its `external_url`.
+    let page = |l: &&Link| {
+        is_alternate(l)
+            && l.media_type.as_deref().is_none_or(|t| {
+                let t = t.trim();
+                t.eq_ignore_ascii_case("text/html")
+                    || t.eq_ignore_ascii_case("application/xhtml+xml")
+            })
+    };
+    let last_page = match feed_type {
+        FeedType::JSON => None,
+        _ => entry.links.iter().rev().find(page),
+    };
+    let candidate = last_page
+        .or_else(|| entry.links.iter().find(|l| is_alternate(l)))
         .or_else(|| {
             entry.links.iter().find(|l| {
                 !l.rel.as_deref().is_some_and(|rel| {
@@ -193,8 +224,10 @@ fn entry_url(
         .and_then(|l| absolute_http_url(&l.href, base));
     candidate.or_else(|| {
         let guid = guid?;
-        let rss = matches!(feed_type, FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2);
-        (rss && (guid.starts_with("http://") || guid.starts_with("https://")))
+        // An RSS 2.0 guid is a permalink unless it says otherwise; an Atom id that is a web
+        // address is one too, for a reader. RSS 1.0's `rdf:about` names the item, not a page.
+        let linkable = matches!(feed_type, FeedType::RSS0 | FeedType::RSS2 | FeedType::Atom);
+        (linkable && (guid.starts_with("http://") || guid.starts_with("https://")))
             .then(|| absolute_http_url(guid, None))
             .flatten()
     })

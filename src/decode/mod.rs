@@ -14,15 +14,20 @@
 //!    and [`parse_date`] for timestamps.
 //! 4. **Recovery.** When the parser rejects the document: an HTML page is `NotAFeed`; anything
 //!    else is repaired (junk before the root dropped, HTML-only entities replaced, stray `&`
-//!    escaped, characters XML forbids removed) and parsed again. Only if that fails too is it
-//!    `InvalidFeed`, with the parser's reason.
-//! 5. **Entries**, in document order: plain-text title, absolute link (rel=alternate first),
+//!    and `<` escaped, characters XML forbids removed, an `<rss>` root without a version or
+//!    channel given them; a JSON Feed's envelope: version, title, `authors`) and parsed again.
+//!    If that fails too, [`recover`] reads the entries one by one: every complete entry is
+//!    kept, an unreadable one is skipped with the parser's reason ([`DecodedFeed::skipped`]),
+//!    and a document that stops being readable before its end is kept up to there
+//!    ([`DecodedFeed::recovered`]). A document without its feed elements or a single readable
+//!    entry is `InvalidFeed`, with the parser's reason.
+//! 5. **Entries**, in document order: plain-text title, absolute link (the last alternate page),
 //!    the feed's own id, the fullest body sanitised with `ammonia`, its plain text and snippet,
 //!    author and dates.
 //!
 //! The steps live in their own modules: [`charset`], [`legacy`], [`repair`] (with
-//! [`entities`], the one reader of character references), [`entries`], [`text`],
-//! [`sanitize`] and [`date`].
+//! [`entities`], the one reader of character references), [`recover`], [`entries`], [`title`],
+//! [`text`], [`sanitize`] and [`date`].
 //!
 //! This runs on every poll of every feed, so the common path avoids copies: a UTF-8 body is
 //! borrowed, the repair pass only runs after a failure, plain strings skip the HTML parser,
@@ -35,15 +40,18 @@ mod entities;
 mod entity_names;
 mod entries;
 mod legacy;
+mod recover;
 mod repair;
 mod sanitize;
 mod text;
+mod title;
 
 pub use date::parse_date;
 pub use text::{plain_title, stored_text};
 
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::time::Duration;
 use url::Url;
 
@@ -58,6 +66,74 @@ pub struct DecodedFeed {
     pub ttl: Option<Duration>,
     /// Entries in document order.
     pub entries: Vec<DecodedEntry>,
+    /// Set when the document stopped being readable before its end (a cut download, a
+    /// syntax error past the last entry): the entries before that point are kept.
+    pub recovered: Option<Recovered>,
+    /// Entries left out because they could not be read, with the reason.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// What was kept of a document that stopped being readable before its end.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Recovered {
+    /// Entries kept.
+    pub entries: usize,
+    /// The byte at which the document stops being readable (its length, for a document cut
+    /// short; else the position in the document read as UTF-8).
+    pub cut_at: usize,
+}
+
+/// An entry left out of a document, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedEntry {
+    /// Its place among the document's entries, from 1.
+    pub position: usize,
+    /// Its title, if one could be read, for telling it apart.
+    pub title: Option<String>,
+    /// Why it could not be read (the parser's reason).
+    pub reason: String,
+}
+
+impl DecodedFeed {
+    /// One line saying what decoding had to leave out ("recovered: 12 entries, the document
+    /// was cut at byte 48213; skipped 1 entry: #3 (unsupported content type foo)"), or `None`
+    /// when the document was read whole. Stored with the feed and shown in the Feeds view.
+    pub fn recovery_note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(r) = &self.recovered {
+            parts.push(format!(
+                "recovered: {} {}, the document was cut at byte {}",
+                r.entries,
+                if r.entries == 1 { "entry" } else { "entries" },
+                r.cut_at
+            ));
+        }
+        if !self.skipped.is_empty() {
+            let listed: Vec<String> = self
+                .skipped
+                .iter()
+                .take(3)
+                .map(|s| format!("#{} ({})", s.position, s.reason))
+                .collect();
+            let more = self.skipped.len().saturating_sub(listed.len());
+            parts.push(format!(
+                "skipped {} {}: {}{}",
+                self.skipped.len(),
+                if self.skipped.len() == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                },
+                listed.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// One entry of a feed, cleaned up.
@@ -67,9 +143,13 @@ pub struct DecodedEntry {
     pub guid: Option<String>,
     /// Absolute link to the story, resolved against `xml:base` and the feed URL.
     pub url: Option<String>,
-    /// Plain-text title, entities decoded, whitespace collapsed. When the feed gives no title,
+    /// Plain-text title, read as the feed says (Atom `text` as written, HTML as its text, RSS
+    /// guessed), whitespace collapsed. When the feed gives no title,
     /// the start of the text stands in, so lists never show an empty line.
     pub title: String,
+    /// Whether `title` is the start of the text standing in for a title the feed did not
+    /// give (the feed's own title, then, is empty).
+    pub title_from_text: bool,
     /// Author name, if any.
     pub author: Option<String>,
     /// Sanitised HTML of the fullest body the feed gives (content, else summary).
@@ -129,10 +209,17 @@ pub fn decode_limited(
     }
     let text = charset::normalise_declaration(text);
     let text = legacy::upgrade_legacy_atom(text);
+    let text = legacy::upgrade_legacy_rss(text);
+    let rdf = head(&text).contains("RDF");
+    let (text, mut ids) = if rdf {
+        legacy::entry_ids(text, true)
+    } else {
+        (text, None)
+    };
 
     let parser = feed_parser(base.as_ref());
-    let mut feed = match parser.parse(text.as_bytes()) {
-        Ok(feed) => feed,
+    let (mut feed, recovered, skipped) = match parser.parse(text.as_bytes()) {
+        Ok(feed) => (feed, None, Vec::new()),
         Err(_) if crate::discover::looks_like_html(text.as_bytes(), content_type) => {
             return Err(Error::NotAFeed {
                 url: feed_url.to_string(),
@@ -140,16 +227,52 @@ pub fn decode_limited(
             });
         }
         Err(_) => {
-            let repaired = repair::repair(&text);
-            parser
-                .parse(repaired.as_bytes())
-                .map_err(|e| Error::InvalidFeed {
-                    reason: parse_error_reason(&e),
-                })?
+            let repaired = match text.trim_start_matches('\u{feff}').trim_start() {
+                json if json.starts_with('{') => {
+                    repair::repair_json(json).unwrap_or_else(|| text.to_string())
+                }
+                _ => repair::repair(&text),
+            };
+            match parser.parse(repaired.as_bytes()) {
+                Ok(feed) => (feed, None, Vec::new()),
+                Err(e) => {
+                    let invalid = || Error::InvalidFeed {
+                        reason: parse_error_reason(&e),
+                    };
+                    let salvage = recover::salvage(&repaired, &parser, parse_error_reason)
+                        .ok_or_else(invalid)?;
+                    // No entry read: the parser's own reason says more than "recovered: 0".
+                    if salvage.feed.entries.is_empty() {
+                        return Err(invalid());
+                    }
+                    let recovered = salvage.cut_at.map(|at| Recovered {
+                        entries: salvage.feed.entries.len(),
+                        // A document cut short is cut at its own length, in the bytes served.
+                        cut_at: if at >= repaired.len() { body.len() } else { at },
+                    });
+                    (salvage.feed, recovered, salvage.skipped)
+                }
+            }
         }
     };
+    // RSS 2.0 items without a guid may have a Dublin Core identifier the parser does not read;
+    // only then is the document read for it.
+    let without_ids = feed.entries.iter().any(|e| e.id.trim().is_empty());
+    if !rdf && without_ids && head(&text).contains("purl.org/dc/elements") {
+        ids = legacy::entry_ids(Cow::Borrowed(&text), false).1;
+    }
+    if let Some(ids) = ids.filter(|ids| ids.len() == feed.entries.len()) {
+        for (entry, id) in feed.entries.iter_mut().zip(ids) {
+            if let (true, Some(id)) = (entry.id.trim().is_empty(), id) {
+                entry.id = id;
+            }
+        }
+    }
     feed.entries.truncate(max_entries);
-    Ok(entries::convert(feed, base.as_ref()))
+    let mut doc = entries::convert(feed, base.as_ref());
+    doc.recovered = recovered;
+    doc.skipped = skipped;
+    Ok(doc)
 }
 
 /// A `feed-rs` parser set up for Wirewatch.
@@ -174,6 +297,17 @@ fn parse_error_reason(e: &feed_rs::parser::ParseFeedError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The first [`HEAD_BYTES`] of `text` (or a little less, to end between characters), where
+/// declarations and the root element are looked for. Searching it with `str::contains` uses
+/// the standard library's fast substring search.
+fn head(text: &str) -> &str {
+    let mut end = text.len().min(HEAD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Position of `needle` in `haystack`.

@@ -7,9 +7,9 @@ use super::entity_names::html_entity;
 use super::{find, HEAD_BYTES};
 
 /// Repairs the usual ways feeds are not well-formed XML: junk before the root (BOMs, blank
-/// lines, PHP warnings), HTML entities XML does not define, `&` that starts no entity, and
-/// control characters XML forbids. CDATA sections and comments are copied as they are, apart
-/// from forbidden characters.
+/// lines, PHP warnings), HTML entities XML does not define, `&` and `<` that start no entity
+/// or tag, and control characters XML forbids. CDATA sections and comments are copied as they
+/// are, apart from forbidden characters.
 pub(super) fn repair(text: &str) -> String {
     let src = &text[root_start(text)..];
     let bytes = src.as_bytes();
@@ -31,6 +31,18 @@ pub(super) fn repair(text: &str) -> String {
                 i = end;
                 copied = i;
             }
+            // `<` that starts no tag ("a < b", "<3"): escape it.
+            b'<' if !bytes.get(i + 1).is_some_and(|n| {
+                n.is_ascii_alphabetic()
+                    || matches!(n, b'/' | b'!' | b'?' | b'_' | b':')
+                    || *n >= 0x80
+            }) =>
+            {
+                out.push_str(&src[copied..i]);
+                out.push_str("&lt;");
+                i += 1;
+                copied = i;
+            }
             b if is_forbidden_byte(b) => {
                 out.push_str(&src[copied..i]);
                 i += 1;
@@ -48,7 +60,92 @@ pub(super) fn repair(text: &str) -> String {
         }
     }
     out.push_str(&src[copied..]);
+    rss_version(&mut out);
     out
+}
+
+/// Repairs a JSON Feed the parser refused for its envelope: a `version` it does not know
+/// (`http://` rather than `https://`, missing, another number) becomes 1.1, a missing or
+/// non-text feed `title` becomes empty, and an item's `authors` given as one object becomes
+/// a list of it. `None` when the text is not a JSON object.
+pub(super) fn repair_json(text: &str) -> Option<String> {
+    use serde_json::Value;
+    let mut doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    let feed = doc.as_object_mut()?;
+    let known = feed
+        .get("version")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("https://jsonfeed.org/version/1"));
+    if !known {
+        feed.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
+    }
+    if !feed.get("title").is_some_and(Value::is_string) {
+        feed.insert("title".into(), "".into());
+    }
+    if let Some(items) = feed.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(author) = item.get("authors").filter(|a| a.is_object()).cloned() {
+                item.insert("authors".into(), Value::Array(vec![author]));
+            }
+        }
+    }
+    serde_json::to_string(&doc).ok()
+}
+
+/// Gives an `<rss>` root without a version, or with one the parser does not dispatch on
+/// (`0.90`, `0.93`, `0.94`, `2.0.1`, `2`), version 2.0: RSS 0.9x and 2.0 are read alike, and
+/// the parser otherwise finds no feed root.
+fn rss_version(doc: &mut String) {
+    let head = &doc.as_bytes()[..doc.len().min(HEAD_BYTES)];
+    let Some(open) = find(head, b"<rss") else {
+        return;
+    };
+    if !head
+        .get(open + 4)
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>')
+    {
+        return;
+    }
+    let Some(close) = head[open..]
+        .iter()
+        .position(|b| *b == b'>')
+        .map(|p| open + p)
+    else {
+        return;
+    };
+    let tag = &doc[open..close];
+    let version = tag.find("version").and_then(|at| {
+        let rest = &tag[at + "version".len()..];
+        let rest_trimmed = rest.trim_start().strip_prefix('=')?.trim_start();
+        let quote = rest_trimmed
+            .chars()
+            .next()
+            .filter(|q| *q == '"' || *q == '\'')?;
+        let value_at = tag.len() - rest_trimmed.len() + 1;
+        let len = tag[value_at..].find(quote)?;
+        Some((
+            open + at,
+            open + value_at + len + 1,
+            &tag[value_at..value_at + len],
+        ))
+    });
+    match version {
+        Some((_, _, "2.0" | "0.91" | "0.92")) => {}
+        Some((from, to, _)) => doc.replace_range(from..to, "version=\"2.0\""),
+        None => doc.insert_str(open + 4, " version=\"2.0\""),
+    }
+    // Items straight under the root, with no channel around them, get one.
+    if !doc.contains("<channel") {
+        if let (Some(start), Some(end)) = (
+            doc[open..].find('>').map(|p| open + p + 1),
+            doc.rfind("</rss>"),
+        ) {
+            if start <= end {
+                doc.insert_str(end, "</channel>");
+                doc.insert_str(start, "<channel>");
+            }
+        }
+    }
 }
 
 /// Where the document proper starts: the XML declaration, else the first feed root element,

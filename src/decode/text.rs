@@ -27,7 +27,7 @@ pub fn plain_title(raw: &str) -> String {
 /// Removes things that look like tags (`<b>`, `</a>`, `<!-- -->`, `<?php ?>`); a `<` not
 /// followed by a letter, `/`, `!` or `?` is text ("a < b", "<3"). CDATA markers are dropped
 /// and their contents kept.
-fn strip_tags(s: &str) -> Cow<'_, str> {
+pub(super) fn strip_tags(s: &str) -> Cow<'_, str> {
     if !s.contains('<') {
         return Cow::Borrowed(s);
     }
@@ -73,7 +73,7 @@ fn strip_tags(s: &str) -> Cow<'_, str> {
 
 /// Collapses runs of whitespace to one space and trims; drops control characters and
 /// byte-order marks.
-fn collapse_whitespace(s: &str) -> String {
+pub(super) fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {

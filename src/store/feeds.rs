@@ -47,7 +47,7 @@ pub struct FeedFetchState {
 
 const FEED_COLUMNS: &str = "f.id, f.url, f.title, f.site_url, f.folder, f.interval_override_secs, \
      f.interval_secs, f.last_fetched, f.next_check, f.error_count, f.last_error, f.last_error_code, f.created, \
-     (SELECT count(*) FROM article_feeds af WHERE af.feed_id = f.id), \
+     f.recovery_note, (SELECT count(*) FROM article_feeds af WHERE af.feed_id = f.id), \
      (SELECT count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id \
         WHERE af.feed_id = f.id AND a.read = 0)";
 
@@ -66,8 +66,9 @@ fn feed_row(r: &Row) -> rusqlite::Result<Feed> {
         last_error: r.get(10)?,
         last_error_code: r.get(11)?,
         created: time(r.get(12)?),
-        article_count: r.get(13)?,
-        unread_count: r.get(14)?,
+        recovery_note: r.get(13)?,
+        article_count: r.get(14)?,
+        unread_count: r.get(15)?,
     })
 }
 

@@ -157,4 +157,10 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE articles SET lang = wirewatch_lang(title || ' ' || coalesce(snippet, ''));
     CREATE INDEX articles_lang ON articles(lang, sort_time) WHERE lang IS NOT NULL;
     "#,
+    // 7: what decoding had to leave out of the feed's last document ("recovered: 12 entries,
+    // the document was cut at byte 48213; skipped 1 entry: ..."), shown in the Feeds view;
+    // NULL when it was read whole.
+    r#"
+    ALTER TABLE feeds ADD COLUMN recovery_note TEXT;
+    "#,
 ];

@@ -241,3 +241,38 @@ async fn feed_add_reads_a_file_and_reports_each_failure_on_one_line() {
     let err = failure(&dir.path().join("junk.db"), &["stats"]);
     assert!(err.contains("not a Wirewatch database"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_prints_recovered_and_skipped_entries() {
+    let host = FeedHost::default();
+    let cut = crate::support::fixture("feeds/rss2-truncated.xml");
+    let cut_len = cut.len();
+    host.set("/cut.xml", Doc::feed(String::from_utf8(cut).unwrap()));
+    host.set(
+        "/problems.xml",
+        Doc::feed(
+            String::from_utf8(crate::support::fixture("feeds/atom1-entry-problems.xml")).unwrap(),
+        ),
+    );
+    let server = host.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.db");
+
+    let v = json(&db, &["inspect", &server.url("/cut.xml")]);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(v["recovered"]["entries"], 3);
+    assert_eq!(v["recovered"]["cut_at"], cut_len);
+    assert_eq!(
+        v["note"],
+        format!("recovered: 3 entries, the document was cut at byte {cut_len}")
+    );
+
+    let v = json(&db, &["inspect", &server.url("/problems.xml")]);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 4);
+    assert_eq!(v["recovered"], serde_json::Value::Null);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["position"], 3);
+    assert_eq!(skipped[0]["title"], "Content both linked and inline");
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("content"));
+}

@@ -1042,3 +1042,400 @@ fn text_is_marked_as_the_htmls_own_only_where_the_html_gives_it_back() {
         "fixtures cover both ({marked} marked, {kept} kept)"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tolerant decoding: what a forgiving reader reads, and what a broken document still holds.
+// ---------------------------------------------------------------------------------------------
+
+fn ids(feed: &DecodedFeed) -> Vec<Option<&str>> {
+    feed.entries.iter().map(|e| e.guid.as_deref()).collect()
+}
+
+fn links(feed: &DecodedFeed) -> Vec<Option<&str>> {
+    feed.entries.iter().map(|e| e.url.as_deref()).collect()
+}
+
+#[test]
+fn a_document_cut_mid_entry_keeps_the_entries_before_the_cut_and_says_where() {
+    let body = fixture("feeds/rss2-truncated.xml");
+    let feed = decode(&body, None, "https://ledger.example.com/feed").expect("recovered");
+    assert_eq!(feed.title.as_deref(), Some("Lahore Ledger"));
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Textile exports rise for a third month",
+            "KSE-100 closes at a record high",
+            "Rupee steady against the dollar",
+        ],
+        "every complete entry, none invented from the cut one"
+    );
+    let recovered = feed.recovered.as_ref().expect("marked as recovered");
+    assert_eq!(recovered.entries, 3);
+    assert_eq!(recovered.cut_at, body.len(), "cut where the download ended");
+    assert!(feed.skipped.is_empty());
+    assert_eq!(
+        feed.recovery_note().as_deref(),
+        Some(
+            format!(
+                "recovered: 3 entries, the document was cut at byte {}",
+                body.len()
+            )
+            .as_str()
+        )
+    );
+
+    // The same document whole is read without a note.
+    let whole = [
+        &body[..],
+        b"</title><link>https://ledger.example.com/w</link></item></channel></rss>",
+    ]
+    .concat();
+    let whole = decode(&whole, None, "https://ledger.example.com/feed").unwrap();
+    assert_eq!(whole.entries.len(), 4);
+    assert_eq!(whole.recovered, None);
+    assert_eq!(whole.recovery_note(), None);
+}
+
+#[test]
+fn one_unreadable_entry_is_skipped_with_a_reason_and_the_others_kept() {
+    let feed = decode_fixture(
+        "feeds/atom1-entry-problems.xml",
+        None,
+        "https://bulletin.example.net/atom.xml",
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Border crossing at Torkham reopens",
+            "Wheat prices ease in Kandahar",
+            "Cricket board names new selectors",
+            "Afghani < 70 per dollar for the first time",
+        ],
+        "application/xhtml+xml content, an empty type, MIME-typed text constructs and a bare `<` read"
+    );
+    assert!(
+        feed.entries[0].content_html.contains("<b>for miles</b>"),
+        "xhtml content kept as markup: {}",
+        feed.entries[0].content_html
+    );
+    assert!(feed.entries[1].text.contains("Flour fell by a tenth"));
+    assert_eq!(feed.recovered, None, "the document was not cut");
+    assert_eq!(feed.skipped.len(), 1);
+    let skipped = &feed.skipped[0];
+    assert_eq!(skipped.position, 3);
+    assert_eq!(
+        skipped.title.as_deref(),
+        Some("Content both linked and inline")
+    );
+    assert!(
+        skipped.reason.contains("content"),
+        "the parser's reason: {}",
+        skipped.reason
+    );
+    let note = feed.recovery_note().expect("a note for the Feeds view");
+    assert!(note.starts_with("skipped 1 entry: #3 ("), "{note}");
+}
+
+#[test]
+fn an_rss_root_without_a_version_is_read_as_rss() {
+    let feed = decode_fixture(
+        "feeds/rss-no-version.xml",
+        None,
+        "https://dispatch.example.org/rss",
+    );
+    assert_eq!(feed.title.as_deref(), Some("Dhaka Dispatch"));
+    assert_eq!(ids(&feed), vec![Some("dispatch-101"), Some("dispatch-102")]);
+    assert_eq!(feed.recovery_note(), None);
+    // Versions the parser does not dispatch on are read the same way.
+    for version in ["0.90", "0.93", "0.94", "2.0.1", "2"] {
+        let doc = String::from_utf8(fixture("feeds/rss-no-version.xml"))
+            .unwrap()
+            .replace("<rss>", &format!("<rss version=\"{version}\">"));
+        let feed = decode(doc.as_bytes(), None, "https://dispatch.example.org/rss")
+            .unwrap_or_else(|e| panic!("version {version}: {e}"));
+        assert_eq!(feed.entries.len(), 2, "version {version}");
+    }
+}
+
+#[test]
+fn rss_090_keeps_its_channel_title_and_items() {
+    let feed = decode_fixture(
+        "feeds/rss090.rdf",
+        None,
+        "https://chronicle.example.com/rdf",
+    );
+    assert_eq!(feed.title.as_deref(), Some("Colombo Chronicle"));
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Tea auction prices firm",
+            "Port city draws new investors",
+            "Monsoon arrives early in the south",
+        ]
+    );
+    assert_eq!(
+        links(&feed)[0],
+        Some("https://chronicle.example.com/tea-auction")
+    );
+}
+
+#[test]
+fn rdf_items_without_a_link_are_kept_with_rdf_about_or_dc_identifier_as_their_id() {
+    let feed = decode_fixture(
+        "feeds/rss1-rdf-about-no-link.xml",
+        None,
+        "https://asia.example.de/rdf",
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Myanmar junta extends emergency rule",
+            "Nepal and India sign a power deal",
+            "Bhutan opens a new border town",
+        ]
+    );
+    assert_eq!(
+        ids(&feed),
+        vec![
+            Some("https://asia.example.de/a/1001"),
+            Some("https://asia.example.de/a/1002"),
+            Some("urn:asia-desk:1003"),
+        ],
+        "rdf:about, and dc:identifier where given"
+    );
+    assert_eq!(
+        links(&feed),
+        vec![None, Some("https://asia.example.de/a/1002.html"), None],
+        "no link is made up; the placeholder is not a web address"
+    );
+    // The existing RDF fixture, whose items have links, gets rdf:about ids too.
+    let feed = decode_fixture("feeds/rss1-rdf.xml", None, "https://example.org/rdf");
+    assert!(
+        feed.entries.iter().all(|e| e.guid.is_some()),
+        "{:?}",
+        ids(&feed)
+    );
+}
+
+#[test]
+fn an_rss_guid_stays_the_id_and_dc_identifier_stands_in_for_a_missing_one() {
+    let feed = decode_fixture(
+        "feeds/rss2-dc-identifier.xml",
+        None,
+        "https://courier.example.com/rss",
+    );
+    assert_eq!(
+        ids(&feed),
+        vec![Some("courier-guid-1"), Some("courier-dc-2")]
+    );
+}
+
+#[test]
+fn atom_text_constructs_are_read_as_their_type_says() {
+    let feed = decode_fixture(
+        "feeds/atom1-text-constructs.xml",
+        None,
+        "https://meaning.example.com/atom",
+    );
+    assert_eq!(
+        feed.title.as_deref(),
+        Some("Markup &amp; Meaning"),
+        "type=text: the feed's title as written"
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "History of the <blink> tag",
+            "&amp;",
+            "a &amp; b",
+            "Karachi port & rail link",
+            "Lahore smog season ends early",
+            "Untyped <tags> are text",
+        ],
+        "text is text (even in CDATA), html is escaped HTML, xhtml is inline markup, no type is text"
+    );
+}
+
+#[test]
+fn escaped_markup_in_rss_titles_keeps_its_words_and_html_titles_lose_their_tags() {
+    let feed = decode_fixture(
+        "feeds/rss2-escaped-titles.xml",
+        None,
+        "https://webdesk.example.net/rss",
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "<br> tag",
+            "<CDATA> tag",
+            "Bold move by the central bank",
+            "Rates & rupees",
+            "Nice <gorilla> what's he weigh?",
+        ]
+    );
+}
+
+#[test]
+fn an_untitled_item_is_shown_by_its_text_and_marked_so() {
+    let feed = decode_fixture(
+        "feeds/rss092-untitled.xml",
+        None,
+        "https://notes.example.org/rss",
+    );
+    let untitled = &feed.entries[0];
+    assert!(untitled.title_from_text, "the feed gave no title");
+    assert_eq!(
+        untitled.title, "Indus water levels at Kotri barrage rose overnight after rain upstream.",
+        "the start of the text stands in for lists"
+    );
+    let titled = &feed.entries[1];
+    assert!(!titled.title_from_text);
+    assert_eq!(titled.title, "Hyderabad schools reopen");
+}
+
+#[test]
+fn undeclared_east_asian_and_cyrillic_charsets_are_detected() {
+    for (file, first) in [
+        (
+            "feeds/rss2-euc-jp-undeclared.xml",
+            "日本の輸出が三か月連続で増加",
+        ),
+        (
+            "feeds/rss2-euc-kr-undeclared.xml",
+            "한국 수출이 석 달 연속 증가했다",
+        ),
+        ("feeds/rss2-gb2312-undeclared.xml", "中国出口连续三个月增长"),
+        (
+            "feeds/rss2-koi8-r-undeclared.xml",
+            "Экспорт России растёт третий месяц подряд",
+        ),
+    ] {
+        // No charset from HTTP, none in the XML declaration, no BOM; a host without a
+        // country domain gives the detector no hint either.
+        let body = fixture(file);
+        assert!(!String::from_utf8_lossy(&body[..60]).contains("encoding"));
+        let feed = decode(&body, None, "http://127.0.0.1:8080/feed.xml")
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(feed.entries.len(), 3, "{file}");
+        assert_eq!(feed.entries[0].title, first, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn a_recovered_feed_is_stored_with_its_note_and_the_note_goes_when_it_reads_whole() {
+    use crate::support::{Doc, FeedHost};
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    let cut = String::from_utf8(fixture("feeds/rss2-truncated.xml")).unwrap();
+    host.set("/ledger.xml", Doc::feed(cut.clone()));
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    engine
+        .add_feed(&server.url("/ledger.xml"), None)
+        .await
+        .expect("a recovered feed can be added");
+    engine.poll_all().await.unwrap();
+    let feed = &engine.feeds().unwrap()[0];
+    assert_eq!(feed.error_count, 0, "not an error: {:?}", feed.last_error);
+    assert_eq!(feed.article_count, 3);
+    assert_eq!(
+        feed.recovery_note.as_deref(),
+        Some(
+            format!(
+                "recovered: 3 entries, the document was cut at byte {}",
+                cut.len()
+            )
+            .as_str()
+        )
+    );
+
+    let whole =
+        format!("{cut}</title><link>https://ledger.example.com/w</link></item></channel></rss>");
+    host.set("/ledger.xml", Doc::feed(whole));
+    engine.poll_all().await.unwrap();
+    let feed = &engine.feeds().unwrap()[0];
+    assert_eq!(feed.article_count, 4);
+    assert_eq!(feed.recovery_note, None);
+}
+
+#[test]
+fn a_loosely_written_json_feed_1_0_and_an_rss_without_channel_are_read() {
+    let feed = decode_fixture(
+        "feeds/jsonfeed-1.0-loose.json",
+        Some("application/json"),
+        "https://thimphu.example.org/feed.json",
+    );
+    assert_eq!(
+        titles(&feed),
+        vec![
+            "Punakha Dzong restoration finished",
+            "Hydropower exports to India rise",
+        ]
+    );
+    assert_eq!(feed.entries[0].author.as_deref(), Some("Pema Wangmo"));
+    assert_eq!(ids(&feed), vec![Some("thimphu-1"), Some("thimphu-2")]);
+
+    let feed = decode_fixture(
+        "feeds/rss-no-channel.xml",
+        None,
+        "https://atoll.example.net/rss",
+    );
+    assert_eq!(
+        links(&feed),
+        vec![
+            Some("https://atoll.example.net/runway"),
+            Some("https://atoll.example.net/reef"),
+        ]
+    );
+}
+
+#[test]
+fn recovering_a_broken_document_costs_a_bounded_multiple_of_its_size() {
+    // A large channel before thousands of small entries, cut short: each entry is parsed
+    // inside a copy of the channel, so reading all of them would cost their product.
+    let mut doc =
+        String::from("<rss version=\"2.0\"><channel><title>Big frame</title><description>");
+    doc.push_str(&"x".repeat(200_000));
+    doc.push_str("</description>");
+    for i in 0..2_000 {
+        doc.push_str(&format!(
+            "<item><title>t{i}</title><link>https://example.org/{i}</link></item>"
+        ));
+    }
+    doc.push_str("<item><title>cut");
+    let feed = decode(doc.as_bytes(), None, "https://example.org/feed").expect("recovered");
+    assert!(!feed.entries.is_empty());
+    assert!(
+        feed.entries.len() < 2_000,
+        "{} entries read",
+        feed.entries.len()
+    );
+    assert_eq!(
+        feed.entries[0].title, "t0",
+        "the first entries are the ones read"
+    );
+    assert_eq!(feed.entries.len() + feed.skipped.len(), 2_000);
+    assert!(feed
+        .skipped
+        .iter()
+        .all(|s| s.reason.starts_with("not read")));
+    assert!(feed.recovered.is_some());
+}
+
+#[test]
+fn of_several_atom_alternates_the_last_web_page_is_the_link() {
+    let feed = decode_fixture(
+        "feeds/atom1-several-alternates.xml",
+        None,
+        "https://review.example.com/atom.xml",
+    );
+    assert_eq!(
+        links(&feed),
+        vec![
+            Some("https://review.example.com/budget"),
+            Some("https://review.example.com/ur/finance-bill"),
+            Some("https://review.example.com/only.pdf"),
+            Some("https://review.example.com/id-as-link"),
+        ]
+    );
+}

@@ -46,6 +46,7 @@ fn feed(url: &str, title: &str, site: Option<&str>, folder: Option<&str>) -> Fee
         error_count: 0,
         last_error: None,
         last_error_code: None,
+        recovery_note: None,
         article_count: 0,
         unread_count: 0,
         created: t,

@@ -167,7 +167,8 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
         }
         conn.execute_batch(
             "DROP TABLE refold_pending; DROP INDEX articles_lang;
-             ALTER TABLE articles DROP COLUMN lang; PRAGMA user_version = 4;",
+             ALTER TABLE articles DROP COLUMN lang; ALTER TABLE feeds DROP COLUMN recovery_note;
+             PRAGMA user_version = 4;",
         )
         .unwrap();
         let found: Option<i64> = conn

@@ -54,6 +54,8 @@ pub enum FeedOutcome {
         last_modified: Option<String>,
         /// Hash of the raw body.
         body_hash: Option<String>,
+        /// What decoding had to leave out ([`crate::decode::DecodedFeed::recovery_note`]).
+        recovery_note: Option<String>,
     },
     /// 304, or the same body as last time.
     NotModified {
@@ -106,6 +108,7 @@ impl FeedUpdate {
                 etag: None,
                 last_modified: None,
                 body_hash: None,
+                recovery_note: None,
             },
             next_check,
             interval_secs: 900,
@@ -135,6 +138,9 @@ impl PollApplied {
 }
 
 /// What the writer of a poll is handed next ([`Store::apply_poll_stream`]).
+// Each step is moved once, through a channel, and nearly all are `Feed`: boxing it would add
+// an allocation per feed to save a few bytes on the rare `Commit`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum PollStep {
     /// A feed's results, to write.
@@ -359,6 +365,7 @@ fn apply_feed(
             etag,
             last_modified,
             body_hash,
+            recovery_note,
         } => {
             let title = title
                 .map(|t| t.trim().to_string())
@@ -368,7 +375,7 @@ fn apply_feed(
                 "UPDATE feeds SET error_count = 0, last_error = NULL, last_error_code = NULL,
                      last_fetched = ?2, next_check = ?3, interval_secs = ?4,
                      etag = ?5, last_modified = ?6, body_hash = ?7, title = ?8,
-                     site_url = coalesce(?9, site_url)
+                     site_url = coalesce(?9, site_url), recovery_note = ?10
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -380,7 +387,8 @@ fn apply_feed(
                 last_modified,
                 body_hash,
                 title,
-                site_url
+                site_url,
+                recovery_note
             ])?;
             if title != old_title {
                 let mut stmt =

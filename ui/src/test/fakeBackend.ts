@@ -53,6 +53,7 @@ function feed(id: number, title: string, url: string, folder: string | null, ext
     error_count: 0,
     last_error: null,
     last_error_code: null,
+    recovery_note: null,
     article_count: 0,
     unread_count: 0,
     created: iso(60 * 24 * 20),
@@ -136,7 +137,9 @@ export class FakeBackend {
         last_error_code: "http_status",
         last_fetched: iso(60 * 26),
       }),
-      feed(6, "The Kathmandu Post", "https://kathmandupost.com/rss", null),
+      feed(6, "The Kathmandu Post", "https://kathmandupost.com/rss", null, {
+        recovery_note: "recovered: 12 entries, the document was cut at byte 48213",
+      }),
     ];
     SEED.forEach((s, i) => {
       const f = this.feeds.find((x) => x.id === s.feed)!;

@@ -17,6 +17,19 @@ describe("Feeds view", () => {
     expect(within(healthy).queryByTestId("feed-error")).toBeNull();
   });
 
+  it("shows what decoding had to leave out of a feed's last document, not as an error", async () => {
+    const { user } = await renderApp();
+    await goTo(user, "feeds");
+    const partial = screen.getAllByTestId("feed-row").find((r) => r.textContent?.includes("Kathmandu"))!;
+    expect(partial.dataset.status).toBe("ok");
+    expect(within(partial).queryByTestId("feed-error")).toBeNull();
+    expect(within(partial).getByTestId("feed-recovery")).toHaveTextContent(
+      "recovered: 12 entries, the document was cut at byte 48213",
+    );
+    const whole = screen.getAllByTestId("feed-row").find((r) => r.textContent?.includes("Dawn"))!;
+    expect(within(whole).queryByTestId("feed-recovery")).toBeNull();
+  });
+
   it("offers the feeds a web page links to, and subscribes to the one picked", async () => {
     const { user, fake } = await renderApp();
     await goTo(user, "feeds");

@@ -53,6 +53,11 @@ last_error: string | null,
  */
 last_error_code: string | null, 
 /**
+ * What decoding had to leave out of the last document fetched (a cut download, entries
+ * it could not read), as a sentence for people; `None` when it was read whole.
+ */
+recovery_note: string | null, 
+/**
  * Articles stored from this feed.
  */
 article_count: number, 

@@ -10,6 +10,7 @@
 //! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
@@ -17,11 +18,15 @@ mod articles;
 mod feeds;
 mod ingest;
 pub mod schema;
+mod trends;
 mod writeback;
 
 pub use feeds::{FeedFetchState, NewFeed};
 pub use ingest::{
     EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PollStep, PreparedEntry, RuleTally,
+};
+pub use trends::{
+    Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,
 };
 
 use crate::error::{Error, Result};
@@ -45,6 +50,8 @@ pub struct Store {
     /// [`crate::text::tokens_noting_new`]); renewed when a poll is rolled back, since the
     /// words it reported were not kept.
     word_epoch: AtomicU64,
+    /// Article times by id, for trends (read on the reader connection, after it).
+    times: Mutex<trends::TimeColumn>,
 }
 
 /// A word-reporting epoch no store has used in this process.
@@ -91,6 +98,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             word_epoch: AtomicU64::new(fresh_word_epoch()),
+            times: Mutex::default(),
         })
     }
 

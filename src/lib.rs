@@ -32,6 +32,7 @@ pub mod opml;
 pub mod poll;
 pub mod rules;
 pub mod schedule;
+pub mod spike;
 pub mod store;
 pub mod text;
 

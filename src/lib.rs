@@ -27,6 +27,7 @@ pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod fetch;
+pub mod health;
 pub mod model;
 pub mod opml;
 pub mod poll;

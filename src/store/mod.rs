@@ -10,21 +10,27 @@
 //! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `checks`: every check of a feed, for its health.
+//! - `spikes`: rules' spike settings, the spikes raised, and alert latency.
 //! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
 mod articles;
+mod checks;
 mod feeds;
 mod ingest;
 pub mod schema;
+mod spikes;
 mod trends;
 mod writeback;
 
+pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
 pub use ingest::{
     EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PollStep, PreparedEntry, RuleTally,
 };
+pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{
     Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,
 };

@@ -130,4 +130,29 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX articles_time_by_id ON articles(id, sort_time);
     "#,
+    // 5: what the picture of feeds and rules needs. Every check of a feed (for its recent
+    // error rate and since when it fails); a feed's priority (checked every few minutes);
+    // a rule's spike alerts (off while the sensitivity is NULL) and the spikes raised.
+    r#"
+    CREATE TABLE feed_checks (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        new_articles INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (feed_id, at)
+    ) WITHOUT ROWID;
+    CREATE INDEX feed_checks_by_time ON feed_checks(at);
+    ALTER TABLE feeds ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rules ADD COLUMN spike_sensitivity TEXT;
+    ALTER TABLE rules ADD COLUMN spike_cool_down_secs INTEGER NOT NULL DEFAULT 21600;
+    CREATE TABLE spikes (
+        id INTEGER PRIMARY KEY,
+        rule_id INTEGER NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        latest INTEGER NOT NULL,
+        usual REAL NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX spikes_by_rule ON spikes(rule_id, at);
+    "#,
 ];

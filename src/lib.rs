@@ -21,6 +21,7 @@
 pub mod alert;
 pub mod clock;
 pub mod config;
+pub mod coverage;
 pub mod decode;
 pub mod dedup;
 pub mod discover;

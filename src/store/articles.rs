@@ -404,7 +404,11 @@ fn summaries(conn: &Connection, ids: &[(ArticleId, i64)]) -> Result<Vec<ArticleS
     Ok(ids.iter().filter_map(|(id, _)| by_id.remove(id)).collect())
 }
 
-fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Vec<TermMatch>> {
+pub(super) fn article_matches(
+    conn: &Connection,
+    id: ArticleId,
+    query: &Query,
+) -> Result<Vec<TermMatch>> {
     let Some((title, body, feeds)) = article_text(conn, id)? else {
         return Err(Error::NotFound {
             what: "article",

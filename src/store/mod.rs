@@ -10,6 +10,7 @@
 //! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `backfill`: a new rule's alerts on what it matched in the last hours.
 //! - `checks`: every check of a feed, for its health.
 //! - `spikes`: rules' spike settings, the spikes raised, and alert latency.
 //! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
@@ -17,6 +18,7 @@
 
 mod alerts;
 mod articles;
+mod backfill;
 mod checks;
 mod feeds;
 mod ingest;

@@ -253,6 +253,37 @@ impl Store {
         })
     }
 
+    /// The filed times of every article matching `query` within `scope` in `[since, until)`,
+    /// in no particular order (a spike baseline's history).
+    pub fn match_times(
+        &self,
+        query: &Query,
+        scope: &RuleScope,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        let grid = Grid::of(&TrendRange {
+            since,
+            until,
+            by: TrendBucket::Day,
+            utc_offset_secs: 0,
+        });
+        if grid.len == 0 {
+            return Ok(Vec::new());
+        }
+        let conn = self.reader();
+        let found = self.matches_with_times(&conn, Some(query), scope, &grid)?;
+        Ok(found.into_iter().map(|(_, t)| time(t)).collect())
+    }
+
+    /// When the oldest article of the archive was filed.
+    pub fn oldest_article_time(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<i64> =
+            self.reader()
+                .query_row("SELECT min(sort_time) FROM articles", [], |r| r.get(0))?;
+        Ok(t.map(time))
+    }
+
     /// Every `(id, sort_time)` matching within the grid's range.
     fn matches_with_times(
         &self,

@@ -12,11 +12,12 @@ import type { Settings } from "./bindings/Settings";
 import type { Stats } from "./bindings/Stats";
 import { backend, errorMessage } from "./ipc";
 
-export type View = "alerts" | "articles" | "feeds" | "rules" | "settings";
+export type View = "alerts" | "articles" | "trends" | "feeds" | "rules" | "settings";
 
 export const VIEWS: { id: View; label: string; key: string }[] = [
   { id: "alerts", label: "Alerts", key: "a" },
   { id: "articles", label: "Articles", key: "e" },
+  { id: "trends", label: "Trends", key: "t" },
   { id: "feeds", label: "Feeds", key: "f" },
   { id: "rules", label: "Rules", key: "r" },
   { id: "settings", label: "Settings", key: "s" },
@@ -43,6 +44,8 @@ export class AppState {
   loadError = $state<string | null>(null);
   /** Whether engine events are being received. */
   connected = $state(false);
+  /** Since when every feed has failed on the network (the engine backs off), or null. */
+  offline = $state<string | null>(null);
 
   poll = $state({ active: false, done: 0, total: 0 });
   lastPoll = $state<{ summary: PollSummary; at: string } | null>(null);
@@ -86,6 +89,7 @@ export class AppState {
       this.stats = stats;
       this.settings = settings;
       this.loadError = null;
+      void this.refreshOffline();
     } catch (e) {
       this.loadError = errorMessage(e);
     } finally {
@@ -104,6 +108,24 @@ export class AppState {
   async refreshRules() {
     try {
       this.rules = await backend().listRules();
+    } catch {
+      /* keep what we have */
+    }
+  }
+
+  /** Polls every feed now (the offline banner's "Try now"), then reads the offline state. */
+  async retryOnline() {
+    try {
+      await backend().refreshAll();
+    } catch {
+      /* still offline, most likely: the state below says so */
+    }
+    await this.refreshOffline();
+  }
+
+  async refreshOffline() {
+    try {
+      this.offline = await backend().offlineSince();
     } catch {
       /* keep what we have */
     }
@@ -176,6 +198,7 @@ export class AppState {
         this.#liveAlerts = 0;
         void this.refreshFeeds();
         void this.refreshStats();
+        void this.refreshOffline();
         break;
       case "feed_error": {
         const feed = this.feeds.find((f) => f.id === e.feed_id);

@@ -20,8 +20,6 @@ pub struct Config {
     /// feed's next story can be seen at worst, unless the feed's `<ttl>` or `Cache-Control`
     /// ask for longer.
     pub freshness_interval: Duration,
-    /// Interval of a priority feed.
-    pub priority_interval: Duration,
     /// Interval for a feed we know nothing about yet.
     pub default_interval: Duration,
     /// First back-off after an error; doubles with each consecutive error up to `max_interval`.
@@ -60,7 +58,6 @@ impl Config {
             // A check of an unchanged feed is a 304 of a few hundred bytes: checking a
             // thousand quiet feeds twice an hour costs little, a story a day late costs much.
             freshness_interval: Duration::from_secs(30 * 60),
-            priority_interval: Duration::from_secs(3 * 60),
             default_interval: Duration::from_secs(15 * 60),
             error_backoff: Duration::from_secs(5 * 60),
             connect_timeout: Duration::from_secs(10),

@@ -35,8 +35,6 @@ pub struct Bounds {
     /// Longest adaptive interval between two checks of a healthy feed, unless the feed's own
     /// hints ask for longer.
     pub freshness: Duration,
-    /// Interval of a priority feed (a key outlet the user wants seen within minutes).
-    pub priority: Duration,
 }
 
 impl Bounds {
@@ -48,7 +46,6 @@ impl Bounds {
             default: config.default_interval,
             error_backoff: config.error_backoff,
             freshness: config.freshness_interval,
-            priority: config.priority_interval,
         }
     }
 
@@ -166,7 +163,6 @@ mod tests {
             default: Duration::from_secs(900),
             error_backoff: Duration::from_secs(300),
             freshness: Duration::from_secs(1800),
-            priority: Duration::from_secs(180),
         }
     }
 

@@ -131,8 +131,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_time_by_id ON articles(id, sort_time);
     "#,
     // 5: what the picture of feeds and rules needs. Every check of a feed (for its recent
-    // error rate and since when it fails); a feed's priority (checked every few minutes);
-    // a rule's spike alerts (off while the sensitivity is NULL) and the spikes raised.
+    // error rate and since when it fails); a rule's spike alerts (off while the sensitivity
+    // is NULL) and the spikes raised.
     r#"
     CREATE TABLE feed_checks (
         feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
@@ -142,7 +142,6 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (feed_id, at)
     ) WITHOUT ROWID;
     CREATE INDEX feed_checks_by_time ON feed_checks(at);
-    ALTER TABLE feeds ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE rules ADD COLUMN spike_sensitivity TEXT;
     ALTER TABLE rules ADD COLUMN spike_cool_down_secs INTEGER NOT NULL DEFAULT 21600;
     CREATE TABLE spikes (

@@ -55,7 +55,7 @@ impl Engine {
     /// Opens the database in `config` and prepares to poll.
     pub fn open(config: Config, clock: SharedClock) -> Result<Engine> {
         let store = Arc::new(Store::open(&config.db_path)?);
-        let fetcher = Fetcher::new(&config)?;
+        let fetcher = Fetcher::with_clock(&config, clock.clone())?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 store,

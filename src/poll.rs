@@ -15,16 +15,17 @@
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
 
 use crate::decode;
+use crate::dedup;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Validators};
 use crate::model::{EngineEvent, FeedId, PollSummary};
+use crate::prepare::PreparedEntry;
 use crate::rules::RuleSet;
 use crate::schedule::{self, Bounds, Observation};
-use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, PreparedEntry, Store};
+use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, Store};
 use crate::text;
 use futures::stream::{Stream, StreamExt};
-use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -383,7 +384,7 @@ impl Engine {
         let Some(body) = fetched.body.as_ref() else {
             return unchanged();
         };
-        let body_hash = hex(&Sha256::digest(&body.bytes));
+        let body_hash = dedup::body_hash(&body.bytes);
         if feed.body_hash.as_deref() == Some(body_hash.as_str()) {
             // New validators, same bytes: nothing to decode.
             return unchanged();
@@ -468,16 +469,6 @@ fn validators(feed: &FeedFetchState) -> Validators {
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 #[cfg(test)]

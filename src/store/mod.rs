@@ -7,7 +7,7 @@
 //!
 //! - [`schema`]: the append-only migrations.
 //! - `feeds`: subscriptions and their fetch state.
-//! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
+//! - `ingest`: storing and indexing a poll's prepared entries, and their alerts.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
 //! - `backfill`: a new rule's alerts on what it matched in the last hours.
@@ -29,9 +29,7 @@ mod writeback;
 
 pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{
-    EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PollStep, PreparedEntry, RuleTally,
-};
+pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
 pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{
     Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,
@@ -116,7 +114,7 @@ impl Store {
     }
 
     /// The epoch under which entries for this store report new words
-    /// ([`PreparedEntry::noting_words`]).
+    /// ([`crate::prepare::PreparedEntry::noting_words`]).
     pub fn word_epoch(&self) -> u64 {
         self.word_epoch.load(Ordering::Relaxed)
     }

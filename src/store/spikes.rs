@@ -217,7 +217,8 @@ mod tests {
     use crate::decode::DecodedEntry;
     use crate::model::{RuleDraft, RuleScope};
     use crate::rules::{CompiledRule, RuleSet};
-    use crate::store::{FeedUpdate, NewFeed, PreparedEntry};
+    use crate::prepare::PreparedEntry;
+    use crate::store::{FeedUpdate, NewFeed};
 
     fn t(m: i64) -> DateTime<Utc> {
         "2026-05-10T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(m)

@@ -396,7 +396,8 @@ mod tests {
     use crate::decode::DecodedEntry;
     use crate::model::ArticleQuery;
     use crate::rules::RuleSet;
-    use crate::store::{FeedUpdate, NewFeed, PreparedEntry};
+    use crate::prepare::PreparedEntry;
+    use crate::store::{FeedUpdate, NewFeed};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 

@@ -3,10 +3,12 @@
 // Every command the Rust side exposes has one typed method on `Backend`. Components never call
 // `invoke` themselves: they call `backend()` and use the methods, so a test can swap the whole
 // transport with Tauri's `mockIPC` (the Tauri implementation goes through `invoke`) or hand in
-// another `Backend` with `setBackend`.
+// another `Backend` with `setBackend`. The native file dialogs (tauri-plugin-dialog) are part of
+// the same seam: the plugin talks to the shell through `invoke` like any command.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import type { AddFeedOutcome } from "./bindings/AddFeedOutcome";
 import type { AlertLatency } from "./bindings/AlertLatency";
 import type { Alert } from "./bindings/Alert";
@@ -97,6 +99,11 @@ export interface Backend {
   setPaused(paused: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
 
+  /** Asks for an OPML file to import; `null` when the user cancels. */
+  chooseOpmlToImport(): Promise<string | null>;
+  /** Asks where to export the subscriptions; `null` when the user cancels. */
+  chooseOpmlExportPath(): Promise<string | null>;
+
   onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn>;
   onFocusAlert(handler: (payload: FocusAlert) => void): Promise<UnlistenFn>;
 }
@@ -146,7 +153,12 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
-/** The real backend: Tauri commands and events. */
+const OPML_FILTERS = [
+  { name: "OPML subscription list", extensions: ["opml", "xml"] },
+  { name: "All files", extensions: ["*"] },
+];
+
+/** The real backend: Tauri commands, events and native file dialogs. */
 export const tauriBackend: Backend = {
   listAlerts: (query) => call("list_alerts", { query }),
   setAlertRead: (id, read) => call("set_alert_read", { id, read }),
@@ -192,6 +204,13 @@ export const tauriBackend: Backend = {
   setSettings: (settings) => call("set_settings", { settings }),
   setPaused: (paused) => call("set_paused", { paused }),
   openLink: (url) => call("open_link", { url }),
+
+  chooseOpmlToImport: async () => {
+    const picked = await open({ title: "Import feeds from OPML", multiple: false, directory: false, filters: OPML_FILTERS });
+    return typeof picked === "string" ? picked : null;
+  },
+  chooseOpmlExportPath: () =>
+    save({ title: "Export feeds as OPML", defaultPath: "wirewatch-feeds.opml", filters: OPML_FILTERS }),
 
   onEngineEvent: (handler) => listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload)),
   onFocusAlert: (handler) => listen<FocusAlert>(FOCUS_ALERT_EVENT, (e) => handler(e.payload)),

@@ -1,6 +1,11 @@
 //! Coverage over time, as the engine offers it: trends of a query or a rule, sparklines of
 //! every rule, spike alerts, a new rule's backfill, feed health and alert latency.
 //!
+//! After each poll ([`Engine::after_poll_checks`]): every feed's check is recorded for its
+//! health, and the offline state follows the poll's outcomes ([`crate::health::Offline`]):
+//! while offline, the background loop probes one feed at a growing interval instead of
+//! polling, and once a check succeeds the feeds that failed on the network are due at once.
+//!
 //! Spikes, in this order (see [`crate::spike`] for the method):
 //! 1. [`SpikeDesk::sync`] (at start and whenever rules change) watches the rules whose spike
 //!    alerts are on, seeding a rule's counts from the archive: what its query matched in its
@@ -11,12 +16,13 @@
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::model::{Alert, RuleId};
+use crate::health::{Offline, Problem, ProblemKind};
+use crate::model::{Alert, EngineEvent, FeedId, RuleId};
 use crate::rules::Query;
 use crate::spike::{Sensitivity, Series, SpikeWatch, Spikes, BASELINE_DAYS};
 use crate::store::{
-    AlertLatency, FeedHealthReport, RuleTally, SpikeAlert, SpikeSettings, Trend, TrendBucket,
-    TrendRange, TrendSplit, DEFAULT_COOL_DOWN,
+    AlertLatency, CheckRecord, FeedHealthReport, RuleTally, SpikeAlert, SpikeSettings, Trend,
+    TrendBucket, TrendRange, TrendSplit, DEFAULT_COOL_DOWN,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -132,8 +138,7 @@ impl Engine {
             .backfill_alerts(id, &query, &rule.scope, since, now)?;
         if added > 0 {
             let unread = self.store().unread_alert_count()?;
-            self.events()
-                .emit(crate::model::EngineEvent::AlertsChanged { unread });
+            self.events().emit(EngineEvent::AlertsChanged { unread });
         }
         Ok(added)
     }
@@ -164,7 +169,89 @@ impl Engine {
         let cool_down = cool_down_secs
             .map(|s| Duration::seconds(s.clamp(0, 7 * 86_400)))
             .unwrap_or(DEFAULT_COOL_DOWN);
-        self.store().set_rule_spikes(id, sensitivity, cool_down)
+        let settings = self.store().set_rule_spikes(id, sensitivity, cool_down)?;
+        self.sync_spikes();
+        self.events().emit(EngineEvent::RulesChanged);
+        Ok(settings)
+    }
+
+    /// Since when every feed has failed on the network, if it has.
+    pub fn offline_since(&self) -> Option<DateTime<Utc>> {
+        self.inner
+            .watch
+            .offline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .since()
+    }
+
+    /// While offline, how long the background loop waits before its next probe.
+    pub fn offline_probe_wait(&self) -> Option<std::time::Duration> {
+        self.inner
+            .watch
+            .offline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_probe()
+    }
+
+    /// Records a poll's checks (`(feed, failure code and message)` per feed checked), follows
+    /// the offline state, and raises the spikes of its alerts.
+    pub(crate) fn after_poll_checks(&self, checks: &[(FeedId, Option<(String, String)>)]) {
+        let now = self.now();
+        let records: Vec<CheckRecord> = checks
+            .iter()
+            .map(|(feed_id, error)| CheckRecord {
+                feed_id: *feed_id,
+                ok: error.is_none(),
+            })
+            .collect();
+        if let Err(e) = self.store().record_checks(&records, now) {
+            tracing::warn!(error = %e, "could not record the poll's checks");
+        }
+        let outcomes: Vec<Option<ProblemKind>> = checks
+            .iter()
+            .map(|(_, error)| {
+                error
+                    .as_ref()
+                    .map(|(code, message)| Problem::of(code, message, "").kind)
+            })
+            .collect();
+        let (changed, since) = {
+            let mut offline = self
+                .inner
+                .watch
+                .offline
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            (offline.observe(&outcomes, now), offline.since())
+        };
+        if changed {
+            if since.is_none() {
+                // Back online: what failed for want of a network is checked now, not after
+                // the back-off its failures earned.
+                if let Err(e) = self.store().due_again_after_offline(now) {
+                    tracing::warn!(error = %e, "could not reschedule feeds after going online");
+                }
+                self.wake();
+            }
+            self.events().emit(EngineEvent::OfflineChanged { since });
+        }
+        match self.inner.watch.spikes.check(self, now) {
+            Ok(spikes) => {
+                for spike in spikes {
+                    self.events().emit(EngineEvent::Spike { spike });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "spike check failed"),
+        }
+    }
+
+    /// Watches the rules whose spike alerts are on (after rules or their settings change).
+    pub(crate) fn sync_spikes(&self) {
+        if let Err(e) = self.inner.watch.spikes.sync(self) {
+            tracing::warn!(error = %e, "could not load the rules' spike history");
+        }
     }
 
     /// Spikes raised in the last `days` days, newest first.
@@ -172,6 +259,15 @@ impl Engine {
         self.store()
             .spikes(self.now() - Duration::days(i64::from(days.max(1))))
     }
+}
+
+/// What the engine keeps between polls for the picture: spike counts and the offline state.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    /// The watched rules' counts.
+    pub(crate) spikes: SpikeDesk,
+    /// Whether every feed fails on the network.
+    pub(crate) offline: Mutex<Offline>,
 }
 
 /// The watched rules' counts and cool-downs, kept between polls.
@@ -229,31 +325,37 @@ impl SpikeDesk {
         Ok(())
     }
 
-    /// Counts a poll's alerts (`alerts` as kept whole, `tallies` counting them all) and
-    /// returns the spikes raised as of `now`, stored.
-    pub fn after_poll(
+    /// Counts a commit's alerts (`alerts` as kept whole, `tallies` counting them all) into
+    /// their rules' series; alerts only counted are new, so filed `now`.
+    pub fn count<'a>(
         &self,
-        engine: &Engine,
-        alerts: &[Alert],
+        alerts: impl IntoIterator<Item = &'a Alert>,
         tallies: &[RuleTally],
         now: DateTime<Utc>,
-    ) -> Result<Vec<SpikeAlert>> {
+    ) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.seeded.is_empty() {
+            return;
+        }
+        let mut kept: HashMap<RuleId, u64> = HashMap::new();
+        for alert in alerts {
+            state.spikes.add(alert.rule_id, filed_time(alert));
+            *kept.entry(alert.rule_id).or_default() += 1;
+        }
+        for tally in tallies {
+            let seen = kept.get(&tally.rule_id).copied().unwrap_or(0);
+            for _ in seen..tally.count {
+                state.spikes.add(tally.rule_id, now);
+            }
+        }
+    }
+
+    /// Checks every watched rule as of `now` and returns the spikes raised, stored.
+    pub fn check(&self, engine: &Engine, now: DateTime<Utc>) -> Result<Vec<SpikeAlert>> {
         let raised = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if state.seeded.is_empty() {
                 return Ok(Vec::new());
-            }
-            let mut kept: HashMap<RuleId, u64> = HashMap::new();
-            for alert in alerts {
-                state.spikes.add(alert.rule_id, filed_time(alert));
-                *kept.entry(alert.rule_id).or_default() += 1;
-            }
-            // Alerts beyond the poll's live limit are only counted: they are new, so now.
-            for tally in tallies {
-                let seen = kept.get(&tally.rule_id).copied().unwrap_or(0);
-                for _ in seen..tally.count {
-                    state.spikes.add(tally.rule_id, now);
-                }
             }
             state.spikes.check(now)
         };
@@ -269,6 +371,18 @@ impl SpikeDesk {
             });
         }
         Ok(out)
+    }
+
+    /// [`SpikeDesk::count`] then [`SpikeDesk::check`].
+    pub fn after_poll(
+        &self,
+        engine: &Engine,
+        alerts: &[Alert],
+        tallies: &[RuleTally],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SpikeAlert>> {
+        self.count(alerts, tallies, now);
+        self.check(engine, now)
     }
 }
 

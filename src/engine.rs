@@ -4,9 +4,10 @@
 //! operation as one method, so the shell's commands are thin adapters. Polling lives in
 //! [`crate::poll`]; the background loop that decides when to poll is [`Engine::run`].
 //!
-//! The loop, in order, until shut down: poll the feeds that are due (unless paused), run
-//! daily maintenance (retention, index optimisation), then sleep until the next feed is
-//! due, at most a minute, or until woken (a feed or setting changed, "refresh now").
+//! The loop, in order, until shut down: poll the feeds that are due (unless paused; while
+//! offline, probe one feed instead), run daily maintenance (retention, index optimisation),
+//! then sleep until the next feed is due (offline: until the next probe), at most a minute,
+//! or until woken (a feed or setting changed, "refresh now", back online).
 
 use crate::alert::Events;
 use crate::clock::SharedClock;
@@ -45,6 +46,8 @@ pub(crate) struct Inner {
     rules: RwLock<Arc<RuleSet>>,
     pub(crate) poll_lock: tokio::sync::Mutex<()>,
     wake: Notify,
+    /// Spike counts and the offline state, kept between polls.
+    pub(crate) watch: crate::coverage::Watch,
 }
 
 /// Longest sleep of the background loop: it re-reads the schedule at least this often, so a
@@ -66,6 +69,7 @@ impl Engine {
                 rules: RwLock::new(Arc::new(RuleSet::default())),
                 poll_lock: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
+                watch: Default::default(),
             }),
         };
         engine.reload_rules()?;
@@ -129,6 +133,7 @@ impl Engine {
             .collect();
         *self.inner.rules.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(RuleSet::new(compiled));
+        self.sync_spikes();
         Ok(())
     }
 
@@ -506,7 +511,22 @@ impl Engine {
                 break;
             }
             let paused = self.settings()?.paused;
-            if !paused {
+            let offline = self.offline_probe_wait();
+            if !paused && offline.is_some() {
+                // Offline: one feed is probed instead of failing every due feed; its success
+                // makes the others due at once.
+                if let Some(probe) = self.store().probe_feed()? {
+                    let probe = [probe];
+                    tokio::select! {
+                        result = self.poll_feeds(&probe) => {
+                            if let Err(e) = result {
+                                tracing::warn!(error = %e, "probe failed");
+                            }
+                        }
+                        _ = shutdown.cancelled() => break,
+                    }
+                }
+            } else if !paused {
                 tokio::select! {
                     result = self.poll_due() => {
                         if let Err(e) = result {
@@ -535,8 +555,9 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "maintenance stopped"),
                 }
             }
-            let wait = match (paused, self.store().next_due()?) {
-                (false, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
+            let wait = match (paused, self.offline_probe_wait(), self.store().next_due()?) {
+                (false, Some(probe), _) => probe,
+                (false, None, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
                 _ => MAX_SLEEP,
             }
             .min(MAX_SLEEP);

@@ -222,6 +222,7 @@ impl Engine {
         let events = self.events().clone();
         let now = self.now();
         let live_alerts = self.inner.config.live_alerts_per_poll;
+        let engine = self.clone();
         let writer = tokio::task::spawn_blocking(move || {
             let steps = std::iter::from_fn(move || match rx.blocking_recv() {
                 Some(Some(step)) => Some(Ok(step)),
@@ -233,6 +234,12 @@ impl Engine {
                 written.new_articles += committed.new_articles;
                 written.updated_articles += committed.updated_articles;
                 written.alerts += committed.alert_count();
+                let alerts = committed.alerts.iter().map(|(alert, _)| alert);
+                engine
+                    .inner
+                    .watch
+                    .spikes
+                    .count(alerts, &committed.tallies, now);
                 crate::alert::announce(&events, committed);
             })?;
             Ok::<_, Error>(written)
@@ -242,6 +249,7 @@ impl Engine {
             ..Default::default()
         };
         let mut errors: Vec<(FeedId, String, String)> = Vec::new();
+        let mut checks: Vec<(FeedId, Option<(String, String)>)> = Vec::new();
         let mut done = 0;
         let mut writer_alive = true;
         // When the first feed not yet committed was handed to the writer.
@@ -266,6 +274,7 @@ impl Engine {
                     done += 1;
                     let feed_id = p.update.feed_id;
                     summary.not_modified += u64::from(p.not_modified);
+                    checks.push((feed_id, p.error.clone()));
                     if let Some((code, message)) = p.error {
                         summary.failed += 1;
                         errors.push((feed_id, code, message));
@@ -297,6 +306,7 @@ impl Engine {
         summary.alerts = written.alerts;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
+        self.after_poll_checks(&checks);
         for (feed_id, code, message) in errors {
             self.events().emit(EngineEvent::FeedError {
                 feed_id,

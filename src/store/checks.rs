@@ -2,7 +2,7 @@
 //! window can say how often a feed fails and since when, and whether it has gone silent.
 //!
 //! 1. After each poll's writes, [`Store::record_checks`] adds one row per feed checked
-//!    (success or failure, and how many articles it brought new).
+//!    (success or failure).
 //! 2. [`Store::feed_health`] reads, per feed, its checks of the last [`HEALTH_DAYS`] days,
 //!    the times of its newest articles and when it last brought one, and weighs them
 //!    ([`crate::health::assess`]); a failing feed's stored error is explained
@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::health::{assess, Check, FeedHealth, Problem, Record};
 use crate::model::FeedId;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -31,8 +31,6 @@ pub struct CheckRecord {
     pub feed_id: FeedId,
     /// Whether it succeeded (200 or 304).
     pub ok: bool,
-    /// Articles it brought that were new to the archive.
-    pub new_articles: u64,
 }
 
 /// A feed's health with its last failure explained.
@@ -60,14 +58,39 @@ impl Store {
             // A feed checked twice in one millisecond (a manual refresh racing the loop)
             // keeps its last outcome.
             let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO feed_checks (feed_id, at, ok, new_articles) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO feed_checks (feed_id, at, ok) VALUES (?1, ?2, ?3)",
             )?;
             for c in checks {
-                stmt.execute(params![c.feed_id, ms(at), c.ok, c.new_articles as i64])?;
+                stmt.execute(params![c.feed_id, ms(at), c.ok])?;
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The feed to probe while offline: the one that last succeeded, likeliest to work as
+    /// soon as the network does.
+    pub fn probe_feed(&self) -> Result<Option<FeedId>> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT id FROM feeds ORDER BY last_fetched IS NULL, last_fetched DESC, id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Makes every feed whose last check failed on the network due at `now`: back online,
+    /// they are checked at once rather than after the back-off their failures earned.
+    pub fn due_again_after_offline(&self, now: DateTime<Utc>) -> Result<u64> {
+        let n = self.writer().execute(
+            "UPDATE feeds SET next_check = ?1
+             WHERE error_count > 0 AND last_error_code IN ('unreachable', 'timeout')
+               AND next_check > ?1",
+            [ms(now)],
+        )?;
+        Ok(n as u64)
     }
 
     /// Forgets checks made before `cutoff`. Returns how many.
@@ -177,14 +200,7 @@ mod tests {
         for h in 0..30 {
             let ok = h < 24;
             store
-                .record_checks(
-                    &[CheckRecord {
-                        feed_id: feed,
-                        ok,
-                        new_articles: 0,
-                    }],
-                    t(h),
-                )
+                .record_checks(&[CheckRecord { feed_id: feed, ok }], t(h))
                 .unwrap();
         }
         store

@@ -138,7 +138,6 @@ pub const MIGRATIONS: &[&str] = &[
         feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
         at INTEGER NOT NULL,
         ok INTEGER NOT NULL,
-        new_articles INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (feed_id, at)
     ) WITHOUT ROWID;
     CREATE INDEX feed_checks_by_time ON feed_checks(at);

@@ -216,8 +216,8 @@ mod tests {
     use super::*;
     use crate::decode::DecodedEntry;
     use crate::model::{RuleDraft, RuleScope};
-    use crate::rules::{CompiledRule, RuleSet};
     use crate::prepare::PreparedEntry;
+    use crate::rules::{CompiledRule, RuleSet};
     use crate::store::{FeedUpdate, NewFeed};
 
     fn t(m: i64) -> DateTime<Utc> {

@@ -395,8 +395,8 @@ mod tests {
     use super::*;
     use crate::decode::DecodedEntry;
     use crate::model::ArticleQuery;
-    use crate::rules::RuleSet;
     use crate::prepare::PreparedEntry;
+    use crate::rules::RuleSet;
     use crate::store::{FeedUpdate, NewFeed};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};

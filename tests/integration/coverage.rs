@@ -3,11 +3,11 @@
 
 use crate::support::{rss, Doc, FeedHost, Item};
 use chrono::{Duration, Utc};
-use wirewatch::coverage::{SpikeDesk, TrendQuery};
+use wirewatch::coverage::TrendQuery;
 use wirewatch::health::{HealthState, ProblemKind};
-use wirewatch::model::{AlertQuery, ArticleQuery, RuleDraft, RuleScope};
+use wirewatch::model::{AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope};
 use wirewatch::spike::Sensitivity;
-use wirewatch::store::{CheckRecord, TrendBucket};
+use wirewatch::store::TrendBucket;
 
 fn item(id: &str, title: &str, minutes_ago: i64) -> Item {
     Item {
@@ -146,12 +146,10 @@ async fn a_surge_over_the_same_hour_of_past_days_raises_one_spike_alert() {
     engine
         .set_rule_spikes(saved.id, Some(Sensitivity::Medium), None)
         .unwrap();
-    let desk = SpikeDesk::default();
-    desk.sync(&engine).unwrap();
+    let mut events = engine.events().subscribe();
+    engine.poll_all().await.unwrap();
     assert!(
-        desk.after_poll(&engine, &[], &[], Utc::now())
-            .unwrap()
-            .is_empty(),
+        engine.spikes(1).unwrap().is_empty(),
         "an ordinary hour is no spike"
     );
 
@@ -167,16 +165,21 @@ async fn a_surge_over_the_same_hour_of_past_days_raises_one_spike_alert() {
         })
         .unwrap();
     assert_eq!(alerts.len(), 30);
-    let spikes = desk.after_poll(&engine, &alerts, &[], Utc::now()).unwrap();
+    let spikes: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|e| match e {
+            EngineEvent::Spike { spike } => Some(spike),
+            _ => None,
+        })
+        .collect();
     assert_eq!(spikes.len(), 1, "{spikes:?}");
     assert_eq!(
         spikes[0].message,
         "South Asia ceasefire: 30 stories in the last hour, usually about 3"
     );
+    engine.poll_all().await.unwrap();
     assert!(
-        desk.after_poll(&engine, &[], &[], Utc::now())
-            .unwrap()
-            .is_empty(),
+        !std::iter::from_fn(|| events.try_recv().ok())
+            .any(|e| matches!(e, EngineEvent::Spike { .. })),
         "one alert per cool-down"
     );
     assert_eq!(engine.spikes(1).unwrap().len(), 1, "the spike is kept");
@@ -204,15 +207,7 @@ async fn failing_feeds_read_as_plain_failures_with_their_health() {
     assert_eq!(engine.import_opml(&opml).unwrap().added.len(), 2);
     engine.poll_all().await.unwrap();
     let feeds = engine.feeds().unwrap();
-    let checks: Vec<CheckRecord> = feeds
-        .iter()
-        .map(|f| CheckRecord {
-            feed_id: f.id,
-            ok: false,
-            new_articles: 0,
-        })
-        .collect();
-    engine.store().record_checks(&checks, Utc::now()).unwrap();
+    // The poll recorded each feed's check.
     let health = engine.feed_health().unwrap();
     let problem = |title: &str| {
         let id = feeds.iter().find(|f| f.title == title).unwrap().id;
@@ -233,5 +228,51 @@ async fn failing_feeds_read_as_plain_failures_with_their_health() {
     assert!(
         gone.detail.contains("127.0.0.1"),
         "the detail keeps the URL"
+    );
+}
+
+#[tokio::test]
+async fn every_feed_failing_on_the_network_is_offline_until_a_probe_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = FeedHost::default();
+    for path in ["/a.xml", "/b.xml", "/c.xml"] {
+        host.set(path, Doc::feed(rss("Desk", &[item(path, "Ceasefire", 30)])));
+    }
+    // A port that refuses connections now and serves the feeds later.
+    let server = host.start().await;
+    let addr = server.addr();
+    drop(server);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let engine = crate::support::engine(dir.path());
+    let opml = format!(
+        r#"<opml version="2.0"><head/><body><outline text="A" xmlUrl="http://{addr}/a.xml"/><outline text="B" xmlUrl="http://{addr}/b.xml"/><outline text="C" xmlUrl="http://{addr}/c.xml"/></body></opml>"#
+    );
+    assert_eq!(engine.import_opml(&opml).unwrap().added.len(), 3);
+    let mut events = engine.events().subscribe();
+    let summary = engine.poll_all().await.unwrap();
+    assert_eq!(summary.failed, 3);
+    let since = engine.offline_since().expect("every feed refused: offline");
+    let offline_event = std::iter::from_fn(|| events.try_recv().ok())
+        .any(|e| matches!(e, EngineEvent::OfflineChanged { since: Some(t) } if t == since));
+    assert!(offline_event, "the window is told once");
+    assert_eq!(
+        engine.offline_probe_wait(),
+        Some(wirewatch::health::OFFLINE_PROBE_FIRST),
+        "polling backs off to probes"
+    );
+
+    let _back = host.start_on(addr).await;
+    let probe = engine.store().probe_feed().unwrap().unwrap();
+    engine.poll_feeds(&[probe]).await.unwrap();
+    assert_eq!(engine.offline_since(), None, "one success is back online");
+    let online_event = std::iter::from_fn(|| events.try_recv().ok())
+        .any(|e| matches!(e, EngineEvent::OfflineChanged { since: None }));
+    assert!(online_event);
+    let now = engine.now();
+    let due = engine.store().due_feeds(now).unwrap();
+    assert_eq!(
+        due.len(),
+        2,
+        "the other feeds are due at once, not after their back-off"
     );
 }

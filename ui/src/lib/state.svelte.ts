@@ -9,6 +9,7 @@ import type { Feed } from "./bindings/Feed";
 import type { PollSummary } from "./bindings/PollSummary";
 import type { Rule } from "./bindings/Rule";
 import type { Settings } from "./bindings/Settings";
+import type { SpikeAlert } from "./bindings/SpikeAlert";
 import type { Stats } from "./bindings/Stats";
 import { backend, errorMessage } from "./ipc";
 
@@ -46,6 +47,8 @@ export class AppState {
   connected = $state(false);
   /** Since when every feed has failed on the network (the engine backs off), or null. */
   offline = $state<string | null>(null);
+  /** Spike alerts received while the window is open, newest first. */
+  spikes = $state<SpikeAlert[]>([]);
 
   poll = $state({ active: false, done: 0, total: 0 });
   lastPoll = $state<{ summary: PollSummary; at: string } | null>(null);
@@ -216,6 +219,14 @@ export class AppState {
       case "rules_changed":
         void this.refreshRules();
         void this.refreshStats();
+        break;
+      case "offline_changed":
+        this.offline = e.since;
+        if (e.since === null) void this.refreshFeeds();
+        break;
+      case "spike":
+        this.spikes = [e.spike, ...this.spikes].slice(0, 20);
+        this.announcement = e.spike.message;
         break;
       case "monitoring_changed":
         if (this.settings) this.settings.paused = e.paused;

@@ -144,3 +144,19 @@ describe("Feed health and offline", () => {
     expect(fake.calls.some((c) => c.cmd === "refresh_all")).toBe(true);
   });
 });
+
+describe("spike alerts", () => {
+  it("lists a spike in the Alerts view as it arrives", async () => {
+    const { fake } = await renderApp();
+    const spike = {
+      id: 1,
+      rule_name: "South Asia ceasefire",
+      message: "South Asia ceasefire: 34 stories in the last hour, usually about 3",
+      spike: { rule_id: 1, latest: 34, usual: 3, at: new Date(NOW).toISOString() },
+    };
+    await fake.emit({ type: "spike", spike });
+    const list = await screen.findByTestId("spike-list");
+    expect(list).toHaveTextContent("South Asia ceasefire: 34 stories in the last hour, usually about 3");
+    expect(screen.getByTestId("live-region")).toHaveTextContent("34 stories in the last hour");
+  });
+});

@@ -166,17 +166,28 @@ pub fn verdict(latest: u32, baseline: &[u32], sensitivity: Sensitivity) -> Optio
     if baseline.len() < MIN_BASELINE_DAYS {
         return None;
     }
-    let mut sorted: Vec<f64> = baseline.iter().map(|&c| f64::from(c)).collect();
+    // On the stack: this runs for every watched rule after every poll.
+    let mut buf = [0.0f64; BASELINE_DAYS as usize];
+    let n = baseline.len().min(buf.len());
+    let sorted = &mut buf[..n];
+    for (slot, &c) in sorted.iter_mut().zip(baseline) {
+        *slot = f64::from(c);
+    }
     sorted.sort_unstable_by(f64::total_cmp);
-    let quarter = sorted.len() / 4;
-    let middle = &sorted[quarter..sorted.len() - quarter];
-    let usual = middle.iter().sum::<f64>() / middle.len() as f64;
-    let centre = median(&mut sorted.clone());
-    let mut deviations: Vec<f64> = sorted.iter().map(|c| (c - centre).abs()).collect();
-    let mad = median(&mut deviations) * 1.4826;
+    let quarter = n / 4;
+    let middle = &sorted[quarter..n - quarter];
+    let middle_len = middle.len() as f64;
+    let usual = middle.iter().sum::<f64>() / middle_len;
+    let centre = median(sorted);
+    let mut dev_buf = [0.0f64; BASELINE_DAYS as usize];
+    let deviations = &mut dev_buf[..n];
+    for (d, c) in deviations.iter_mut().zip(sorted.iter()) {
+        *d = (c - centre).abs();
+    }
+    let mad = median(deviations) * 1.4826;
     // The usual is itself estimated from a few days: take it one standard error higher, so
     // that a short or quiet baseline does not make ordinary hours look like surges.
-    let cautious = usual + (usual.max(1.0) / middle.len() as f64).sqrt();
+    let cautious = usual + (usual.max(1.0) / middle_len).sqrt();
     let threshold = poisson_threshold(cautious, sensitivity)
         .max(usual + sensitivity.deviations() * mad)
         .max(f64::from(MIN_SPIKE_COUNT));
@@ -282,12 +293,16 @@ impl Series {
         let last = bucket(now);
         self.advance(last);
         let latest = self.sum(last);
-        let baseline: Vec<u32> = (1..=BASELINE_DAYS)
-            .map(|d| last - d * BUCKETS_PER_DAY)
-            .filter(|&b| b - WINDOW_BUCKETS + 1 >= self.since)
-            .map(|b| self.sum(b))
-            .collect();
-        verdict(latest, &baseline, sensitivity)
+        let mut baseline = [0u32; BASELINE_DAYS as usize];
+        let mut n = 0;
+        for d in 1..=BASELINE_DAYS {
+            let b = last - d * BUCKETS_PER_DAY;
+            if b - WINDOW_BUCKETS + 1 >= self.since {
+                baseline[n] = self.sum(b);
+                n += 1;
+            }
+        }
+        verdict(latest, &baseline[..n], sensitivity)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Coverage over time, as the engine offers it: trends of a query or a rule, sparklines of
 //! every rule, spike alerts, a new rule's backfill, feed health and alert latency.
 //!
-//! After each poll ([`Engine::after_poll_checks`]): every feed's check is recorded for its
+//! After each poll (`Watch::after_poll`): every feed's check is recorded for its
 //! health, and the offline state follows the poll's outcomes ([`crate::health::Offline`]):
 //! while offline, the background loop probes one feed at a growing interval instead of
 //! polling, and once a check succeeds the feeds that failed on the network are due at once.
@@ -14,6 +14,7 @@
 //!    rules' series (by the articles' filed time), checks every watched rule, and keeps the
 //!    spikes raised (`Store::add_spike`) for the caller to announce.
 
+use crate::alert::Events;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::health::{Offline, Problem, ProblemKind};
@@ -21,8 +22,8 @@ use crate::model::{Alert, EngineEvent, FeedId, RuleId};
 use crate::rules::Query;
 use crate::spike::{Sensitivity, Series, SpikeWatch, Spikes, BASELINE_DAYS};
 use crate::store::{
-    AlertLatency, CheckRecord, FeedHealthReport, RuleTally, SpikeAlert, SpikeSettings, Trend,
-    TrendBucket, TrendRange, TrendSplit, DEFAULT_COOL_DOWN,
+    AlertLatency, CheckRecord, FeedHealthReport, RuleTally, SpikeAlert, SpikeSettings, Store,
+    Trend, TrendBucket, TrendRange, TrendSplit, DEFAULT_COOL_DOWN,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -177,79 +178,17 @@ impl Engine {
 
     /// Since when every feed has failed on the network, if it has.
     pub fn offline_since(&self) -> Option<DateTime<Utc>> {
-        self.inner
-            .watch
-            .offline
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .since()
+        self.inner.watch.offline_since()
     }
 
     /// While offline, how long the background loop waits before its next probe.
     pub fn offline_probe_wait(&self) -> Option<std::time::Duration> {
-        self.inner
-            .watch
-            .offline
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .next_probe()
-    }
-
-    /// Records a poll's checks (`(feed, failure code and message)` per feed checked), follows
-    /// the offline state, and raises the spikes of its alerts.
-    pub(crate) fn after_poll_checks(&self, checks: &[(FeedId, Option<(String, String)>)]) {
-        let now = self.now();
-        let records: Vec<CheckRecord> = checks
-            .iter()
-            .map(|(feed_id, error)| CheckRecord {
-                feed_id: *feed_id,
-                ok: error.is_none(),
-            })
-            .collect();
-        if let Err(e) = self.store().record_checks(&records, now) {
-            tracing::warn!(error = %e, "could not record the poll's checks");
-        }
-        let outcomes: Vec<Option<ProblemKind>> = checks
-            .iter()
-            .map(|(_, error)| {
-                error
-                    .as_ref()
-                    .map(|(code, message)| Problem::of(code, message, "").kind)
-            })
-            .collect();
-        let (changed, since) = {
-            let mut offline = self
-                .inner
-                .watch
-                .offline
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            (offline.observe(&outcomes, now), offline.since())
-        };
-        if changed {
-            if since.is_none() {
-                // Back online: what failed for want of a network is checked now, not after
-                // the back-off its failures earned.
-                if let Err(e) = self.store().due_again_after_offline(now) {
-                    tracing::warn!(error = %e, "could not reschedule feeds after going online");
-                }
-                self.wake();
-            }
-            self.events().emit(EngineEvent::OfflineChanged { since });
-        }
-        match self.inner.watch.spikes.check(self, now) {
-            Ok(spikes) => {
-                for spike in spikes {
-                    self.events().emit(EngineEvent::Spike { spike });
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "spike check failed"),
-        }
+        self.inner.watch.probe_wait()
     }
 
     /// Watches the rules whose spike alerts are on (after rules or their settings change).
     pub(crate) fn sync_spikes(&self) {
-        if let Err(e) = self.inner.watch.spikes.sync(self) {
+        if let Err(e) = self.inner.watch.spikes.sync(self.store(), self.now()) {
             tracing::warn!(error = %e, "could not load the rules' spike history");
         }
     }
@@ -270,6 +209,79 @@ pub(crate) struct Watch {
     pub(crate) offline: Mutex<Offline>,
 }
 
+impl Watch {
+    /// Since when every feed has failed on the network, if it has.
+    pub(crate) fn offline_since(&self) -> Option<DateTime<Utc>> {
+        self.offline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .since()
+    }
+
+    /// While offline, how long to wait before the next probe.
+    pub(crate) fn probe_wait(&self) -> Option<std::time::Duration> {
+        self.offline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_probe()
+    }
+
+    /// After a poll made at `now`: records its checks (`(feed, failure code and message)`
+    /// per feed checked), follows the offline state, and raises the spikes of its alerts
+    /// (counted as they were committed). Returns whether the machine came back online, when
+    /// the caller should look at the schedule again at once.
+    pub(crate) fn after_poll(
+        &self,
+        store: &Store,
+        events: &Events,
+        checks: &[(FeedId, Option<(String, String)>)],
+        now: DateTime<Utc>,
+    ) -> bool {
+        let records: Vec<CheckRecord> = checks
+            .iter()
+            .map(|(feed_id, error)| CheckRecord {
+                feed_id: *feed_id,
+                ok: error.is_none(),
+            })
+            .collect();
+        if let Err(e) = store.record_checks(&records, now) {
+            tracing::warn!(error = %e, "could not record the poll's checks");
+        }
+        let outcomes: Vec<Option<ProblemKind>> = checks
+            .iter()
+            .map(|(_, error)| {
+                error
+                    .as_ref()
+                    .map(|(code, message)| Problem::of(code, message, "").kind)
+            })
+            .collect();
+        let (changed, since) = {
+            let mut offline = self.offline.lock().unwrap_or_else(|p| p.into_inner());
+            (offline.observe(&outcomes, now), offline.since())
+        };
+        let back_online = changed && since.is_none();
+        if back_online {
+            // What failed for want of a network is checked now, not after the back-off its
+            // failures earned.
+            if let Err(e) = store.due_again_after_offline(now) {
+                tracing::warn!(error = %e, "could not reschedule feeds after going online");
+            }
+        }
+        if changed {
+            events.emit(EngineEvent::OfflineChanged { since });
+        }
+        match self.spikes.check(store, now) {
+            Ok(spikes) => {
+                for spike in spikes {
+                    events.emit(EngineEvent::Spike { spike });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "spike check failed"),
+        }
+        back_online
+    }
+}
+
 /// The watched rules' counts and cool-downs, kept between polls.
 #[derive(Debug, Default)]
 pub struct SpikeDesk {
@@ -285,10 +297,9 @@ struct DeskState {
 
 impl SpikeDesk {
     /// Watches the rules whose spike alerts are on, (re)seeding those new or changed.
-    pub fn sync(&self, engine: &Engine) -> Result<()> {
-        let watches = engine.store().spike_watches()?;
-        let now = engine.now();
-        let oldest = engine.store().oldest_article_time()?.unwrap_or(now);
+    pub fn sync(&self, store: &Store, now: DateTime<Utc>) -> Result<()> {
+        let watches = store.spike_watches()?;
+        let oldest = store.oldest_article_time()?.unwrap_or(now);
         let history_from = (now - Duration::days(BASELINE_DAYS + 1)).max(oldest);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let watched: Vec<RuleId> = watches.iter().map(|(id, _)| *id).collect();
@@ -303,7 +314,7 @@ impl SpikeDesk {
             state.seeded.remove(&id);
         }
         for (id, watch) in watches {
-            let rule = engine.store().rule(id)?;
+            let rule = store.rule(id)?;
             let scope = serde_json::to_string(&rule.scope).expect("scope serialises");
             let key = (rule.query.clone(), scope, watch);
             if state.seeded.get(&id) == Some(&key) {
@@ -313,10 +324,7 @@ impl SpikeDesk {
                 continue;
             };
             let mut series = Series::new(history_from);
-            for t in engine
-                .store()
-                .match_times(&query, &rule.scope, history_from, now)?
-            {
+            for t in store.match_times(&query, &rule.scope, history_from, now)? {
                 series.add(t, 1);
             }
             state.spikes.watch(id, watch, series);
@@ -351,7 +359,7 @@ impl SpikeDesk {
     }
 
     /// Checks every watched rule as of `now` and returns the spikes raised, stored.
-    pub fn check(&self, engine: &Engine, now: DateTime<Utc>) -> Result<Vec<SpikeAlert>> {
+    pub fn check(&self, store: &Store, now: DateTime<Utc>) -> Result<Vec<SpikeAlert>> {
         let raised = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if state.seeded.is_empty() {
@@ -361,8 +369,8 @@ impl SpikeDesk {
         };
         let mut out = Vec::with_capacity(raised.len());
         for spike in raised {
-            let id = engine.store().add_spike(&spike)?;
-            let name = engine.store().rule(spike.rule_id)?.name;
+            let id = store.add_spike(&spike)?;
+            let name = store.rule(spike.rule_id)?.name;
             out.push(SpikeAlert {
                 id,
                 message: spike.sentence(&name),
@@ -371,18 +379,6 @@ impl SpikeDesk {
             });
         }
         Ok(out)
-    }
-
-    /// [`SpikeDesk::count`] then [`SpikeDesk::check`].
-    pub fn after_poll(
-        &self,
-        engine: &Engine,
-        alerts: &[Alert],
-        tallies: &[RuleTally],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<SpikeAlert>> {
-        self.count(alerts, tallies, now);
-        self.check(engine, now)
     }
 }
 

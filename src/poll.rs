@@ -306,7 +306,13 @@ impl Engine {
         summary.alerts = written.alerts;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
-        self.after_poll_checks(&checks);
+        if self
+            .inner
+            .watch
+            .after_poll(self.store(), self.events(), &checks, self.now())
+        {
+            self.wake();
+        }
         for (feed_id, code, message) in errors {
             self.events().emit(EngineEvent::FeedError {
                 feed_id,

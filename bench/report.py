@@ -215,6 +215,16 @@ def main():
               f"Tokenising alone: {fmt(match[0]['tokenise_articles_per_s'])} articles/s.")
         p("")
 
+    adds = [r for r in rows if r.get("scenario") == "add_list"]
+    if adds:
+        p("## Adding a list of feeds (`feed add --file`: subscribe, fetch and store each)\n")
+        p("| feeds | path | wall s | articles | failed |")
+        p("|---:|---|---:|---:|---:|")
+        labels = {"one_pass": "one concurrent poll pass", "one_by_one": "one feed after another (before)"}
+        for r in adds:
+            p(f"| {r['feeds']:,} | {labels.get(r['mode'], r['mode'])} | {fmt(r['wall_s'], 3)} | {count(r['articles'])} | {r['failed']} |")
+        p("")
+
     builds = [r for r in rows if r.get("scenario") == "search_build"]
     searches = [r for r in rows if r.get("scenario") == "search"]
     if searches:

@@ -178,17 +178,17 @@ impl Engine {
 
     /// Since when every feed has failed on the network, if it has.
     pub fn offline_since(&self) -> Option<DateTime<Utc>> {
-        self.inner.watch.offline_since()
+        self.watch().offline_since()
     }
 
     /// While offline, how long the background loop waits before its next probe.
     pub fn offline_probe_wait(&self) -> Option<std::time::Duration> {
-        self.inner.watch.probe_wait()
+        self.watch().probe_wait()
     }
 
     /// Watches the rules whose spike alerts are on (after rules or their settings change).
     pub(crate) fn sync_spikes(&self) {
-        if let Err(e) = self.inner.watch.spikes.sync(self.store(), self.now()) {
+        if let Err(e) = self.watch().spikes.sync(self.store(), self.now()) {
             tracing::warn!(error = %e, "could not load the rules' spike history");
         }
     }

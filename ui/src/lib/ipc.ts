@@ -17,6 +17,7 @@ import type { Article } from "./bindings/Article";
 import type { ArticlePage } from "./bindings/ArticlePage";
 import type { ArticleQuery } from "./bindings/ArticleQuery";
 import type { EngineEvent } from "./bindings/EngineEvent";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { Feed } from "./bindings/Feed";
 import type { FeedHealthReport } from "./bindings/FeedHealthReport";
@@ -108,15 +109,20 @@ export interface Backend {
   onFocusAlert(handler: (payload: FocusAlert) => void): Promise<UnlistenFn>;
 }
 
-/** A failed command, with the engine's stable code and its sentence for people. */
+/**
+ * A failed command, with the engine's stable code and its sentence for people. The codes are
+ * the engine's `ErrorCode` (generated from Rust), plus "internal" for a rejection that did not
+ * come from the engine.
+ */
 export class BackendError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | "internal";
   readonly problem: QueryProblem | null;
 
   constructor(payload: ErrorPayload) {
     super(payload.message);
     this.name = "BackendError";
-    this.code = payload.code;
+    // The engine only sends its own codes; the payload's type keeps them a string.
+    this.code = payload.code as ErrorCode | "internal";
     this.problem = payload.problem;
   }
 }

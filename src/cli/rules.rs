@@ -1,0 +1,56 @@
+//! `rule add|list|test|remove`: the alert rules.
+
+use super::{output, Output};
+use wirewatch::model::{RuleDraft, RuleScope};
+use wirewatch::Engine;
+
+/// `rule add`.
+///
+/// With `backfill`, the rule also alerts on what it matched in the last 24 hours (a new rule
+/// otherwise only sees articles stored after it).
+pub fn add(engine: &Engine, draft: &RuleDraft, backfill: bool, out: Output) -> anyhow::Result<()> {
+    let rule = engine.add_rule(draft)?;
+    let backfilled = if backfill {
+        engine.backfill_rule(rule.id, wirewatch::coverage::BACKFILL_HOURS)?
+    } else {
+        0
+    };
+    if out.json {
+        return output::json(&rule);
+    }
+    println!("Added rule {}: {} = {}", rule.id, rule.name, rule.query);
+    if backfill {
+        println!(
+            "{backfilled} alerts from the last {} hours",
+            wirewatch::coverage::BACKFILL_HOURS
+        );
+    }
+    Ok(())
+}
+
+/// `rule list`.
+pub fn list(engine: &Engine, out: Output) -> anyhow::Result<()> {
+    let rules = engine.rules()?;
+    if out.json {
+        return output::json(&rules);
+    }
+    output::rules(&rules);
+    Ok(())
+}
+
+/// `rule test`: what `query` would have matched in the last `days` days.
+pub fn test(engine: &Engine, query: &str, days: u32, out: Output) -> anyhow::Result<()> {
+    let test = engine.test_rule(query, &RuleScope::default(), days)?;
+    if out.json {
+        return output::json(&test);
+    }
+    output::rule_test(&test);
+    Ok(())
+}
+
+/// `rule remove`.
+pub fn remove(engine: &Engine, id: i64) -> anyhow::Result<()> {
+    engine.remove_rule(id)?;
+    println!("Removed rule {id}.");
+    Ok(())
+}

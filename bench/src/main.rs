@@ -8,7 +8,8 @@
 //!    `add-list` subscribes a fresh database to a list of URLs, fetching each feed as it is
 //!    added (`feed add --file`), in one pass or, with `--one-by-one`, as it was before;
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
-//!    a cold ingest into the engine's stages to show where time and memory go.
+//!    a cold ingest into the engine's stages to show where time and memory go;
+//! 6. `trend` times trends over the search archive, `spikes` the spike checks after a poll.
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
@@ -16,6 +17,7 @@ mod corpus;
 mod matching;
 mod search;
 mod stages;
+mod trend;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -183,6 +185,24 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Latency of year-by-day trends of typical queries over an archive.
+    Trend {
+        /// Database (from `search-build`).
+        #[arg(long)]
+        db: PathBuf,
+        /// Times each query is run (after one warm-up).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
+    /// Latency of one spike check of every watched rule.
+    Spikes {
+        /// Watched rules.
+        #[arg(long, default_value_t = 1000)]
+        rules: usize,
+        /// Checks timed.
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
 }
 
 #[global_allocator]
@@ -246,6 +266,8 @@ fn main() -> anyhow::Result<()> {
             seed,
         } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
+        Command::Trend { db, runs } => trend::run(&db, runs.max(1)),
+        Command::Spikes { rules, runs } => trend::spikes(rules, runs.max(1)),
         Command::Sql {
             db,
             runs,

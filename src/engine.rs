@@ -30,6 +30,7 @@ use crate::model::{
 };
 use crate::opml;
 use crate::poll::{on_store, Poller};
+use crate::rules::lexicon::{self, Concept, LexiconChange};
 use crate::rules::{CompiledRule, Query, RuleSet};
 use crate::store::{NewFeed, Store};
 use chrono::{DateTime, Utc};
@@ -145,6 +146,7 @@ impl Engine {
 
     /// Recompiles the enabled rules after a change.
     fn reload_rules(&self) -> Result<()> {
+        let lexicon = self.store().lexicon()?;
         let compiled: Vec<CompiledRule> = self
             .store()
             .rules()?
@@ -154,7 +156,7 @@ impl Engine {
                 // Stored queries were valid when saved; one that no longer parses (a grammar
                 // change) is skipped rather than stopping every other rule, and `rules()`
                 // reports it so the Rules view can ask for a fix.
-                let query = match Query::parse(&r.query) {
+                let query = match Query::parse_with(&r.query, &lexicon) {
                     Ok(q) => q,
                     Err(problem) => {
                         tracing::warn!(rule = r.id, problem = %problem.message, "rule skipped: its query no longer parses");
@@ -496,16 +498,65 @@ impl Engine {
 
     // ---- Rules ----
 
-    /// Checks a query; `None` when it is valid.
+    /// Checks a query against the shipped lexicon; `None` when it is valid.
     pub fn validate_query(query: &str) -> Option<QueryProblem> {
         Query::parse(query).err()
+    }
+
+    /// Parses a query with the lexicon of concepts as the user changed it.
+    fn parse_query(&self, query: &str) -> Result<Query> {
+        Query::parse_with(query, &self.store().lexicon()?).map_err(Error::InvalidQuery)
+    }
+
+    /// An article search's query in the rule language; empty: none.
+    fn parse_article_query(&self, query: &str) -> Result<Option<Query>> {
+        if query.trim().is_empty() {
+            return Ok(None);
+        }
+        self.parse_query(query).map(Some)
+    }
+
+    // ---- Lexicon ----
+
+    /// The concepts a query can name (`@name`), each with its spellings across scripts.
+    pub fn concepts(&self) -> Result<Vec<Concept>> {
+        Ok(self.store().lexicon()?.concepts())
+    }
+
+    /// Adds a spelling to a concept (a new concept if none has that name). Rules naming it
+    /// match the spelling from the next article on.
+    pub fn add_concept_variant(&self, concept: &str, variant: &str) -> Result<()> {
+        self.change_lexicon(concept, variant, true)
+    }
+
+    /// Removes a spelling from a concept, a shipped one too. A concept left without
+    /// spellings is unknown: rules naming it are reported as needing a fix.
+    pub fn remove_concept_variant(&self, concept: &str, variant: &str) -> Result<()> {
+        self.change_lexicon(concept, variant, false)
+    }
+
+    fn change_lexicon(&self, concept: &str, variant: &str, added: bool) -> Result<()> {
+        let concept = concept.trim().trim_start_matches('@').to_lowercase();
+        lexicon::check_name(&concept)?;
+        let variant = variant.trim();
+        if added {
+            lexicon::check_variant(variant)?;
+        }
+        self.store().change_lexicon(&LexiconChange {
+            concept,
+            variant: variant.to_string(),
+            added,
+        })?;
+        self.reload_rules()?;
+        self.events().emit(EngineEvent::RulesChanged);
+        Ok(())
     }
 
     fn check_draft(&self, draft: &RuleDraft) -> Result<()> {
         if draft.name.trim().is_empty() {
             return Err(Error::InvalidRule("a rule needs a name".into()));
         }
-        Query::parse(&draft.query).map_err(Error::InvalidQuery)?;
+        self.parse_query(&draft.query)?;
         let feeds = self.store().feeds()?;
         for id in &draft.scope.feeds {
             if !feeds.iter().any(|f| f.id == *id) {
@@ -546,15 +597,16 @@ impl Engine {
     /// All rules, each with the problem of its query if it no longer parses.
     pub fn rules(&self) -> Result<Vec<Rule>> {
         let mut rules = self.store().rules()?;
+        let lexicon = self.store().lexicon()?;
         for rule in &mut rules {
-            rule.problem = Query::parse(&rule.query).err();
+            rule.problem = Query::parse_with(&rule.query, &lexicon).err();
         }
         Ok(rules)
     }
 
     /// What `query` would have matched in the last `days` days within `scope`.
     pub fn test_rule(&self, query: &str, scope: &RuleScope, days: u32) -> Result<RuleTest> {
-        let parsed = Query::parse(query).map_err(Error::InvalidQuery)?;
+        let parsed = self.parse_query(query)?;
         let days = days.clamp(1, 3650);
         let since = self.now() - chrono::Duration::days(days as i64);
         self.store().rule_test(&parsed, scope, since, days, 5)
@@ -594,13 +646,13 @@ impl Engine {
 
     /// A page of articles; `q.query` is in the rule language (an invalid one is an error).
     pub fn articles(&self, q: &ArticleQuery) -> Result<ArticlePage> {
-        let parsed = parse_article_query(&q.query)?;
+        let parsed = self.parse_article_query(&q.query)?;
         self.store().articles(q, parsed.as_ref())
     }
 
     /// How many articles match `q` in all: the exact figure where a page gave a bound.
     pub fn article_count(&self, q: &ArticleQuery) -> Result<u64> {
-        let parsed = parse_article_query(&q.query)?;
+        let parsed = self.parse_article_query(&q.query)?;
         self.store().article_count(q, parsed.as_ref())
     }
 
@@ -611,7 +663,7 @@ impl Engine {
 
     /// Where `query` matches an article, for highlighting.
     pub fn article_matches(&self, id: ArticleId, query: &str) -> Result<Vec<TermMatch>> {
-        let parsed = Query::parse(query).map_err(Error::InvalidQuery)?;
+        let parsed = self.parse_query(query)?;
         self.store().article_matches(id, &parsed)
     }
 
@@ -801,12 +853,4 @@ pub fn normalize_url(input: &str) -> Result<String> {
         });
     }
     Ok(url.to_string())
-}
-
-/// An article search's query in the rule language; empty: none.
-fn parse_article_query(query: &str) -> Result<Option<Query>> {
-    if query.trim().is_empty() {
-        return Ok(None);
-    }
-    Query::parse(query).map(Some).map_err(Error::InvalidQuery)
 }

@@ -96,6 +96,9 @@ pub enum Error {
     /// Settings that cannot be applied (an interval out of bounds); nothing was saved.
     #[error("invalid settings: {0}")]
     InvalidSettings(String),
+    /// A concept name or variant for the lexicon is not acceptable; nothing was saved.
+    #[error("invalid concept: {0}")]
+    InvalidConcept(#[from] crate::rules::lexicon::LexiconProblem),
     /// No such feed, article, rule or alert.
     #[error("{what} {id} does not exist")]
     NotFound {
@@ -163,6 +166,7 @@ impl Error {
             Error::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Error::InvalidRule(_) => ErrorCode::InvalidRule,
             Error::InvalidSettings(_) => ErrorCode::InvalidSettings,
+            Error::InvalidConcept(_) => ErrorCode::InvalidConcept,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Database(_) | Error::Sqlite(_) => ErrorCode::Database,
             // `OpenLink` was released as "io" by the desktop shell before it was a variant.
@@ -206,6 +210,8 @@ pub enum ErrorCode {
     InvalidRule,
     /// See [`Error::InvalidSettings`].
     InvalidSettings,
+    /// See [`Error::InvalidConcept`].
+    InvalidConcept,
     /// See [`Error::NotFound`].
     NotFound,
     /// See [`Error::Database`] and [`Error::Sqlite`].
@@ -222,7 +228,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidUrl,
         ErrorCode::Unreachable,
         ErrorCode::Timeout,
@@ -236,6 +242,7 @@ impl ErrorCode {
         ErrorCode::InvalidQuery,
         ErrorCode::InvalidRule,
         ErrorCode::InvalidSettings,
+        ErrorCode::InvalidConcept,
         ErrorCode::NotFound,
         ErrorCode::Database,
         ErrorCode::Io,
@@ -260,6 +267,7 @@ impl ErrorCode {
             ErrorCode::InvalidQuery => "invalid_query",
             ErrorCode::InvalidRule => "invalid_rule",
             ErrorCode::InvalidSettings => "invalid_settings",
+            ErrorCode::InvalidConcept => "invalid_concept",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Database => "database",
             ErrorCode::Io => "io",

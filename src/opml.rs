@@ -555,13 +555,16 @@ fn escape(s: &str) -> String {
 /// The starter pack: South Asia news feeds as OPML.
 ///
 /// Pakistani, Indian and Chinese outlets in their own folders, so an analyst can scope a rule
-/// to one side's press, plus international wires and analysis. Offered once, on first run.
+/// to one side's press, their Urdu, Hindi and Chinese press in a folder per language, plus
+/// international wires and analysis. Offered once, on first run.
 pub const STARTER_PACK: &str = include_str!("../assets/starter-pack.opml");
 
-/// The default rule offered with the starter pack: (name, query).
+/// The default rule offered with the starter pack: (name, query). Its concepts
+/// ([`crate::rules::lexicon`]) cover English, Urdu, Hindi and Chinese spellings, so it alerts on
+/// ceasefire stories from every folder of the pack.
 pub const DEFAULT_RULE: (&str, &str) = (
     "South Asia ceasefire",
-    "(ceasefire OR truce OR \"cease fire\") AND (India OR Pakistan OR Kashmir OR \"Line of Control\")",
+    "@ceasefire (@india OR @pakistan OR @kashmir OR @line-of-control)",
 );
 
 #[cfg(test)]
@@ -608,7 +611,7 @@ mod tests {
     fn the_default_rule_is_the_ceasefire_query() {
         assert_eq!(DEFAULT_RULE.0, "South Asia ceasefire");
         assert!(
-            DEFAULT_RULE.1.contains("\"Line of Control\""),
+            DEFAULT_RULE.1.contains("@line-of-control"),
             "{}",
             DEFAULT_RULE.1
         );

@@ -6,10 +6,15 @@
 //! 1. Split into words by Unicode word boundaries (UAX #29). Han, Hiragana and Katakana
 //!    characters come out one per word, so Chinese and Japanese text is searchable without a
 //!    dictionary: a multi-character query becomes a phrase of single characters.
+//!    In Arabic script a zero-width non-joiner also ends a word: Urdu writes a compound
+//!    (`جنگ‌بندی`) with one where others leave a space (`جنگ بندی`).
 //! 2. Fold each word: compatibility decomposition (NFKD), diacritics dropped for scripts where
 //!    they are optional (Latin, Greek, Cyrillic, Arabic/Urdu vowel marks), kept for Indic
 //!    scripts where vowel signs are part of the word, lower-cased, punctuation inside the
-//!    word (apostrophes, dots) removed.
+//!    word (apostrophes, dots) removed. Spellings that news writes both ways become one:
+//!    Arabic letter forms become the Urdu ones (`ي ى` → `ی`, `ك` → `ک`, `ه` → `ہ`), the
+//!    Devanagari nukta goes (`सीज़फ़ायर` → `सीजफायर`) and chandrabindu becomes anusvara
+//!    (`पहुँचे` → `पहुंचे`), and Arabic-Indic and Devanagari digits become ASCII ones.
 //! 3. Stem folded words written in ASCII letters with the English Snowball stemmer, so
 //!    `ceasefires` finds `ceasefire` and `talks` finds `talk`.
 //!
@@ -172,12 +177,47 @@ fn word_indices<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
         if run.is_ascii() {
             ascii_word_indices(run, start, &mut f);
         } else {
-            for (at, word) in run.unicode_word_indices() {
-                f(start + at, word);
+            for (at, part) in arabic_zwnj_parts(run) {
+                for (within, word) in part.unicode_word_indices() {
+                    f(start + at + within, word);
+                }
             }
         }
         start = end + 1;
     }
+}
+
+/// Zero-width non-joiner.
+const ZWNJ: char = '\u{200C}';
+
+/// `run` cut after each zero-width non-joiner that follows an Arabic-script letter, with each
+/// part's offset: UAX #29 keeps the joiner inside a word, where Urdu means a word's end.
+/// Elsewhere (Persian verbs, Indic conjuncts) the word stays whole, as before.
+fn arabic_zwnj_parts(run: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = Some((0, run));
+    std::iter::from_fn(move || {
+        let (at, part) = rest?;
+        let cut = part
+            .char_indices()
+            .find(|&(i, c)| c == ZWNJ && part[..i].chars().next_back().is_some_and(is_arabic));
+        match cut {
+            Some((i, _)) => {
+                let next = i + ZWNJ.len_utf8();
+                rest = Some((at + next, &part[next..]));
+                Some((at, &part[..i]))
+            }
+            None => {
+                rest = None;
+                Some((at, part))
+            }
+        }
+    })
+}
+
+/// Letters of the Arabic script (Urdu, Persian, Arabic).
+fn is_arabic(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
+        | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
 }
 
 /// What UAX #29 makes of an ASCII character.
@@ -308,16 +348,61 @@ pub fn fold(word: &str) -> String {
     for c in word.nfkd() {
         if is_combining_mark(c) {
             if keep_marks {
-                out.push(c);
+                match c {
+                    NUKTA => {}
+                    CHANDRABINDU => out.push(ANUSVARA),
+                    _ => out.push(c),
+                }
             }
             continue;
         }
         if c.is_alphanumeric() {
             keep_marks = is_indic(c);
-            out.extend(c.to_lowercase());
+            match one_spelling(c) {
+                Some(same) => out.push(same),
+                None => out.extend(c.to_lowercase()),
+            }
         }
     }
     out
+}
+
+/// Devanagari nukta: news writes `सीज़फ़ायर` and `सीजफायर` alike.
+const NUKTA: char = '\u{093C}';
+/// Devanagari chandrabindu, written for anusvara and the other way round.
+const CHANDRABINDU: char = '\u{0901}';
+/// Devanagari anusvara.
+const ANUSVARA: char = '\u{0902}';
+
+/// The one spelling of a letter or digit written several ways in news (see the module
+/// documentation); `None` for the rest.
+fn one_spelling(c: char) -> Option<char> {
+    let digit = |zero: char| char::from(b'0' + (c as u32 - zero as u32) as u8);
+    Some(match c {
+        // Arabic yeh and alef maksura → Farsi (Urdu) yeh; kaf → keheh; heh → heh goal.
+        '\u{064A}' | '\u{0649}' => '\u{06CC}',
+        '\u{0643}' => '\u{06A9}',
+        '\u{0647}' => '\u{06C1}',
+        '\u{0660}'..='\u{0669}' => digit('\u{0660}'),
+        '\u{06F0}'..='\u{06F9}' => digit('\u{06F0}'),
+        '\u{0966}'..='\u{096F}' => digit('\u{0966}'),
+        _ => return None,
+    })
+}
+
+/// Whether [`fold`] may fold a word of `text` differently than before it knew the spellings
+/// of `one_spelling`, nukta and chandrabindu, and non-joiners in Arabic script: an
+/// archive made before indexed such words apart, and rewrites their rows (see the store's
+/// migrations).
+pub fn folds_anew(text: &str) -> bool {
+    !text.is_ascii()
+        && text.chars().any(|c| {
+            matches!(
+                c,
+                NUKTA | CHANDRABINDU | ZWNJ | '\u{0958}'
+                    ..='\u{095F}' | '\u{0929}' | '\u{0931}' | '\u{0934}'
+            ) || one_spelling(c).is_some()
+        })
 }
 
 /// Scripts whose combining signs are letters of the word (Devanagari to Sinhala).
@@ -406,6 +491,57 @@ mod tests {
     fn hindi_keeps_its_vowel_signs_and_urdu_words_survive() {
         assert_eq!(folded("भारत पाकिस्तान"), vec!["भारत", "पाकिस्तान"]);
         assert_eq!(folded("پاکستان اور بھارت"), vec!["پاکستان", "اور", "بھارت"]);
+    }
+
+    #[test]
+    fn urdu_letter_forms_vowel_marks_and_non_joiners_fold_alike() {
+        // Arabic-keyboard yeh, kaf and heh against the Urdu letters.
+        assert_eq!(folded("پاكستان"), folded("پاکستان"));
+        assert_eq!(folded("بندي"), folded("بندی"));
+        assert_eq!(folded("جنگ بندى"), folded("جنگ بندی"));
+        assert_eq!(folded("كه"), folded("کہ"));
+        // Vowel marks (zabar, zer, pesh, superscript alef) are optional.
+        assert_eq!(folded("اِسحٰاق"), folded("اسحاق"));
+        // A compound joined by a non-joiner is the same two words as with a space.
+        assert_eq!(folded("جنگ\u{200C}بندی"), vec!["جنگ", "بندی"]);
+        let joined = tokens("جنگ\u{200C}بندی");
+        assert_eq!(
+            (joined[1].start, joined[1].end),
+            ("جنگ\u{200C}".len(), "جنگ\u{200C}بندی".len()),
+            "spans still point into the text"
+        );
+        // Outside Arabic script a non-joiner keeps the word whole.
+        assert_eq!(folded("क्\u{200C}ष").len(), 1);
+        assert_eq!(folded("۲۰۲۵ ٢٠٢٥"), vec!["2025", "2025"]);
+    }
+
+    #[test]
+    fn hindi_nukta_and_chandrabindu_fold_alike() {
+        assert_eq!(folded("सीज़फ़ायर"), folded("सीजफायर"));
+        // Precomposed nukta letters (U+095B za) decompose, then lose the nukta.
+        assert_eq!(folded("\u{095B}"), folded("ज"));
+        assert_eq!(folded("पहुँचे"), folded("पहुंचे"));
+        assert_eq!(folded("२०२५"), vec!["2025"]);
+        // Vowel signs still count: two different words stay two.
+        assert_ne!(folded("कम"), folded("काम"));
+    }
+
+    #[test]
+    fn text_that_folds_anew_is_recognised() {
+        for changed in [
+            "پاكستان",
+            "सीज़फ़ायर",
+            "पहुँचे",
+            "جنگ\u{200C}بندی",
+            "۲۰۲۵",
+            "\u{095B}",
+        ] {
+            assert!(folds_anew(changed), "{changed}");
+        }
+        for same in ["Ceasefire holds", "پاکستان", "सीजफायर", "停火", "Zürich"]
+        {
+            assert!(!folds_anew(same), "{same}");
+        }
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! corpus files (no HTTP), with the engine's own public functions.
 //!
 //! In order: read the files; `decode::decode` each (parse, sanitise, plain text);
-//! `PreparedEntry::new` each entry (tokenise, stem, hash); then `Store::apply_poll` of the
-//! whole poll in one transaction, into a fresh database, once without rules and once with
-//! the generated rules. Each stage runs on one thread, so the figures are CPU costs; the
+//! `PreparedEntry::new` each entry (tokenise, stem, hash, detect the language; detection is
+//! timed again apart); then `Store::apply_poll` of the whole poll in one transaction, into a
+//! fresh database, once without rules and once with the generated rules. Each stage runs on one thread, so the figures are CPU costs; the
 //! poll spreads decode and prepare over the blocking pool, the store is one writer.
 
 use crate::corpus;
@@ -106,6 +106,23 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         .collect();
     let prepare_s = t.elapsed().as_secs_f64();
     let rss_prepared = rss_mib();
+    // The language detection `PreparedEntry::new` does, timed apart: run again on each entry.
+    let t = Instant::now();
+    let mut told = 0usize;
+    for u in &updates {
+        if let FeedOutcome::Fetched { entries, .. } = &u.outcome {
+            for p in entries {
+                let lang = wirewatch::prepare::lang::detect_entry(
+                    &p.entry.title,
+                    &p.entry.text,
+                    &p.title_tokens,
+                    &p.body_tokens,
+                );
+                told += usize::from(lang.is_some());
+            }
+        }
+    }
+    let lang_s = t.elapsed().as_secs_f64();
 
     let (store_none_s, articles, _) =
         store_poll(db, feeds, seed, updates.clone(), &RuleSet::default())?;
@@ -129,6 +146,8 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         "read_s": read_s,
         "decode_s": decode_s,
         "prepare_s": prepare_s,
+        "lang_detect_s": lang_s,
+        "lang_told": told,
         "store_no_rules_s": store_none_s,
         "store_with_rules_s": store_rules_s,
         "rules": rules,

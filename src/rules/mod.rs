@@ -1,6 +1,7 @@
 //! Rules: the query language for alerts and search, and matching articles against it.
 //!
-//! - [`query`] parses and validates a query (one grammar for rules and search).
+//! - [`query`] parses and validates a query (one grammar for rules and search), expanding
+//!   each concept (`@ceasefire`) into its spellings across scripts from the [`lexicon`].
 //! - [`matcher`] evaluates queries against articles in memory: every entry of a poll is
 //!   matched against every enabled rule once, on the decoding threads, before the writer
 //!   stores it ([`crate::prepare`]); the writer keeps the alerts of those that are new.
@@ -8,8 +9,10 @@
 //!   and alerts return the same articles.
 
 pub mod fts;
+pub mod lexicon;
 pub mod matcher;
 pub mod query;
 
+pub use lexicon::Lexicon;
 pub use matcher::{CompiledRule, Doc, Hit, Origin, RuleSet};
 pub use query::{Node, Query, Scope};

@@ -14,6 +14,7 @@
 //! - `checks`: every check of a feed, for its health.
 //! - `spikes`: rules' spike settings, the spikes raised, and alert latency.
 //! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
+//! - `lexicon`: the user's changes to the lexicon of concepts.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
@@ -22,6 +23,7 @@ mod backfill;
 mod checks;
 mod feeds;
 mod ingest;
+mod lexicon;
 pub mod schema;
 mod spikes;
 mod trends;
@@ -75,7 +77,7 @@ impl Store {
                 source,
             })?;
         }
-        let writer = Connection::open(path).map_err(|e| not_a_database(path, e))?;
+        let mut writer = Connection::open(path).map_err(|e| not_a_database(path, e))?;
         check_ours(&writer, path)?;
         configure(&writer).map_err(|e| not_a_database(path, e))?;
         // The log is copied into the database after each poll ([`Store::checkpoint`]), not
@@ -91,6 +93,7 @@ impl Store {
             .pragma_update(None, "cache_size", -16384)
             .map_err(|e| not_a_database(path, e))?;
         migrate(&writer)?;
+        ingest::refold(&mut writer)?;
         let reader = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -111,6 +114,19 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The language detected for an article when it was stored (`None`: not told apart).
+    pub fn article_lang(&self, id: crate::model::ArticleId) -> Result<Option<String>> {
+        self.reader()
+            .query_row("SELECT lang FROM articles WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotFound {
+                what: "article",
+                id,
+            })
     }
 
     /// The epoch under which entries for this store report new words
@@ -277,6 +293,30 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
         rusqlite::functions::FunctionFlags::SQLITE_UTF8
             | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(crate::text::stem(&ctx.get::<String>(0)?)),
+    )?;
+    // Migration 6 detects the language of the articles stored before it.
+    conn.create_scalar_function(
+        "wirewatch_lang",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .and_then(|t| crate::prepare::lang::detect(&t)))
+        },
+    )?;
+    // Migration 5 lists the articles whose words fold differently since it.
+    conn.create_scalar_function(
+        "wirewatch_folds_anew",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .is_some_and(|t| crate::text::folds_anew(&t)))
+        },
     )?;
     // Reading the schema fails at once on a file that is not SQLite.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

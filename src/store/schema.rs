@@ -123,14 +123,48 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX words_by_stem ON words(stem);
     INSERT INTO words (word, stem) SELECT term, wirewatch_stem(term) FROM articles_vocab;
     "#,
-    // 4: every article's time by id, narrow. A trend reads the time of each of a query's
+    // 4: the user's changes to the shipped lexicon of concepts (rules::lexicon), applied in id
+    // order; one row per concept and variant, the latest change.
+    r#"
+    CREATE TABLE lexicon_changes (
+        id INTEGER PRIMARY KEY,
+        concept TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        UNIQUE (concept, variant)
+    );
+    "#,
+    // 5: text.rs folds Urdu letter forms, Devanagari nukta and chandrabindu, Arabic-Indic and
+    // Devanagari digits alike, and ends words at non-joiners in Arabic script. The articles
+    // whose words (or whose feeds' titles) may fold differently are listed here, and their
+    // index rows rewritten with their words when the archive opens (`ingest::refold`);
+    // `wirewatch_folds_anew` is `text::folds_anew`.
+    r#"
+    CREATE TABLE refold_pending (article_id INTEGER PRIMARY KEY);
+    INSERT INTO refold_pending (article_id)
+        SELECT id FROM articles
+        WHERE wirewatch_folds_anew(title) OR wirewatch_folds_anew(text)
+           OR wirewatch_folds_anew(content_html)
+        UNION
+        SELECT af.article_id FROM article_feeds af JOIN feeds f ON f.id = af.feed_id
+        WHERE wirewatch_folds_anew(f.title);
+    "#,
+    // 6: each article's language (ISO 639-1), detected as it is prepared (prepare::lang), for
+    // `lang:` in queries. Articles stored before are detected here from title and snippet
+    // (`wirewatch_lang` is `prepare::lang::detect`): a few microseconds each.
+    r#"
+    ALTER TABLE articles ADD COLUMN lang TEXT;
+    UPDATE articles SET lang = wirewatch_lang(title || ' ' || coalesce(snippet, ''));
+    CREATE INDEX articles_lang ON articles(lang, sort_time) WHERE lang IS NOT NULL;
+    "#,
+    // 7: every article's time by id, narrow. A trend reads the time of each of a query's
     // matches; by row id that is a seek into the wide `articles` row, whose time is stored
     // after its body (often in overflow pages). This index holds the pairs alone, in id order,
     // so trends read new articles' times from it in one short range.
     r#"
     CREATE INDEX articles_time_by_id ON articles(id, sort_time);
     "#,
-    // 5: what the picture of feeds and rules needs. Every check of a feed (for its recent
+    // 8: what the picture of feeds and rules needs. Every check of a feed (for its recent
     // error rate and since when it fails); a rule's spike alerts (off while the sensitivity
     // is NULL) and the spikes raised.
     r#"

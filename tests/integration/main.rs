@@ -11,6 +11,7 @@ mod engine;
 mod fetch;
 mod fuzz_replay;
 mod hostile;
+mod lexicon;
 mod opml;
 mod rules;
 mod schedule;

@@ -79,6 +79,22 @@ const VOCABULARY: &[&str] = &[
     "巴基斯坦",
     "2025",
     "G20",
+    // Spellings that fold alike, and the words of concepts' variants.
+    "جنگ",
+    "بندی",
+    "بندي",
+    "كشمير",
+    "کشمیر",
+    "سیز",
+    "فائر",
+    "संघर्ष",
+    "विराम",
+    "सीज़फ़ायर",
+    "सीजफायर",
+    "停战",
+    "印度",
+    "控制线",
+    "truce",
 ];
 
 fn sentence(rng: &mut StdRng, words: usize) -> String {
@@ -92,8 +108,20 @@ fn sentence(rng: &mut StdRng, words: usize) -> String {
 fn query(rng: &mut StdRng, depth: u32) -> String {
     let word = |rng: &mut StdRng| VOCABULARY[rng.random_range(0..VOCABULARY.len())].to_string();
     let leaf = |rng: &mut StdRng| -> String {
-        match rng.random_range(0..10) {
+        match rng.random_range(0..12) {
             0 | 1 => format!("\"{} {}\"", word(rng), word(rng)),
+            10 => {
+                const CONCEPTS: &[&str] = &[
+                    "@ceasefire",
+                    "@india",
+                    "@pakistan",
+                    "@kashmir",
+                    "@line-of-control",
+                    "@wang-yi",
+                    "title:@ceasefire",
+                ];
+                CONCEPTS[rng.random_range(0..CONCEPTS.len())].to_string()
+            }
             2 => {
                 let w = wirewatch::text::fold(&word(rng));
                 let chars: Vec<char> = w.chars().collect();
@@ -208,15 +236,26 @@ fn the_matcher_and_the_archive_search_return_the_same_articles() {
         .iter()
         .map(|a| a.3.iter().map(String::as_str).collect())
         .collect();
+    let langs: Vec<Option<String>> = articles
+        .iter()
+        .map(|a| store.article_lang(a.0).unwrap())
+        .collect();
     let prepared: Vec<(i64, Doc)> = articles
         .iter()
         .zip(&feed_refs)
-        .map(|((id, title, text, _), feeds)| (*id, Doc::new(title, text, feeds)))
+        .zip(&langs)
+        .map(|(((id, title, text, _), feeds), lang)| {
+            (*id, Doc::new(title, text, feeds).with_lang(lang.as_deref()))
+        })
         .collect();
     let mut checked = 0;
     let mut nonempty = 0;
     for _ in 0..400 {
-        let source = query(&mut rng, 2);
+        let mut source = query(&mut rng, 2);
+        // Now and then, the whole query in the languages most generated articles are in.
+        if rng.random_range(0..6) == 0 {
+            source = format!("lang:en,ur,hi,zh ({source})");
+        }
         let Ok(parsed) = Query::parse(&source) else {
             continue; // e.g. "NEAR(x x)" or a negation-only branch: refused, as it should be
         };

@@ -107,3 +107,107 @@ fn new_archives_use_large_pages_and_old_ones_keep_theirs() {
     assert_eq!(page_size(&db), before);
     assert_ne!(before, 32_768, "the fixture was made with the old default");
 }
+
+/// An archive written before folding knew Urdu's Arabic-keyboard letters and Hindi's nukta
+/// (schema 4) indexed such words apart and had no languages: opening it rewrites the index
+/// rows of those articles, with their words, and detects every article's language.
+#[test]
+fn an_archive_from_schema_4_is_refolded_and_given_languages() {
+    use wirewatch::rules::Query;
+    use wirewatch::store::{FeedUpdate, NewFeed, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let now = chrono::Utc::now();
+    let stories = [
+        ("ur", "پاكستان اور بھارت میں جنگ بندي"),
+        ("hi", "कश्मीर में सीज़फ़ायर का उल्लंघन"),
+        ("en", "Markets close higher as the rupee steadies"),
+    ];
+    {
+        let store = Store::open(&db).unwrap();
+        let feed = NewFeed {
+            url: "https://press.example.org/feed.xml".into(),
+            title: Some("Press".into()),
+            ..NewFeed::default()
+        };
+        let feed_id = store.add_feed(&feed, now, 900).unwrap().0.id;
+        let entries = stories
+            .iter()
+            .map(|(lang, title)| {
+                wirewatch::prepare::PreparedEntry::new(wirewatch::decode::DecodedEntry {
+                    guid: Some((*lang).into()),
+                    title: (*title).into(),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        store
+            .apply_poll(
+                vec![FeedUpdate::entries(feed_id, None, entries, now)],
+                &Default::default(),
+                now,
+            )
+            .unwrap();
+    }
+    // What schema 4 had written: the words folded as it folded them, and no languages.
+    let old_fold = |title: &str| -> String {
+        use unicode_normalization::UnicodeNormalization;
+        title.nfkd().collect::<String>()
+    };
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for (id, (_, title)) in (1..).zip(&stories) {
+            conn.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])
+                .unwrap();
+            conn.execute(
+                "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, '', 'press')",
+                rusqlite::params![id, old_fold(title).to_lowercase()],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "DROP TABLE refold_pending; DROP INDEX articles_lang;
+             ALTER TABLE articles DROP COLUMN lang;
+             DROP INDEX articles_time_by_id; DROP TABLE feed_checks; DROP TABLE spikes;
+             ALTER TABLE rules DROP COLUMN spike_sensitivity;
+             ALTER TABLE rules DROP COLUMN spike_cool_down_secs;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"پاکستان\"'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        assert_eq!(
+            found, None,
+            "the old index knows only the Arabic-keyboard spelling"
+        );
+    }
+
+    let store = Store::open(&db).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    for (query, id) in [
+        ("پاکستان", 1),
+        ("\"جنگ بندی\"", 1),
+        ("सीजफायर", 2),
+        ("rupee", 3),
+    ] {
+        let found = store.search_ids(&Query::parse(query).unwrap()).unwrap();
+        assert_eq!(found, vec![id], "{query} after the upgrade");
+    }
+    for (id, (lang, _)) in (1..).zip(&stories) {
+        assert_eq!(store.article_lang(id).unwrap().as_deref(), Some(*lang));
+    }
+    let pending: i64 = conn
+        .query_row("SELECT count(*) FROM refold_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pending, 0, "the rows were rewritten once");
+    store.integrity_check().unwrap();
+}

@@ -17,6 +17,8 @@ use std::cell::{Cell, OnceCell};
 pub struct Doc<'a> {
     title: &'a str,
     body: &'a str,
+    /// The article's language, as detected ([`crate::prepare`]); `None`: unknown.
+    lang: Option<&'a str>,
     title_tokens: Vec<Token>,
     body_tokens: Vec<Token>,
     feed_tokens: Vec<Vec<Token>>,
@@ -215,6 +217,7 @@ impl<'a> Doc<'a> {
         Doc {
             title,
             body,
+            lang: None,
             title_tokens: text::tokens(title),
             body_tokens: text::tokens(body),
             feed_tokens: feed_titles.iter().map(|t| text::tokens(t)).collect(),
@@ -256,6 +259,7 @@ impl<'a> Doc<'a> {
         Doc {
             title,
             body,
+            lang: None,
             title_tokens,
             body_tokens,
             feed_tokens,
@@ -265,6 +269,17 @@ impl<'a> Doc<'a> {
             prefix_scans: Cell::new(0),
             scanned: OnceCell::new(),
         }
+    }
+
+    /// The doc, written in `lang` (as detected).
+    pub fn with_lang(mut self, lang: Option<&'a str>) -> Doc<'a> {
+        self.lang = lang;
+        self
+    }
+
+    /// The article's language, if known.
+    pub fn lang(&self) -> Option<&'a str> {
+        self.lang
     }
 
     /// Every token list with its field number: 0 title, 1 body, 2.. feed titles.

@@ -11,8 +11,18 @@ use crate::rules::query::{Node, Query, Scope};
 use crate::text::{Token, Word};
 use std::cell::Cell;
 
-/// Whether `query` matches `doc`; the hits when it does.
+/// Whether `query` matches `doc` (its words, and its language filter against the doc's
+/// language); the hits when it does.
 pub fn matches(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
+    if !query.admits_lang(doc.lang()) {
+        return None;
+    }
+    words_match(query, doc)
+}
+
+/// Like [`matches()`], leaving the query's language filter to the caller (a search that
+/// filtered by the stored language already, or highlighting an article already chosen).
+pub fn words_match(query: &Query, doc: &Doc) -> Option<Vec<Hit>> {
     let mut hits = Vec::new();
     eval(&query.root, doc, &mut hits).then_some(hits)
 }

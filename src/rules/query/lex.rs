@@ -1,6 +1,6 @@
 //! The query lexer: a query's text cut into lexemes (parentheses, commas, a negating `-`,
-//! field names with their colon, quoted phrases, and words), each with its byte span for
-//! pointing at problems.
+//! field names with their colon, language filters, quoted phrases, and words), each with its
+//! byte span for pointing at problems.
 
 use super::Scope;
 use crate::model::QueryProblem;
@@ -21,6 +21,8 @@ pub(super) enum Lex {
     Comma,
     Minus,
     Field(Scope),
+    /// `lang:ur` or `lang:ur,hi`: the codes as written.
+    Lang(String),
     Quoted(String),
     Word(String),
 }
@@ -94,6 +96,23 @@ pub(super) fn lex(source: &str) -> Result<Vec<Lexeme>, QueryProblem> {
                     .char_indices()
                     .find(|&(_, c)| c == ':' || is_end(c))
                     .map_or(source.len(), |(j, _)| i + j);
+                if source[name_end..].starts_with(':')
+                    && source[i..name_end].eq_ignore_ascii_case("lang")
+                {
+                    // The codes run to the next space or parenthesis, commas included.
+                    let codes = name_end + 1;
+                    let end = source[codes..]
+                        .char_indices()
+                        .find(|&(_, c)| c.is_whitespace() || matches!(c, '(' | ')' | '"'))
+                        .map_or(source.len(), |(j, _)| codes + j);
+                    out.push(Lexeme {
+                        kind: Lex::Lang(source[codes..end].to_string()),
+                        start: i,
+                        end,
+                    });
+                    i = end;
+                    continue;
+                }
                 if source[name_end..].starts_with(':') {
                     if let Some(scope) = field(&source[i..name_end]) {
                         let colon = name_end + 1;

@@ -11,6 +11,8 @@
 //!          | field ":" primary               -- title:, body:, feed:
 //!          | "NEAR(" word word+ ["," N] ")"  -- within N words of each other (default 10)
 //!          | '"' words '"'                   -- phrase: these words in this order
+//!          | "@" name                        -- a concept: any of its variants (lexicon)
+//!          | "lang:" code ("," code)*        -- top level only: the article's language
 //!          | word ["*"]                      -- a word, or a prefix
 //! ```
 //!
@@ -23,6 +25,7 @@
 
 mod lex;
 
+use super::lexicon::Lexicon;
 use crate::model::QueryProblem;
 use crate::text;
 use lex::{lex, problem, Lex, Lexeme};
@@ -93,6 +96,9 @@ pub struct Query {
     pub source: String,
     /// The tree.
     pub root: Node,
+    /// The languages (ISO 639 codes) an article must be written in (`lang:ur,hi`), if the
+    /// query says; a filter on the whole query, like a rule's scope.
+    pub langs: Option<Vec<String>>,
 }
 
 impl Node {
@@ -116,14 +122,23 @@ impl Node {
 }
 
 impl Query {
-    /// Parses `source`, or says where and why it is not a valid query.
+    /// Parses `source` with the shipped lexicon ([`Lexicon::shipped`]), or says where and why
+    /// it is not a valid query.
     pub fn parse(source: &str) -> Result<Query, QueryProblem> {
+        Query::parse_with(source, Lexicon::shipped())
+    }
+
+    /// Parses `source`, expanding each concept (`@name`) into its variants in `lexicon`.
+    pub fn parse_with(source: &str, lexicon: &Lexicon) -> Result<Query, QueryProblem> {
         let lexemes = lex(source)?;
         let mut parser = Parser {
             source,
             lexemes,
             pos: 0,
             depth: 0,
+            lexicon,
+            langs: None,
+            or_at_top: false,
         };
         if parser.lexemes.is_empty() {
             return Err(problem(source, 0, source.len(), "the query is empty"));
@@ -140,7 +155,17 @@ impl Query {
         Ok(Query {
             source: source.to_string(),
             root: simplify(root.node),
+            langs: parser.langs,
         })
+    }
+
+    /// Whether an article in `lang` (as detected; `None`: unknown) passes the query's
+    /// language filter.
+    pub fn admits_lang(&self, lang: Option<&str>) -> bool {
+        match &self.langs {
+            None => true,
+            Some(langs) => lang.is_some_and(|l| langs.iter().any(|x| x == l)),
+        }
     }
 }
 
@@ -149,6 +174,10 @@ struct Spanned {
     start: usize,
     end: usize,
 }
+
+/// Why a `lang:` filter inside a group, a field or a NOT is refused.
+const LANG_NESTED: &str =
+    "lang: filters the whole query: write it beside the words, outside groups, fields and NOT";
 
 /// Deepest nesting of groups, NOTs and fields a query may have. Parsing, matching and search
 /// all recurse once per level, and SQLite's FTS5 parser refuses expressions nested much
@@ -160,6 +189,11 @@ struct Parser<'a> {
     lexemes: Vec<Lexeme>,
     pos: usize,
     depth: usize,
+    lexicon: &'a Lexicon,
+    /// The languages the `lang:` filters met so far allow.
+    langs: Option<Vec<String>>,
+    /// Whether the top level of the query is an OR (where a `lang:` filter would be unclear).
+    or_at_top: bool,
 }
 
 impl Parser<'_> {
@@ -210,9 +244,19 @@ impl Parser<'_> {
             if self.at_end_of_group() {
                 return self.err(op.start, op.end, "OR needs a term on its right");
             }
+            if self.depth == 0 {
+                self.or_at_top = true;
+            }
             let next = self.and()?;
             end = next.end;
             items.push(next.node);
+        }
+        if self.depth == 0 && self.or_at_top && self.langs.is_some() {
+            return self.err(
+                start,
+                end,
+                "lang: filters the whole query: group the alternatives, as in lang:ur (a OR b)",
+            );
         }
         Ok(Spanned {
             node: group(items, Node::Or),
@@ -231,11 +275,73 @@ impl Parser<'_> {
         )
     }
 
+    /// Takes a `lang:` filter at the top level of the query (and an AND after it), if one
+    /// comes next.
+    fn lang_filter(&mut self) -> Result<Option<Lexeme>, QueryProblem> {
+        let Some(Lexeme {
+            kind: Lex::Lang(codes),
+            start,
+            end,
+        }) = self.peek().cloned()
+        else {
+            return Ok(None);
+        };
+        if self.depth > 0 {
+            return self.err(start, end, LANG_NESTED);
+        }
+        self.pos += 1;
+        let mut allowed = Vec::new();
+        for code in codes.split(',') {
+            let code = code.to_ascii_lowercase();
+            if !(2..=3).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+                return self.err(
+                    start,
+                    end,
+                    "lang: takes language codes such as ur, hi, zh or en, separated by commas",
+                );
+            }
+            allowed.push(code);
+        }
+        let langs = match self.langs.take() {
+            None => allowed,
+            Some(before) => before.into_iter().filter(|l| allowed.contains(l)).collect(),
+        };
+        if langs.is_empty() {
+            return self.err(start, end, "these lang: filters leave no language");
+        }
+        self.langs = Some(langs);
+        if self.peek_word("AND") && self.lexemes.len() > self.pos + 1 {
+            self.pos += 1;
+        }
+        Ok(Some(Lexeme {
+            kind: Lex::Lang(codes),
+            start,
+            end,
+        }))
+    }
+
     fn and(&mut self) -> Result<Spanned, QueryProblem> {
+        let mut filter = None;
+        while let Some(l) = self.lang_filter()? {
+            filter = Some(l);
+        }
+        if let Some(l) = &filter {
+            if self.at_end_of_group() || self.peek_word("OR") {
+                return self.err(
+                    l.start,
+                    l.end,
+                    "lang: narrows a query: add a word to look for",
+                );
+            }
+        }
         let first = self.unary()?;
-        let (start, mut end) = (first.start, first.end);
+        let (start, mut end) = (filter.map_or(first.start, |l| l.start), first.end);
         let mut items = vec![first.node];
         loop {
+            if let Some(l) = self.lang_filter()? {
+                end = l.end;
+                continue;
+            }
             if self.peek_word("AND") {
                 let op = self.next().expect("peeked");
                 if self.at_end_of_group() || self.peek_word("OR") || self.peek_word("AND") {
@@ -315,6 +421,7 @@ impl Parser<'_> {
                 "this closing parenthesis has no opening one",
             ),
             Lex::Comma => self.err(l.start, l.end, "a comma belongs inside NEAR(...)"),
+            Lex::Lang(_) => self.err(l.start, l.end, LANG_NESTED),
             Lex::Minus => self.err(l.start, l.end, "NOT needs a term to exclude"),
             Lex::Field(scope) => {
                 if self.at_end_of_group() {
@@ -351,6 +458,14 @@ impl Parser<'_> {
             Lex::Word(w) if w == "AND" || w == "OR" => {
                 self.err(l.start, l.end, &format!("{w} needs a term on its left"))
             }
+            Lex::Word(w) if w.starts_with('@') => {
+                let node = self.concept(&w[1..], l.start, l.end)?;
+                Ok(Spanned {
+                    node,
+                    start: l.start,
+                    end: l.end,
+                })
+            }
             Lex::Word(w) => {
                 let node = word(&w).map_err(|m| problem(self.source, l.start, l.end, &m))?;
                 Ok(Spanned {
@@ -360,6 +475,35 @@ impl Parser<'_> {
                 })
             }
         }
+    }
+
+    /// A concept: any of its variants ([`super::lexicon`]).
+    fn concept(&self, name: &str, start: usize, end: usize) -> Result<Node, QueryProblem> {
+        let Some(variants) = self.lexicon.variants(name) else {
+            return self.err(
+                start,
+                end,
+                &format!("there is no concept @{name} in the lexicon"),
+            );
+        };
+        let mut nodes = Vec::with_capacity(variants.len());
+        for v in variants {
+            // Variants were checked when added; one that no longer reads (a grammar change)
+            // is left out rather than failing every rule that names its concept.
+            if let Ok(node) = variant_node(&v.text) {
+                if !nodes.contains(&node) {
+                    nodes.push(node);
+                }
+            }
+        }
+        if nodes.is_empty() {
+            return self.err(
+                start,
+                end,
+                &format!("the concept @{name} has no usable variant"),
+            );
+        }
+        Ok(group(nodes, Node::Or))
     }
 
     fn near(&mut self, start: usize, end: usize) -> Result<Spanned, QueryProblem> {
@@ -379,6 +523,9 @@ impl Parser<'_> {
                     end: we,
                 }) => {
                     let toks = text::tokens(&w);
+                    if w.starts_with('@') {
+                        return self.err(ws, we, "NEAR takes single words, not concepts");
+                    }
                     if toks.len() != 1 || w.ends_with('*') {
                         return self.err(ws, we, "NEAR takes single words");
                     }
@@ -461,6 +608,14 @@ fn group(mut items: Vec<Node>, join: fn(Vec<Node>) -> Node) -> Node {
     } else {
         join(items)
     }
+}
+
+/// A concept's variant: read as a bare word ([`word`]); a concept cannot name another.
+pub(crate) fn variant_node(variant: &str) -> Result<Node, String> {
+    if variant.trim_start().starts_with('@') {
+        return Err("a variant cannot name a concept".into());
+    }
+    word(variant.trim())
 }
 
 /// A bare word: a term, a prefix (`word*`), or a phrase when it folds into several words.
@@ -631,110 +786,4 @@ fn simplify(node: Node) -> Node {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err(q: &str) -> QueryProblem {
-        Query::parse(q).expect_err(q)
-    }
-
-    fn phrase(words: &[&str], scope: Scope) -> Node {
-        if let [w] = words {
-            let mut node = Node::term(text::stem(&text::fold(w)));
-            if let Node::Term { scope: s, .. } = &mut node {
-                *s = scope;
-            }
-            return node;
-        }
-        let mut node = Node::phrase(words.iter().map(|w| text::fold(w)).collect());
-        if let Node::Phrase { scope: s, .. } = &mut node {
-            *s = scope;
-        }
-        node
-    }
-
-    #[test]
-    fn words_are_anded_and_or_binds_looser() {
-        let q = Query::parse("ceasefire India OR Pakistan").unwrap();
-        assert_eq!(
-            q.root,
-            Node::Or(vec![
-                Node::And(vec![
-                    phrase(&["ceasefire"], Scope::Any),
-                    phrase(&["india"], Scope::Any)
-                ]),
-                phrase(&["pakistan"], Scope::Any)
-            ])
-        );
-    }
-
-    #[test]
-    fn fields_apply_to_groups_and_minus_negates() {
-        let q = Query::parse("title:(ceasefire OR truce) -cricket").unwrap();
-        assert_eq!(
-            q.root,
-            Node::And(vec![
-                Node::Or(vec![
-                    phrase(&["ceasefire"], Scope::Title),
-                    phrase(&["truce"], Scope::Title)
-                ]),
-                Node::Not(Box::new(phrase(&["cricket"], Scope::Any)))
-            ])
-        );
-    }
-
-    #[test]
-    fn hyphenated_and_chinese_words_become_phrases() {
-        let q = Query::parse("India-Pakistan 王毅").unwrap();
-        assert_eq!(
-            q.root,
-            Node::And(vec![
-                phrase(&["india", "pakistan"], Scope::Any),
-                phrase(&["王", "毅"], Scope::Any)
-            ])
-        );
-    }
-
-    #[test]
-    fn near_and_prefix_parse() {
-        let q = Query::parse("NEAR(Wang ceasefire, 5) negotiat*").unwrap();
-        assert_eq!(
-            q.root,
-            Node::And(vec![
-                Node::Near {
-                    stems: vec!["wang".into(), "ceasefir".into()],
-                    distance: 5,
-                    scope: Scope::Any
-                },
-                Node::Prefix {
-                    prefix: "negotiat".into(),
-                    scope: Scope::Any
-                }
-            ])
-        );
-    }
-
-    #[test]
-    fn errors_say_where() {
-        assert_eq!(err("(ceasefire OR truce").start, 0);
-        let e = err("ceasefire AND");
-        assert_eq!((e.start, e.end), (10, 13), "{e:?}");
-        assert!(err("ceasefire)").message.contains("closing parenthesis"));
-        assert!(err("\"open phrase").message.contains("never closed"));
-        assert!(err("NOT cricket").message.contains("only excludes"));
-        assert!(err("ceasefire OR -cricket")
-            .message
-            .contains("only excludes"));
-        assert!(err("   ").message.contains("empty"));
-        assert!(err("a* ").message.contains("two letters"));
-        assert!(err("NEAR(a)").message.contains("two different words"));
-        assert!(err("title:").message.contains("needs a word"));
-        assert!(err("!!!").message.contains("no letters"));
-    }
-
-    #[test]
-    fn error_offsets_count_characters_not_bytes() {
-        let e = err("पाकिस्तान )");
-        assert_eq!(e.start, 10, "{e:?}");
-    }
-}
+mod tests;

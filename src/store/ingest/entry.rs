@@ -159,7 +159,8 @@ impl FeedIngest<'_> {
                 .prepare_cached(
                     "UPDATE articles SET title = ?2, author = coalesce(?3, author), snippet = ?4,
                          content_html = ?5, text = ?6, content_hash = ?7, updated = ?8,
-                         url = coalesce(?9, url), canonical_url = coalesce(?10, canonical_url)
+                         url = coalesce(?9, url), canonical_url = coalesce(?10, canonical_url),
+                         lang = ?11
                      WHERE id = ?1",
                 )?
                 .execute(params![
@@ -172,7 +173,8 @@ impl FeedIngest<'_> {
                     p.content_hash,
                     ms(self.now),
                     e.url,
-                    p.canonical_url
+                    p.canonical_url,
+                    p.lang
                 ])?;
             self.applying.reindex.insert(article_id);
             self.applying.applied.updated_articles += 1;
@@ -214,8 +216,8 @@ impl FeedIngest<'_> {
         };
         tx.prepare_cached(
             "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
-                                   text, published, fetched, sort_time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                   text, published, fetched, sort_time, lang)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             p.canonical_url,
@@ -229,7 +231,8 @@ impl FeedIngest<'_> {
             text_column(e),
             e.published.map(ms),
             ms(now),
-            ms(sort_time)
+            ms(sort_time),
+            p.lang
         ])?;
         let article_id = tx.last_insert_rowid();
         self.seen.touched.insert(article_id);

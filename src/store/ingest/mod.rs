@@ -464,6 +464,38 @@ fn insert_words<'w>(tx: &Transaction, words: impl Iterator<Item = &'w str>) -> R
     Ok(())
 }
 
+/// Rewrites the index rows of the articles a migration listed in `refold_pending` (their
+/// words fold differently now), recording their words, and empties the list: once, when an
+/// archive made before opens.
+pub(super) fn refold(conn: &mut rusqlite::Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    let ids: Vec<ArticleId> = tx
+        .prepare(
+            "SELECT article_id FROM refold_pending WHERE article_id IN (SELECT id FROM articles)
+             ORDER BY article_id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    for &article_id in &ids {
+        if let Some((title, body, feeds)) = super::articles::article_text(&tx, article_id)? {
+            for t in std::iter::once(&title).chain([&body]).chain(&feeds) {
+                insert_words(&tx, text::tokens(t).iter().map(Token::folded))?;
+            }
+        }
+        reindex_article(&tx, article_id)?;
+    }
+    tx.execute("DELETE FROM refold_pending", [])?;
+    tx.commit()?;
+    tracing::info!(
+        articles = ids.len(),
+        "index rows rewritten for the new folding"
+    );
+    Ok(())
+}
+
 /// Rewrites an article's full-text row from its stored title and text and its feeds' titles.
 fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
     let (title, body, feeds) =

@@ -6,7 +6,8 @@
 //!    tokens once ([`text::tokens`]), noting the words the store may not know yet;
 //! 2. its dedup keys are made: the canonical link and the content hash ([`dedup`]);
 //! 3. its folded words are joined as the full-text index stores them;
-//! 4. [`PreparedEntry::match_rules`] matches it against the enabled rules as an article of
+//! 4. its language is detected ([`lang`]) from its title and the start of its text;
+//! 5. [`PreparedEntry::match_rules`] matches it against the enabled rules as an article of
 //!    its feed, keeping each matching rule's highlight spans ready to store. Whether the
 //!    article is new, and so alerts, only the writer knows; which rules it would alert for
 //!    does not depend on it.
@@ -15,6 +16,8 @@
 //! records the alerts of new articles from the matches made here; an entry that was not
 //! matched here (tools and tests hand entries straight to the store) is matched by
 //! [`PreparedEntry::take_matches`] when its alerts are recorded.
+
+pub mod lang;
 
 use crate::decode::DecodedEntry;
 use crate::dedup;
@@ -39,6 +42,8 @@ pub struct PreparedEntry {
     pub indexed_title: String,
     /// The body's folded words, as the full-text index stores them.
     pub indexed_body: String,
+    /// Its language (ISO 639-1), if it could be told ([`lang::detect_entry`]).
+    pub lang: Option<&'static str>,
     /// The rules it matches, if already matched ([`PreparedEntry::match_rules`]); the writer
     /// matches entries that were not.
     pub matched: Option<Vec<EntryMatch>>,
@@ -87,6 +92,7 @@ impl PreparedEntry {
             content_hash: dedup::content_hash(&entry.title, &entry.text),
             indexed_title: text::join_folded(&title_tokens),
             indexed_body: text::join_folded(&body_tokens),
+            lang: lang::detect_entry(&entry.title, &entry.text, &title_tokens, &body_tokens),
             title_tokens,
             body_tokens,
             entry,
@@ -136,7 +142,8 @@ impl PreparedEntry {
             std::mem::take(&mut self.title_tokens),
             std::mem::take(&mut self.body_tokens),
             vec![feed_tokens.to_vec()],
-        );
+        )
+        .with_lang(self.lang);
         let origin = Origin {
             feeds: vec![feed_id],
             folders: folder.into_iter().map(String::from).collect(),

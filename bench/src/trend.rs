@@ -1,8 +1,9 @@
 //! Scenario 6: trends over a large archive, and spike checks after a poll.
 //!
 //! `trend` times `Store::trend` over the search scenario's archive (built by `search-build`):
-//! each typical query, one year by day up to now, in all (no split), as the window's Trends
-//! view and `wirewatch trend --by day --since 365d` ask for it. `spikes` times one check of
+//! each typical query, one year by day up to the archive's newest article (the generated
+//! corpus is dated from a fixed day, which may lie more than a year back), in all (no
+//! split), as the window's Trends view and `wirewatch trend --by day --since 365d` ask. `spikes` times one check of
 //! every watched rule's latest hour against its baseline, as after each poll, for
 //! 1,000 rules with fifteen days of counts each.
 
@@ -19,7 +20,14 @@ use wirewatch::store::{Store, TrendBucket, TrendRange};
 pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
     let store = Store::open(db)?;
     let articles = store.stats()?.articles;
-    let now = Utc::now();
+    let newest: Option<i64> = rusqlite::Connection::open(db)?.query_row(
+        "SELECT max(sort_time) FROM articles",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = newest
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(Utc::now, |t| t + Duration::seconds(1));
     let range = TrendRange {
         since: now - Duration::days(365),
         until: now,

@@ -18,7 +18,9 @@
 //! [`poll`] runs one pass of that pipeline over a set of feeds, [`schedule`] decides when each
 //! feed is next due, and [`engine::Engine`] ties it together for the CLI and the desktop app.
 //! [`text`] is the word model shared by matching and search; [`model`] holds the nouns
-//! callers see; [`opml`] reads and writes subscription lists.
+//! callers see; [`opml`] reads and writes subscription lists. [`coverage`] offers trends,
+//! spike alerts ([`spike`]), a new rule's backfill and feed health ([`health`]) through the
+//! engine.
 
 pub mod alert;
 pub mod clock;

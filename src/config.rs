@@ -24,8 +24,13 @@ pub struct Config {
     pub db_path: PathBuf,
     /// Shortest interval between two checks of one feed.
     pub min_interval: Duration,
-    /// Longest interval between two checks of one feed.
+    /// Longest interval between two checks of one feed (a feed's own hints and error
+    /// back-off reach it; see `freshness_interval` for the adaptive interval).
     pub max_interval: Duration,
+    /// Longest adaptive interval between two checks of a feed that works: how late a quiet
+    /// feed's next story can be seen at worst, unless the feed's `<ttl>` or `Cache-Control`
+    /// ask for longer.
+    pub freshness_interval: Duration,
     /// Interval for a feed we know nothing about yet.
     pub default_interval: Duration,
     /// First back-off after an error; doubles with each consecutive error up to `max_interval`.
@@ -61,6 +66,9 @@ impl Config {
             db_path: db_path.into(),
             min_interval: DEFAULT_MIN_INTERVAL,
             max_interval: DEFAULT_MAX_INTERVAL,
+            // A check of an unchanged feed is a 304 of a few hundred bytes: checking a
+            // thousand quiet feeds twice an hour costs little, a story a day late costs much.
+            freshness_interval: Duration::from_secs(30 * 60),
             default_interval: Duration::from_secs(15 * 60),
             error_backoff: Duration::from_secs(5 * 60),
             connect_timeout: Duration::from_secs(10),

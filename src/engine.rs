@@ -10,9 +10,10 @@
 //! called, and async callers run them on a blocking thread (`spawn_blocking`), since a write
 //! may wait up to a few seconds for a poll's transaction.
 //!
-//! The loop, in order, until shut down: poll the feeds that are due (unless paused), run
-//! daily maintenance (retention, index optimisation), then sleep until the next feed is
-//! due, at most a minute, or until woken (a feed or setting changed, "refresh now").
+//! The loop, in order, until shut down: poll the feeds that are due (unless paused; while
+//! offline, probe one feed instead), run daily maintenance (retention, index optimisation),
+//! then sleep until the next feed is due (offline: until the next probe), at most a minute,
+//! or until woken (a feed or setting changed, "refresh now", back online).
 
 use crate::alert::Events;
 use crate::clock::SharedClock;
@@ -55,6 +56,8 @@ struct Inner {
     events: Events,
     rules: RwLock<Arc<RuleSet>>,
     wake: Notify,
+    /// Spike counts and the offline state, kept between polls (shared with the poller).
+    watch: Arc<crate::coverage::Watch>,
 }
 
 /// Where adding one address got to before the feed's entries are stored.
@@ -75,12 +78,14 @@ impl Engine {
         let store = Arc::new(Store::open(&config.db_path)?);
         let fetcher = Fetcher::with_clock(&config, clock.clone())?;
         let events = Events::default();
+        let watch = Arc::new(crate::coverage::Watch::default());
         let poller = Poller::new(
             store.clone(),
             fetcher,
             config.clone(),
             clock.clone(),
             events.clone(),
+            watch.clone(),
         );
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -91,6 +96,7 @@ impl Engine {
                 events,
                 rules: RwLock::new(Arc::new(RuleSet::default())),
                 wake: Notify::new(),
+                watch,
             }),
         };
         engine.reload_rules()?;
@@ -98,8 +104,13 @@ impl Engine {
     }
 
     /// The archive, for the plain (blocking) methods.
-    fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Spike counts and the offline state.
+    pub(crate) fn watch(&self) -> &crate::coverage::Watch {
+        &self.inner.watch
     }
 
     /// Runs `work` with the archive on a blocking thread (see the module's introduction).
@@ -163,6 +174,7 @@ impl Engine {
             .collect();
         *self.inner.rules.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(RuleSet::new(compiled));
+        self.sync_spikes();
         Ok(())
     }
 
@@ -749,7 +761,22 @@ impl Engine {
                 break;
             }
             let paused = self.on_store(|s| s.settings()).await?.paused;
-            if !paused {
+            let offline = self.offline_probe_wait();
+            if !paused && offline.is_some() {
+                // Offline: one feed is probed instead of failing every due feed; its success
+                // makes the others due at once.
+                if let Some(probe) = self.on_store(|s| s.probe_feed()).await? {
+                    let probe = [probe];
+                    tokio::select! {
+                        result = self.poll_feeds(&probe) => {
+                            if let Err(e) = result {
+                                tracing::warn!(error = %e, "probe failed");
+                            }
+                        }
+                        _ = shutdown.cancelled() => break,
+                    }
+                }
+            } else if !paused {
                 tokio::select! {
                     result = self.poll_due() => {
                         if let Err(e) = result {
@@ -778,8 +805,10 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "maintenance stopped"),
                 }
             }
-            let wait = match (paused, self.on_store(|s| s.next_due()).await?) {
-                (false, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
+            let next_due = self.on_store(|s| s.next_due()).await?;
+            let wait = match (paused, self.offline_probe_wait(), next_due) {
+                (false, Some(probe), _) => probe,
+                (false, None, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
                 _ => MAX_SLEEP,
             }
             .min(MAX_SLEEP);

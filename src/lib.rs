@@ -18,11 +18,14 @@
 //! [`poll`] runs one pass of that pipeline over a set of feeds, [`schedule`] decides when each
 //! feed is next due, and [`engine::Engine`] ties it together for the CLI and the desktop app.
 //! [`text`] is the word model shared by matching and search; [`model`] holds the nouns
-//! callers see; [`opml`] reads and writes subscription lists.
+//! callers see; [`opml`] reads and writes subscription lists. [`coverage`] offers trends,
+//! spike alerts ([`spike`]), a new rule's backfill and feed health ([`health`]) through the
+//! engine.
 
 pub mod alert;
 pub mod clock;
 pub mod config;
+pub mod coverage;
 pub mod decode;
 pub mod dedup;
 pub mod discover;
@@ -30,12 +33,14 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod health;
 pub mod model;
 pub mod opml;
 pub mod poll;
 pub mod prepare;
 pub mod rules;
 pub mod schedule;
+pub mod spike;
 pub mod store;
 pub mod text;
 

@@ -565,6 +565,17 @@ pub enum EngineEvent {
         /// Whether polling is paused.
         paused: bool,
     },
+    /// A rule's last hour brought far more stories than that hour usually does.
+    Spike {
+        /// The spike, with its sentence.
+        spike: crate::store::SpikeAlert,
+    },
+    /// Every feed began failing on the network at once (offline), or one check succeeded
+    /// again (online).
+    OfflineChanged {
+        /// Since when offline; `None` when back online.
+        since: Option<DateTime<Utc>>,
+    },
 }
 
 /// Settings kept in the database, shared by the CLI and the desktop app.

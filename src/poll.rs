@@ -21,6 +21,7 @@
 use crate::alert::Events;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::coverage::Watch;
 use crate::decode;
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -157,6 +158,8 @@ pub(crate) struct Poller {
     config: Config,
     clock: SharedClock,
     events: Events,
+    /// Spike counts and the offline state, shared with the engine.
+    watch: Arc<Watch>,
     one_at_a_time: tokio::sync::Mutex<()>,
 }
 
@@ -168,6 +171,7 @@ impl Poller {
         config: Config,
         clock: SharedClock,
         events: Events,
+        watch: Arc<Watch>,
     ) -> Poller {
         Poller {
             store,
@@ -175,6 +179,7 @@ impl Poller {
             config,
             clock,
             events,
+            watch,
             one_at_a_time: tokio::sync::Mutex::new(()),
         }
     }
@@ -295,6 +300,7 @@ impl Poller {
         let events = self.events.clone();
         let now = self.clock.now();
         let live_alerts = self.config.live_alerts_per_poll;
+        let watch = self.watch.clone();
         let writer = tokio::task::spawn_blocking(move || {
             let steps = std::iter::from_fn(move || match rx.blocking_recv() {
                 Some(Some(step)) => Some(Ok(step)),
@@ -306,6 +312,8 @@ impl Poller {
                 written.new_articles += committed.new_articles;
                 written.updated_articles += committed.updated_articles;
                 written.alerts += committed.alert_count();
+                let alerts = committed.alerts.iter().map(|(alert, _)| alert);
+                watch.spikes.count(alerts, &committed.tallies, now);
                 crate::alert::announce(&events, committed);
             })?;
             Ok::<_, Error>(written)
@@ -315,6 +323,7 @@ impl Poller {
             ..Default::default()
         };
         let mut errors: Vec<(FeedId, String, String)> = Vec::new();
+        let mut checks: Vec<(FeedId, Option<(String, String)>)> = Vec::new();
         let mut done = 0;
         let mut writer_alive = true;
         // When the first feed not yet committed was handed to the writer.
@@ -339,6 +348,7 @@ impl Poller {
                     done += 1;
                     let feed_id = p.update.feed_id;
                     summary.not_modified += u64::from(p.not_modified);
+                    checks.push((feed_id, p.error.clone()));
                     if let Some((code, message)) = p.error {
                         summary.failed += 1;
                         errors.push((feed_id, code, message));
@@ -370,6 +380,14 @@ impl Poller {
         summary.alerts = written.alerts;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
+        // Checks recorded, the offline state followed, spikes raised: off the async workers.
+        // Back online, the loop finds the feeds due at once when the probe returns.
+        let (watch, events, now) = (self.watch.clone(), self.events.clone(), self.clock.now());
+        on_store(&self.store, move |s| {
+            watch.after_poll(s, &events, &checks, now);
+            Ok(())
+        })
+        .await?;
         for (feed_id, code, message) in errors {
             self.events.emit(EngineEvent::FeedError {
                 feed_id,

@@ -5,9 +5,13 @@
 //! 2. Otherwise the interval follows how often the feed publishes: half the average gap
 //!    between its recent entries, so a feed posting hourly is checked every half hour.
 //!    A 304 (nothing new) stretches the interval by a fifth.
-//! 3. The feed's own hints are respected as a floor: RSS `<ttl>` and `Cache-Control`.
-//! 4. The result is kept within the user's bounds (default 5 minutes to 24 hours).
-//! 5. Errors back off exponentially from `error_backoff`, capped at the upper bound, and a
+//! 3. The adaptive interval never exceeds the freshness bound (default 30 minutes): a quiet
+//!    feed's next story is seen within that bound, not a day late. A conditional request to
+//!    a quiet feed costs a 304 and a few hundred bytes.
+//! 4. The feed's own hints are respected as a floor: RSS `<ttl>` and `Cache-Control` may
+//!    stretch the interval past the freshness bound.
+//! 5. The result is kept within the user's bounds (default 5 minutes to 24 hours).
+//! 6. Errors back off exponentially from `error_backoff`, capped at the upper bound, and a
 //!    `Retry-After` from the server is honoured. A failing feed is never dropped: it keeps
 //!    being retried and its error stays visible.
 //!
@@ -28,6 +32,9 @@ pub struct Bounds {
     pub default: Duration,
     /// First back-off after an error.
     pub error_backoff: Duration,
+    /// Longest adaptive interval between two checks of a healthy feed, unless the feed's own
+    /// hints ask for longer.
+    pub freshness: Duration,
 }
 
 impl Bounds {
@@ -38,6 +45,7 @@ impl Bounds {
             max: config.max_interval.max(config.min_interval),
             default: config.default_interval,
             error_backoff: config.error_backoff,
+            freshness: config.freshness_interval,
         }
     }
 
@@ -87,6 +95,7 @@ pub fn after_success(
     } else {
         publishing_interval(&seen.published, now).unwrap_or(bounds.default)
     };
+    interval = interval.min(bounds.freshness.max(bounds.min));
     for hint in [seen.ttl, seen.max_age].into_iter().flatten() {
         interval = interval.max(hint);
     }
@@ -153,6 +162,7 @@ mod tests {
             max: Duration::from_secs(86_400),
             default: Duration::from_secs(900),
             error_backoff: Duration::from_secs(300),
+            freshness: Duration::from_secs(1800),
         }
     }
 
@@ -216,6 +226,43 @@ mod tests {
             after_success(&bounds(), Some(120), 900, &seen, now(), 0.5).interval_secs,
             120
         );
+    }
+
+    #[test]
+    fn a_quiet_feed_is_still_checked_within_the_freshness_bound() {
+        // Two stories a day apart, the last three days ago: adaptively, a day or more.
+        let seen = Observation {
+            published: vec![
+                now() - chrono::Duration::days(3),
+                now() - chrono::Duration::days(4),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            after_success(&bounds(), None, 900, &seen, now(), 0.5).interval_secs,
+            1800,
+            "every feed is checked at least every 30 minutes"
+        );
+        let unchanged = Observation {
+            not_modified: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            after_success(&bounds(), None, 1800, &unchanged, now(), 0.5).interval_secs,
+            1800,
+            "304s stretch the interval only up to the bound"
+        );
+        let cached = Observation {
+            max_age: Some(Duration::from_secs(7200)),
+            ..seen
+        };
+        assert_eq!(
+            after_success(&bounds(), None, 900, &cached, now(), 0.5).interval_secs,
+            7200,
+            "Cache-Control still asks for longer"
+        );
+        let errors = after_error(&bounds(), 10, None, now(), 0.5).interval_secs;
+        assert_eq!(errors, 86_400, "errors back off past the freshness bound");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!    a cold ingest into the engine's stages to show where time and memory go;
 //! 6. `decode-corpus` prints what decoding makes of every file of a folder of feed documents,
 //!    for `bench/agreement.py` (not part of a run).
+//! 7. `trend` times trends over the search archive, `spikes` the spike checks after a poll.
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
@@ -19,6 +20,7 @@ mod corpus;
 mod matching;
 mod search;
 mod stages;
+mod trend;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -192,6 +194,24 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Latency of year-by-day trends of typical queries over an archive.
+    Trend {
+        /// Database (from `search-build`).
+        #[arg(long)]
+        db: PathBuf,
+        /// Times each query is run (after one warm-up).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
+    /// Latency of one spike check of every watched rule.
+    Spikes {
+        /// Watched rules.
+        #[arg(long, default_value_t = 1000)]
+        rules: usize,
+        /// Checks timed.
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
 }
 
 #[global_allocator]
@@ -256,6 +276,8 @@ fn main() -> anyhow::Result<()> {
         } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
         Command::DecodeCorpus { dir } => agreement::run(&dir),
+        Command::Trend { db, runs } => trend::run(&db, runs.max(1)),
+        Command::Spikes { rules, runs } => trend::spikes(rules, runs.max(1)),
         Command::Sql {
             db,
             runs,

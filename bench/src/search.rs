@@ -165,7 +165,8 @@ pub const QUERIES: &[&str] = &[
     "gwadar corridor",
 ];
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The value at fraction `p` of `sorted`.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }

@@ -11,12 +11,15 @@ use tauri::ipc::Invoke;
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
+use wirewatch::coverage::{RuleSparkline, TrendQuery};
 use wirewatch::error::ErrorPayload;
 use wirewatch::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
     Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
     RuleTest, Settings, Stats, TermMatch,
 };
+use wirewatch::spike::Sensitivity;
+use wirewatch::store::{AlertLatency, FeedHealthReport, SpikeAlert, SpikeSettings, Trend};
 use wirewatch::{Engine, Error};
 
 /// What every command returns.
@@ -55,6 +58,15 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         set_settings,
         set_paused,
         open_link,
+        backfill_rule,
+        trend,
+        rule_sparklines,
+        feed_health,
+        alert_latency,
+        spike_settings,
+        set_rule_spikes,
+        list_spikes,
+        offline_since,
     ]
 }
 
@@ -310,4 +322,63 @@ pub async fn open_link(app: AppHandle, url: String) -> CmdResult<()> {
                 reason: err.to_string(),
             })
         })
+}
+
+// ---- Coverage over time and feed health ----
+
+#[tauri::command]
+pub async fn backfill_rule(engine: State<'_, Engine>, id: RuleId, hours: u32) -> CmdResult<u64> {
+    blocking(&engine, move |e| e.backfill_rule(id, hours)).await
+}
+
+#[tauri::command]
+pub async fn trend(engine: State<'_, Engine>, query: TrendQuery) -> CmdResult<Trend> {
+    blocking(&engine, move |e| e.trend(&query)).await
+}
+
+#[tauri::command]
+pub async fn rule_sparklines(
+    engine: State<'_, Engine>,
+    days: u32,
+    utc_offset_secs: i32,
+) -> CmdResult<Vec<RuleSparkline>> {
+    blocking(&engine, move |e| e.rule_sparklines(days, utc_offset_secs)).await
+}
+
+#[tauri::command]
+pub async fn feed_health(engine: State<'_, Engine>) -> CmdResult<Vec<FeedHealthReport>> {
+    blocking(&engine, |e| e.feed_health()).await
+}
+
+#[tauri::command]
+pub async fn alert_latency(engine: State<'_, Engine>) -> CmdResult<Vec<AlertLatency>> {
+    blocking(&engine, |e| e.alert_latency()).await
+}
+
+#[tauri::command]
+pub async fn spike_settings(engine: State<'_, Engine>) -> CmdResult<Vec<SpikeSettings>> {
+    blocking(&engine, |e| e.spike_settings()).await
+}
+
+#[tauri::command]
+pub async fn set_rule_spikes(
+    engine: State<'_, Engine>,
+    id: RuleId,
+    sensitivity: Option<Sensitivity>,
+    cool_down_secs: Option<i64>,
+) -> CmdResult<SpikeSettings> {
+    blocking(&engine, move |e| {
+        e.set_rule_spikes(id, sensitivity, cool_down_secs)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_spikes(engine: State<'_, Engine>, days: u32) -> CmdResult<Vec<SpikeAlert>> {
+    blocking(&engine, move |e| e.spikes(days)).await
+}
+
+#[tauri::command]
+pub fn offline_since(engine: State<'_, Engine>) -> Option<String> {
+    engine.offline_since().map(|t| t.to_rfc3339())
 }

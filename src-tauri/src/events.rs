@@ -47,6 +47,7 @@ fn forward(app: &AppHandle, event: EngineEvent) {
         | EngineEvent::RulesChanged
         | EngineEvent::AlertsChanged { .. } => tray::refresh_unread(app),
         EngineEvent::MonitoringChanged { paused } => tray::set_paused(app, paused),
+        EngineEvent::Spike { spike } => notify::spike(app, &spike.rule_name, &spike.message),
         _ => {}
     }
 }

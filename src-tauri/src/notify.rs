@@ -73,6 +73,19 @@ pub fn init(app: &AppHandle) {
     }
 }
 
+/// A spike alert, as one notification with its sentence.
+pub fn spike(app: &AppHandle, rule_name: &str, message: &str) {
+    let result = app
+        .notification()
+        .builder()
+        .title(format!("Spike: {rule_name}"))
+        .body(message)
+        .show();
+    if let Err(err) = result {
+        tracing::warn!(error = %err, "could not show a spike notification");
+    }
+}
+
 /// Shows the engine's (already coalesced) notifications.
 pub fn show(app: &AppHandle, notifications: &[Notification]) {
     let Some(shown) = app.try_state::<Shown>() else {

@@ -1,13 +1,14 @@
 //! The command line: its arguments, and one function per subcommand.
 //!
 //! [`run`] opens the engine (except for `inspect`, which reads no database) and hands the
-//! subcommand to its function in [`feeds`], [`rules`], [`watch`] or [`archive`]; those call
+//! subcommand to its function in [`feeds`], [`rules`], [`watch`], [`archive`] or [`trend`]; those call
 //! the engine and leave the printing of tables to [`output`].
 
 mod archive;
 mod feeds;
 mod output;
 mod rules;
+mod trend;
 mod watch;
 
 use clap::{Args, Parser, Subcommand};
@@ -95,6 +96,22 @@ enum Command {
         #[command(flatten)]
         out: Output,
     },
+    /// Articles per hour or day for a query or a rule (counts agree with `search`).
+    Trend {
+        /// The query (or give --rule).
+        query: Option<String>,
+        /// A rule's query and scope, by name or id.
+        #[arg(long, conflicts_with = "query")]
+        rule: Option<String>,
+        /// Bucket width: hour or day.
+        #[arg(long, value_parser = parse_bucket, default_value = "day")]
+        by: wirewatch::store::TrendBucket,
+        /// How far back: 90m, 24h, 7d, 2w (default 24h by hour, 30d by day).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Counts of feeds, articles, alerts and errors.
     Stats {
         #[command(flatten)]
@@ -159,6 +176,9 @@ enum RuleCommand {
         /// Keep it but match nothing.
         #[arg(long)]
         muted: bool,
+        /// Also alert on what it matched in the last 24 hours.
+        #[arg(long)]
+        backfill: bool,
         #[command(flatten)]
         out: Output,
     },
@@ -218,6 +238,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             feeds,
             no_notify,
             muted,
+            backfill,
             out,
         }) => {
             let draft = wirewatch::model::RuleDraft {
@@ -227,7 +248,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 notify: !no_notify,
                 muted,
             };
-            rules::add(&engine, &draft, out)
+            rules::add(&engine, &draft, backfill, out)
         }
         Command::Rule(RuleCommand::List { out }) => rules::list(&engine, out),
         Command::Rule(RuleCommand::Test { query, days, out }) => {
@@ -248,9 +269,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             starred,
             out,
         } => archive::search(&engine, query, limit, starred, out),
+        Command::Trend {
+            query,
+            rule,
+            by,
+            since,
+            out,
+        } => trend::trend(&engine, query, rule, by, since, out),
         Command::Stats { out } => archive::stats(&engine, out),
         Command::Inspect { .. } | Command::Extract { .. } => {
             unreachable!("handled before opening the database")
         }
+    }
+}
+
+/// `hour` or `day`.
+fn parse_bucket(text: &str) -> Result<wirewatch::store::TrendBucket, String> {
+    match text {
+        "hour" => Ok(wirewatch::store::TrendBucket::Hour),
+        "day" => Ok(wirewatch::store::TrendBucket::Day),
+        other => Err(format!("{other:?}: use hour or day")),
     }
 }

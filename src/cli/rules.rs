@@ -5,12 +5,26 @@ use wirewatch::model::{RuleDraft, RuleScope};
 use wirewatch::Engine;
 
 /// `rule add`.
-pub fn add(engine: &Engine, draft: &RuleDraft, out: Output) -> anyhow::Result<()> {
+///
+/// With `backfill`, the rule also alerts on what it matched in the last 24 hours (a new rule
+/// otherwise only sees articles stored after it).
+pub fn add(engine: &Engine, draft: &RuleDraft, backfill: bool, out: Output) -> anyhow::Result<()> {
     let rule = engine.add_rule(draft)?;
+    let backfilled = if backfill {
+        engine.backfill_rule(rule.id, wirewatch::coverage::BACKFILL_HOURS)?
+    } else {
+        0
+    };
     if out.json {
         return output::json(&rule);
     }
     println!("Added rule {}: {} = {}", rule.id, rule.name, rule.query);
+    if backfill {
+        println!(
+            "{backfilled} alerts from the last {} hours",
+            wirewatch::coverage::BACKFILL_HOURS
+        );
+    }
     Ok(())
 }
 

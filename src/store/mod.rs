@@ -10,19 +10,32 @@
 //! - `ingest`: storing and indexing a poll's prepared entries, and their alerts.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `backfill`: a new rule's alerts on what it matched in the last hours.
+//! - `checks`: every check of a feed, for its health.
+//! - `spikes`: rules' spike settings, the spikes raised, and alert latency.
+//! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
 //! - `lexicon`: the user's changes to the lexicon of concepts.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
 mod articles;
+mod backfill;
+mod checks;
 mod feeds;
 mod ingest;
 mod lexicon;
 pub mod schema;
+mod spikes;
+mod trends;
 mod writeback;
 
+pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
 pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
+pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
+pub use trends::{
+    Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{Settings, Stats};
@@ -45,6 +58,8 @@ pub struct Store {
     /// [`crate::text::tokens_noting_new`]); renewed when a poll is rolled back, since the
     /// words it reported were not kept.
     word_epoch: AtomicU64,
+    /// Article times by id, for trends (read on the reader connection, after it).
+    times: Mutex<trends::TimeColumn>,
 }
 
 /// A word-reporting epoch no store has used in this process.
@@ -92,6 +107,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             word_epoch: AtomicU64::new(fresh_word_epoch()),
+            times: Mutex::default(),
         })
     }
 

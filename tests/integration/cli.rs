@@ -276,3 +276,49 @@ async fn inspect_prints_recovered_and_skipped_entries() {
     assert_eq!(skipped[0]["title"], "Content both linked and inline");
     assert!(skipped[0]["reason"].as_str().unwrap().contains("content"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trend_prints_start_and_count_as_search_counts_and_a_new_rule_backfills() {
+    let host = FeedHost::default();
+    host.set("/desk.xml", Doc::feed(rss("Desk", &stories())));
+    let server = host.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    ok(&db, &["feed", "add", &server.url("/desk.xml")]);
+
+    let trend = json(&db, &["trend", "ceasefire", "--by", "hour", "--json"]);
+    let points = trend.as_array().expect("[{start, count}]");
+    assert_eq!(points.len(), 25, "a day by hour, the first bucket clipped");
+    let total: u64 = points.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+    let search = json(&db, &["search", "ceasefire", "--json"]);
+    assert_eq!(total, search["total"].as_u64().unwrap(), "{trend}");
+    assert!(points.iter().all(|p| p["start"].is_string()));
+
+    let out = ok(
+        &db,
+        &["rule", "add", "Ceasefire", "ceasefire", "--backfill"],
+    );
+    assert!(out.contains("1 alerts from the last 24 hours"), "{out}");
+    let by_rule = json(
+        &db,
+        &[
+            "trend",
+            "--rule",
+            "Ceasefire",
+            "--by",
+            "day",
+            "--since",
+            "7d",
+            "--json",
+        ],
+    );
+    let total: u64 = by_rule
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 1);
+    let err = failure(&db, &["trend", "--rule", "Nothing", "--json"]);
+    assert!(err.contains("no rule is named"), "{err}");
+}

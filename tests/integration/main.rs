@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cli;
+mod coverage;
 mod crash;
 mod decode;
 mod discover;

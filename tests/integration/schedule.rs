@@ -63,6 +63,8 @@ async fn each_feed_is_polled_on_its_own_schedule_and_errors_back_off() {
     // that from looking like a slow server.
     config.connect_timeout = Duration::from_secs(600);
     config.request_timeout = Duration::from_secs(600);
+    // The adaptive intervals alone: no freshness bound below them.
+    config.freshness_interval = config.max_interval;
     let engine = Engine::open(config, Arc::new(TokioClock::starting_at(start))).unwrap();
     let opml = format!(
         r#"<opml version="2.0"><head/><body>
@@ -130,6 +132,56 @@ async fn each_feed_is_polled_on_its_own_schedule_and_errors_back_off() {
         "resuming polls the feeds that came due"
     );
 
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), running)
+        .await
+        .expect("the loop stops promptly on shutdown")
+        .unwrap()
+        .unwrap();
+    ticker.abort();
+    drop(server);
+    let _ = stop_server.send(());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quiet_feed_is_checked_at_least_every_half_hour_by_default() {
+    let start: chrono::DateTime<chrono::Utc> = "2026-05-10T12:00:00Z".parse().unwrap();
+    let host = FeedHost::default();
+    host.set(
+        "/daily.xml",
+        Doc::feed(rss("Daily", &items(chrono::Duration::days(1), start, "d"))),
+    );
+    let (server, stop_server) = server_on_its_own_thread(host.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::support::test_config(dir.path());
+    config.connect_timeout = Duration::from_secs(600);
+    config.request_timeout = Duration::from_secs(600);
+    let engine = Engine::open(config, Arc::new(TokioClock::starting_at(start))).unwrap();
+    let opml = format!(
+        r#"<opml version="2.0"><head/><body><outline text="Daily" xmlUrl="{}"/></body></opml>"#,
+        server.url("/daily.xml")
+    );
+    assert_eq!(engine.import_opml(&opml).unwrap().added.len(), 1);
+    let ticker = tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn({
+        let engine = engine.clone();
+        let shutdown = shutdown.clone();
+        async move { engine.run(shutdown).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+    // Daily publishing would wait 12 h; bounded, checks come about every 30 min (±10%).
+    let daily = host.hits("/daily.xml");
+    assert!(
+        (6..=7).contains(&daily),
+        "a daily feed checked {daily} times in 3 hours"
+    );
+    let feed = &engine.feeds().unwrap()[0];
+    assert_eq!(feed.interval_secs, 1800, "the interval shown is the bound");
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), running)
         .await

@@ -15,7 +15,12 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `router` on a free loopback port.
     pub async fn start(router: axum::Router) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        TestServer::start_on("127.0.0.1:0".parse().unwrap(), router).await
+    }
+
+    /// Serves `router` on `addr` (a loopback address; port 0 for a free one).
+    pub async fn start_on(addr: SocketAddr, router: axum::Router) -> TestServer {
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
             .expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
@@ -205,12 +210,17 @@ impl FeedHost {
 
     /// Starts serving on a loopback port.
     pub async fn start(&self) -> TestServer {
+        self.start_on("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Serves the documents on `addr` (to bring a server back on the port it had).
+    pub async fn start_on(&self, addr: SocketAddr) -> TestServer {
         let host = self.clone();
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let host = host.clone();
             async move { host.answer(req) }
         });
-        TestServer::start(router).await
+        TestServer::start_on(addr, router).await
     }
 
     fn answer(&self, req: axum::extract::Request) -> axum::response::Response {

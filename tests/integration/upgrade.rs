@@ -168,6 +168,9 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
         conn.execute_batch(
             "DROP TABLE refold_pending; DROP INDEX articles_lang;
              ALTER TABLE articles DROP COLUMN lang; ALTER TABLE feeds DROP COLUMN recovery_note;
+             DROP INDEX articles_time_by_id; DROP TABLE feed_checks; DROP TABLE spikes;
+             ALTER TABLE rules DROP COLUMN spike_sensitivity;
+             ALTER TABLE rules DROP COLUMN spike_cool_down_secs;
              PRAGMA user_version = 4;",
         )
         .unwrap();

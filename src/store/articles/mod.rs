@@ -73,7 +73,7 @@ pub(super) fn attach_feeds(conn: &Connection, articles: &mut [ArticleSummary]) -
 }
 
 /// The index's words, from the `words` table (every word the writer indexed).
-struct IndexWords<'c>(&'c Connection);
+pub(super) struct IndexWords<'c>(pub(super) &'c Connection);
 
 impl fts::Vocabulary for IndexWords<'_> {
     fn with_stem(&mut self, stem: &str) -> Vec<String> {
@@ -184,8 +184,8 @@ fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
 }
 
 /// One page of a search: the articles, the cursor after them, and the total.
-struct Page {
-    ids: Vec<(ArticleId, i64)>,
+pub(super) struct Page {
+    pub(super) ids: Vec<(ArticleId, i64)>,
     more: bool,
     total: u64,
     /// Whether `total` counts every match, or is a bound that more match.
@@ -205,7 +205,7 @@ impl Page {
 
 /// How a search counts its matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Count {
+pub(super) enum Count {
     /// Every one.
     All,
     /// Up to this many when the query alone decides (no other filter); beyond, the total is
@@ -404,7 +404,11 @@ fn summaries(conn: &Connection, ids: &[(ArticleId, i64)]) -> Result<Vec<ArticleS
     Ok(ids.iter().filter_map(|(id, _)| by_id.remove(id)).collect())
 }
 
-fn article_matches(conn: &Connection, id: ArticleId, query: &Query) -> Result<Vec<TermMatch>> {
+pub(super) fn article_matches(
+    conn: &Connection,
+    id: ArticleId,
+    query: &Query,
+) -> Result<Vec<TermMatch>> {
     let Some((title, body, feeds)) = article_text(conn, id)? else {
         return Err(Error::NotFound {
             what: "article",
@@ -449,7 +453,7 @@ pub(super) fn article_text(
 }
 
 /// Ids (with sort times) of one page of matching articles, newest first.
-fn search(
+pub(super) fn search(
     conn: &Connection,
     query: Option<&Query>,
     filter: &Filter,

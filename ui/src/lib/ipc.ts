@@ -10,6 +10,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type { AddFeedOutcome } from "./bindings/AddFeedOutcome";
+import type { AlertLatency } from "./bindings/AlertLatency";
 import type { Alert } from "./bindings/Alert";
 import type { AlertQuery } from "./bindings/AlertQuery";
 import type { Article } from "./bindings/Article";
@@ -19,16 +20,23 @@ import type { EngineEvent } from "./bindings/EngineEvent";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { Feed } from "./bindings/Feed";
+import type { FeedHealthReport } from "./bindings/FeedHealthReport";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { PollSummary } from "./bindings/PollSummary";
 import type { QueryProblem } from "./bindings/QueryProblem";
 import type { Rule } from "./bindings/Rule";
 import type { RuleDraft } from "./bindings/RuleDraft";
 import type { RuleScope } from "./bindings/RuleScope";
+import type { RuleSparkline } from "./bindings/RuleSparkline";
 import type { RuleTest } from "./bindings/RuleTest";
+import type { Sensitivity } from "./bindings/Sensitivity";
 import type { Settings } from "./bindings/Settings";
+import type { SpikeAlert } from "./bindings/SpikeAlert";
+import type { SpikeSettings } from "./bindings/SpikeSettings";
 import type { Stats } from "./bindings/Stats";
 import type { TermMatch } from "./bindings/TermMatch";
+import type { Trend } from "./bindings/Trend";
+import type { TrendQuery } from "./bindings/TrendQuery";
 
 /** Event carrying every `EngineEvent`. */
 export const ENGINE_EVENT = "wirewatch://event";
@@ -70,6 +78,21 @@ export interface Backend {
   removeRule(id: number): Promise<void>;
   validateQuery(query: string): Promise<QueryProblem | null>;
   testRule(query: string, scope: RuleScope, days: number): Promise<RuleTest>;
+  /** Alerts a rule on what it matched in the last `hours` hours; returns the alerts added. */
+  backfillRule(id: number, hours: number): Promise<number>;
+
+  /** Articles per hour or day for a query or a rule. */
+  trend(query: TrendQuery): Promise<Trend>;
+  /** Every rule's matches per day over the last `days` days. */
+  ruleSparklines(days: number, utcOffsetSecs: number): Promise<RuleSparkline[]>;
+  feedHealth(): Promise<FeedHealthReport[]>;
+  /** Per rule, how soon after publication its alerts of the last week came. */
+  alertLatency(): Promise<AlertLatency[]>;
+  spikeSettings(): Promise<SpikeSettings[]>;
+  setRuleSpikes(id: number, sensitivity: Sensitivity | null, coolDownSecs: number | null): Promise<SpikeSettings>;
+  listSpikes(days: number): Promise<SpikeAlert[]>;
+  /** Since when every feed has failed on the network, or null when online. */
+  offlineSince(): Promise<string | null>;
 
   stats(): Promise<Stats>;
   getSettings(): Promise<Settings>;
@@ -171,6 +194,16 @@ export const tauriBackend: Backend = {
   removeRule: (id) => call("remove_rule", { id }),
   validateQuery: (query) => call("validate_query", { query }),
   testRule: (query, scope, days) => call("test_rule", { query, scope, days }),
+  backfillRule: (id, hours) => call("backfill_rule", { id, hours }),
+
+  trend: (query) => call("trend", { query }),
+  ruleSparklines: (days, utcOffsetSecs) => call("rule_sparklines", { days, utcOffsetSecs }),
+  feedHealth: () => call("feed_health"),
+  alertLatency: () => call("alert_latency"),
+  spikeSettings: () => call("spike_settings"),
+  setRuleSpikes: (id, sensitivity, coolDownSecs) => call("set_rule_spikes", { id, sensitivity, coolDownSecs }),
+  listSpikes: (days) => call("list_spikes", { days }),
+  offlineSince: () => call("offline_since"),
 
   stats: () => call("stats"),
   getSettings: () => call("get_settings"),

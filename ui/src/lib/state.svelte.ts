@@ -9,14 +9,16 @@ import type { Feed } from "./bindings/Feed";
 import type { PollSummary } from "./bindings/PollSummary";
 import type { Rule } from "./bindings/Rule";
 import type { Settings } from "./bindings/Settings";
+import type { SpikeAlert } from "./bindings/SpikeAlert";
 import type { Stats } from "./bindings/Stats";
 import { backend, errorMessage } from "./ipc";
 
-export type View = "alerts" | "articles" | "feeds" | "rules" | "settings";
+export type View = "alerts" | "articles" | "trends" | "feeds" | "rules" | "settings";
 
 export const VIEWS: { id: View; label: string; key: string }[] = [
   { id: "alerts", label: "Alerts", key: "a" },
   { id: "articles", label: "Articles", key: "e" },
+  { id: "trends", label: "Trends", key: "t" },
   { id: "feeds", label: "Feeds", key: "f" },
   { id: "rules", label: "Rules", key: "r" },
   { id: "settings", label: "Settings", key: "s" },
@@ -43,6 +45,10 @@ export class AppState {
   loadError = $state<string | null>(null);
   /** Whether engine events are being received. */
   connected = $state(false);
+  /** Since when every feed has failed on the network (the engine backs off), or null. */
+  offline = $state<string | null>(null);
+  /** Spike alerts received while the window is open, newest first. */
+  spikes = $state<SpikeAlert[]>([]);
 
   poll = $state({ active: false, done: 0, total: 0 });
   lastPoll = $state<{ summary: PollSummary; at: string } | null>(null);
@@ -86,6 +92,7 @@ export class AppState {
       this.stats = stats;
       this.settings = settings;
       this.loadError = null;
+      void this.refreshOffline();
     } catch (e) {
       this.loadError = errorMessage(e);
     } finally {
@@ -104,6 +111,24 @@ export class AppState {
   async refreshRules() {
     try {
       this.rules = await backend().listRules();
+    } catch {
+      /* keep what we have */
+    }
+  }
+
+  /** Polls every feed now (the offline banner's "Try now"), then reads the offline state. */
+  async retryOnline() {
+    try {
+      await backend().refreshAll();
+    } catch {
+      /* still offline, most likely: the state below says so */
+    }
+    await this.refreshOffline();
+  }
+
+  async refreshOffline() {
+    try {
+      this.offline = await backend().offlineSince();
     } catch {
       /* keep what we have */
     }
@@ -176,6 +201,7 @@ export class AppState {
         this.#liveAlerts = 0;
         void this.refreshFeeds();
         void this.refreshStats();
+        void this.refreshOffline();
         break;
       case "feed_error": {
         const feed = this.feeds.find((f) => f.id === e.feed_id);
@@ -193,6 +219,14 @@ export class AppState {
       case "rules_changed":
         void this.refreshRules();
         void this.refreshStats();
+        break;
+      case "offline_changed":
+        this.offline = e.since;
+        if (e.since === null) void this.refreshFeeds();
+        break;
+      case "spike":
+        this.spikes = [e.spike, ...this.spikes].slice(0, 20);
+        this.announcement = e.spike.message;
         break;
       case "monitoring_changed":
         if (this.settings) this.settings.paused = e.paused;

@@ -15,16 +15,18 @@ const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "
 const absolute = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 const counts = new Intl.NumberFormat(locale);
 
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ["year", 365 * 24 * 3600],
-  ["month", 30 * 24 * 3600],
-  ["week", 7 * 24 * 3600],
-  ["day", 24 * 3600],
-  ["hour", 3600],
-  ["minute", 60],
-];
+const dayMonth = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
+const dayMonthYear = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
 
-/** "5 min. ago", "in 2 hr.", "now". */
+const DAY = 24 * 3600;
+
+/**
+ * When something happened (or will), as people can trust it: "just now", "5 min. ago",
+ * "3 hr. ago", "in 2 hr." within a day; beyond a day, the date itself ("11 May", or
+ * "11 May 2025" in another year). A relative "2 yr. ago" for a story of 19 months ago was
+ * neither exact nor right; a date is both. Units are truncated, never rounded up: 1 h 59 min
+ * ago is "1 hr. ago", not "2 hr. ago".
+ */
 export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return "never";
   const then = Date.parse(iso);
@@ -33,10 +35,16 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   const abs = Math.abs(secs);
   // A few seconds ahead is clock skew between a feed, the engine and this window, not the future.
   if (abs < 45) return secs <= 5 ? "just now" : "in a moment";
-  for (const [unit, size] of UNITS) {
-    if (abs >= size) return relative.format(Math.round(secs / size), unit);
-  }
-  return relative.format(Math.round(secs / 60), "minute");
+  const sign = secs < 0 ? -1 : 1;
+  if (abs < 3600) return relative.format(sign * Math.max(1, Math.trunc(abs / 60)), "minute");
+  if (abs < DAY) return relative.format(sign * Math.trunc(abs / 3600), "hour");
+  return calendarDate(then, now);
+}
+
+/** "11 May" in the current year, "11 May 2025" otherwise. */
+export function calendarDate(then: number, now: number = Date.now()): string {
+  const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
+  return (sameYear ? dayMonth : dayMonthYear).format(then);
 }
 
 /** "28 Nov 2025, 14:05" in the user's locale. */

@@ -15,15 +15,21 @@ import type { DiscoveredFeed } from "../lib/bindings/DiscoveredFeed";
 import type { EngineEvent } from "../lib/bindings/EngineEvent";
 import type { ErrorPayload } from "../lib/bindings/ErrorPayload";
 import type { Feed } from "../lib/bindings/Feed";
+import type { FeedHealthReport } from "../lib/bindings/FeedHealthReport";
 import type { ImportReport } from "../lib/bindings/ImportReport";
 import type { PollSummary } from "../lib/bindings/PollSummary";
 import type { Rule } from "../lib/bindings/Rule";
 import type { RuleDraft } from "../lib/bindings/RuleDraft";
 import type { RuleScope } from "../lib/bindings/RuleScope";
 import type { RuleTest } from "../lib/bindings/RuleTest";
+import type { Sensitivity } from "../lib/bindings/Sensitivity";
 import type { Settings } from "../lib/bindings/Settings";
+import type { SpikeAlert } from "../lib/bindings/SpikeAlert";
+import type { SpikeSettings } from "../lib/bindings/SpikeSettings";
 import type { Stats } from "../lib/bindings/Stats";
 import type { TermMatch } from "../lib/bindings/TermMatch";
+import type { Trend } from "../lib/bindings/Trend";
+import type { TrendQuery } from "../lib/bindings/TrendQuery";
 import { ENGINE_EVENT, FOCUS_ALERT_EVENT } from "../lib/ipc";
 import { evaluate, parse, QueryError, validate, type Node } from "./fakeQuery";
 
@@ -115,6 +121,12 @@ export class FakeBackend {
     starter_offered: true,
     paused: false,
   };
+  /** Rules with spike alerts on, by rule id. */
+  spikeSettings = new Map<number, SpikeSettings>();
+  /** Spikes raised, newest first. */
+  spikes: SpikeAlert[] = [];
+  /** Since when the fake engine is offline (null: online). */
+  offline: string | null = null;
   /** Every command received, in order. */
   calls: { cmd: string; args: Record<string, unknown> }[] = [];
   /** What the dialog plugin answers for open/save. */
@@ -322,6 +334,55 @@ export class FakeBackend {
   /** While set, `count_articles` answers only once it settles (counting takes a while). */
   countGate: Promise<void> | null = null;
 
+  /** Counts per bucket as the engine's trend does: the first bucket clipped, days from UTC midnight shifted by the offset. */
+  trend(q: TrendQuery): Trend {
+    const width = q.by === "hour" ? 3600_000 : 86400_000;
+    const offset = q.utc_offset_secs * 1000;
+    const since = Date.parse(q.since);
+    const until = q.until ? Date.parse(q.until) : NOW;
+    const rule = q.rule !== null ? this.rules.find((r) => r.id === q.rule) : null;
+    const hits = this.matching({
+      query: rule ? rule.query : q.query,
+      feeds: rule ? rule.scope.feeds : [],
+      folder: rule?.scope.folders[0] ?? null,
+      rule: null,
+      since: q.since,
+      until: new Date(until).toISOString(),
+      starred: false,
+      unread: false,
+      limit: 0,
+      cursor: null,
+    });
+    const first = Math.floor((since + offset) / width) * width - offset;
+    const points = [];
+    for (let start = first; start < until; start += width) points.push({ start: new Date(Math.max(start, since)).toISOString(), count: 0 });
+    for (const a of hits) {
+      const i = Math.floor((Date.parse(a.published ?? a.fetched) - first) / width);
+      if (points[i]) points[i].count++;
+    }
+    return { by: q.by, points, total: hits.length, series: [] };
+  }
+
+  private health(): FeedHealthReport[] {
+    return this.feeds.map((f) => {
+      const failing = f.error_count > 0;
+      const silent = f.id === 6;
+      return {
+        feed_id: f.id,
+        health: {
+          state: failing ? "failing" : silent ? "silent" : "healthy",
+          usual_gap_secs: silent ? 86400 : 3600,
+          last_new_article: silent ? iso(60 * 24 * 6) : iso(30),
+          error_rate: failing ? 0.4 : 0,
+          failing_since: failing ? iso(60 * 26) : null,
+        },
+        problem: failing
+          ? { kind: "refuses", headline: "HTTP 403: the site refuses automated readers", hint: "Some sites block feed readers.", detail: f.last_error ?? "" }
+          : null,
+      };
+    });
+  }
+
   private matching(q: ArticleQuery): StoredArticle[] {
     const node = q.query.trim() ? this.parseOrReject(q.query) : null;
     const feedIds = q.folder !== null ? this.feeds.filter((f) => f.folder === q.folder).map((f) => f.id) : null;
@@ -526,6 +587,45 @@ export class FakeBackend {
         return validate(String(args.query));
       case "test_rule":
         return this.testRule(String(args.query), args.scope as RuleScope, args.days as number);
+      case "backfill_rule": {
+        const r = this.rules.find((x) => x.id === args.id)!;
+        const since = new Date(NOW - (args.hours as number) * 3600_000).toISOString();
+        let added = 0;
+        for (const a of this.matching({ query: r.query, feeds: [], folder: null, rule: null, since, until: null, starred: false, unread: false, limit: 0, cursor: null })) {
+          if (this.alerts.some((x) => x.rule_id === r.id && x.article.id === a.id)) continue;
+          this.alerts.unshift(this.makeAlert(r, a, evaluate(parse(r.query), this.doc(a)).matches));
+          added++;
+        }
+        return added;
+      }
+      case "trend":
+        return this.trend(args.query as TrendQuery);
+      case "rule_sparklines": {
+        const since = new Date(NOW - (args.days as number) * 86400_000).toISOString();
+        return this.rules.map((r) => ({
+          rule_id: r.id,
+          trend: this.trend({ query: "", rule: r.id, since, until: new Date(NOW).toISOString(), by: "day", utc_offset_secs: 0, split: null }),
+        }));
+      }
+      case "feed_health":
+        return this.health();
+      case "alert_latency":
+        return this.rules.map((r, i) => ({ rule_id: r.id, alerts: 12 + i, median_secs: 420 + 60 * i, p95_secs: 1500 + 60 * i }));
+      case "spike_settings":
+        return this.rules.map((r) => this.spikeSettings.get(r.id) ?? { rule_id: r.id, sensitivity: null, cool_down_secs: 21600 });
+      case "set_rule_spikes": {
+        const settings: SpikeSettings = {
+          rule_id: args.id as number,
+          sensitivity: (args.sensitivity as Sensitivity | null) ?? null,
+          cool_down_secs: (args.coolDownSecs as number | null) ?? 21600,
+        };
+        this.spikeSettings.set(settings.rule_id, settings);
+        return settings;
+      }
+      case "list_spikes":
+        return structuredClone(this.spikes);
+      case "offline_since":
+        return this.offline;
       case "stats":
         return this.stats();
       case "get_settings":

@@ -18,7 +18,7 @@ export async function renderApp(opts: FakeOptions = {}) {
   return { fake, app, user, ...result };
 }
 
-export async function goTo(user: ReturnType<typeof userEvent.setup>, view: "alerts" | "articles" | "feeds" | "rules" | "settings") {
+export async function goTo(user: ReturnType<typeof userEvent.setup>, view: "alerts" | "articles" | "trends" | "feeds" | "rules" | "settings") {
   await user.click(screen.getByTestId(`nav-${view}`));
   await waitFor(() => expect(screen.getByTestId(`view-${view}`)).toBeInTheDocument());
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { count, displayLocale, duration, plural, relativeTime } from "../lib/time";
+import { calendarDate, count, displayLocale, duration, plural, relativeTime } from "../lib/time";
 
 describe("formatting for the reader's locale", () => {
   it("reads a bare system's C locale as English, so large counts keep their grouping", () => {
@@ -30,5 +30,31 @@ describe("formatting for the reader's locale", () => {
     expect(relativeTime("2026-11-28T11:59:58Z", now)).toBe("just now");
     expect(relativeTime(null, now)).toBe("never");
     expect(relativeTime("2026-11-28T10:00:00Z", now)).not.toBe("");
+  });
+});
+
+describe("times people can trust", () => {
+  const now = Date.parse("2026-12-07T12:00:00Z");
+
+  it("says a story of 11 May 2025 by its date, not as '2 yr. ago' (19 months, rounded up)", () => {
+    const said = relativeTime("2025-05-11T09:00:00Z", now);
+    expect(said).not.toMatch(/yr|year|ago/);
+    expect(said).toContain("2025");
+    expect(said).toBe(calendarDate(Date.parse("2025-05-11T09:00:00Z"), now));
+  });
+
+  it("keeps relative times within a day, truncated rather than rounded up", () => {
+    expect(relativeTime("2026-12-07T10:01:00Z", now)).toMatch(/^1 h/);
+    expect(relativeTime("2026-12-07T11:55:00Z", now)).toMatch(/^5 min/);
+    expect(relativeTime("2026-12-06T12:30:00Z", now)).toMatch(/^23 h/);
+    expect(relativeTime("2026-12-07T14:00:00Z", now)).toMatch(/^in 2 h/);
+  });
+
+  it("gives a date beyond a day, without the year in the current one", () => {
+    const yesterday = relativeTime("2026-12-06T11:00:00Z", now);
+    expect(yesterday).toBe(calendarDate(Date.parse("2026-12-06T11:00:00Z"), now));
+    expect(yesterday).not.toContain("2026");
+    expect(yesterday).toMatch(/6/);
+    expect(relativeTime("2026-12-09T12:00:00Z", now)).not.toMatch(/^in/);
   });
 });

@@ -2,6 +2,7 @@
 import type { Alert } from "./Alert";
 import type { Notification } from "./Notification";
 import type { PollSummary } from "./PollSummary";
+import type { SpikeAlert } from "./SpikeAlert";
 
 /**
  * Something the engine did that a window or terminal may want to show as it happens.
@@ -58,4 +59,12 @@ unread: number, } | { "type": "monitoring_changed",
 /**
  * Whether polling is paused.
  */
-paused: boolean, };
+paused: boolean, } | { "type": "spike", 
+/**
+ * The spike, with its sentence.
+ */
+spike: SpikeAlert, } | { "type": "offline_changed", 
+/**
+ * Since when offline; `None` when back online.
+ */
+since: string | null, };

@@ -33,6 +33,7 @@ pub mod poll;
 pub mod rules;
 pub mod schedule;
 pub mod store;
+pub mod story;
 pub mod text;
 
 pub use clock::{Clock, SystemClock, TokioClock};

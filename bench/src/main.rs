@@ -6,11 +6,13 @@
 //! 3. `setup` subscribes a fresh database to the feeds and adds the rules, without fetching;
 //! 4. `poll` polls every feed once with a chosen configuration (the CLI uses the defaults);
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
-//!    a cold ingest into the engine's stages to show where time and memory go.
+//!    a cold ingest into the engine's stages to show where time and memory go; `grouping`
+//!    scores story grouping on the labelled set and times it as the archive grows.
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
 mod corpus;
+mod grouping;
 mod matching;
 mod search;
 mod stages;
@@ -96,6 +98,21 @@ enum Command {
         /// Requests in flight overall.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Story grouping: precision and recall on the labelled set, cost per article by archive size.
+    Grouping {
+        /// Archive sizes to fill the index with, separated by commas.
+        #[arg(long, default_value = "100000,1000000")]
+        archives: String,
+        /// Articles placed and timed after filling.
+        #[arg(long, default_value_t = 20_000)]
+        measure: usize,
+        /// Articles a day in the generated archive.
+        #[arg(long, default_value_t = 50_000)]
+        per_day: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Articles per second through `RuleSet::matching` for several rule counts.
     Matching {
@@ -231,6 +248,19 @@ fn main() -> anyhow::Result<()> {
             runs,
             statements,
         } => search::sql(&db, runs.max(1), &statements),
+        Command::Grouping {
+            archives,
+            measure,
+            per_day,
+            seed,
+        } => {
+            let sizes: Vec<usize> = archives
+                .split(',')
+                .map(|s| s.trim().parse())
+                .collect::<Result<_, _>>()
+                .context("--archives takes numbers separated by commas")?;
+            grouping::run(&sizes, measure.max(1), per_day, seed)
+        }
         Command::Stages {
             dir,
             feeds,

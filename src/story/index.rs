@@ -344,7 +344,7 @@ impl StoryIndex {
         }
     }
 
-    fn remove(&mut self, id: StoryId) {
+    pub(super) fn remove(&mut self, id: StoryId) {
         if let Some(story) = self.stories.remove(&id) {
             for term in story.posted {
                 if let Some(list) = self.postings.get_mut(&term) {
@@ -541,6 +541,47 @@ mod tests {
             "a story survives the restart"
         );
         assert_eq!(b, c, "the restored index decides as the original does");
+    }
+
+    #[test]
+    fn stories_restored_from_their_rows_take_new_articles() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
+        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5));
+        let vocabulary = index.vocabulary_bytes();
+        let rows: Vec<LiveStory> = [a.story, q.story]
+            .iter()
+            .map(|id| {
+                let s = index.story(*id).unwrap();
+                LiveStory::from_parts(
+                    s.id,
+                    s.first_seen,
+                    s.last_update,
+                    s.articles,
+                    &s.terms_bytes(),
+                )
+                .expect("a row reads back")
+            })
+            .collect();
+        let mut restored =
+            StoryIndex::from_parts(Settings::default(), Some(&vocabulary), rows, 1).unwrap();
+        assert_eq!(restored.live_stories(), 2);
+        assert!(
+            restored.next_id() > q.story,
+            "new stories do not reuse stored ids"
+        );
+        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1));
+        assert_eq!(
+            (b.story, b.started),
+            (a.story, false),
+            "the flood story survives the restart"
+        );
+        let fresh = StoryIndex::from_parts(Settings::default(), None, Vec::new(), 40).unwrap();
+        assert_eq!(
+            fresh.next_id(),
+            40,
+            "without a vocabulary, ids continue past the archive's"
+        );
     }
 
     #[test]

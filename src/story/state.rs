@@ -1,15 +1,23 @@
-//! The story index on disk, so stories survive restarts: a compact little-endian encoding
-//! (a vocabulary of 200,000 words takes 2.4 MB; JSON took four times that).
+//! The story index on disk, so stories survive restarts, in a compact little-endian encoding.
 //!
-//! Layout, in order: magic and version, article count, next story id, newest article time,
-//! the document frequencies, then each live story (id, first and last time, article count,
-//! centroid, posted terms). Postings and the eviction order are rebuilt on reading.
+//! The archive keeps it in two parts, written as they change:
+//! 1. each live story's terms (centroid, names, posted terms) beside its row,
+//!    [`LiveStory::terms_bytes`], written when an article joins or starts it;
+//! 2. the vocabulary (article count, next story id, newest time, document frequencies),
+//!    [`StoryIndex::vocabulary_bytes`], written once per poll: 12 bytes a word, so 2.4 MB
+//!    for 200,000 words, too much to write with every transaction, and only statistics.
+//!
+//! [`StoryIndex::from_parts`] puts them back together; postings and the eviction order are
+//! rebuilt. [`StoryIndex::to_bytes`] is both parts in one buffer.
 
 use super::index::{LiveStory, Settings, StoryIndex};
+use super::StoryId;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 
-const MAGIC: &[u8; 6] = b"WWSTO1";
+const VOCABULARY: &[u8; 6] = b"WWVOC1";
+const TERMS: &[u8; 6] = b"WWSTT1";
+const WHOLE: &[u8; 6] = b"WWSTO2";
 
 /// Why a stored story index could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -22,43 +30,131 @@ pub enum StateError {
     Corrupt(usize),
 }
 
+impl LiveStory {
+    /// Its centroid, names and posted terms as bytes.
+    pub fn terms_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            18 + self.centroid.len() * 12 + (self.names.len() + self.posted.len()) * 8,
+        );
+        out.extend_from_slice(TERMS);
+        put_u32(&mut out, self.centroid.len());
+        for (term, w) in &self.centroid {
+            out.extend_from_slice(&term.to_le_bytes());
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for list in [&self.names, &self.posted] {
+            put_u32(&mut out, list.len());
+            for term in list {
+                out.extend_from_slice(&term.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// A story from its row: times, article count and [`LiveStory::terms_bytes`].
+    pub fn from_parts(
+        id: StoryId,
+        first_seen: DateTime<Utc>,
+        last_update: DateTime<Utc>,
+        articles: u32,
+        terms: &[u8],
+    ) -> Result<LiveStory, StateError> {
+        let mut r = Reader {
+            bytes: terms,
+            at: 0,
+        };
+        let story = read_terms(&mut r, id, first_seen, last_update, articles)?;
+        r.end()?;
+        Ok(story)
+    }
+}
+
+fn read_terms(
+    r: &mut Reader,
+    id: StoryId,
+    first_seen: DateTime<Utc>,
+    last_update: DateTime<Utc>,
+    articles: u32,
+) -> Result<LiveStory, StateError> {
+    if r.take(TERMS.len())? != TERMS {
+        return Err(StateError::Format);
+    }
+    let n = r.len32(12)?;
+    let mut centroid = Vec::with_capacity(n);
+    for _ in 0..n {
+        centroid.push((r.u64()?, r.f32()?));
+    }
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let n = r.len32(8)?;
+        list.reserve(n);
+        for _ in 0..n {
+            list.push(r.u64()?);
+        }
+    }
+    let [names, posted] = lists;
+    Ok(LiveStory {
+        id,
+        first_seen,
+        last_update,
+        articles,
+        centroid,
+        names,
+        posted,
+    })
+}
+
 impl StoryIndex {
-    /// The index as bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.df.len() * 12 + self.stories.len() * 600);
-        out.extend_from_slice(MAGIC);
+    /// The vocabulary part: article count, next story id, newest time, document frequencies.
+    pub fn vocabulary_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(40 + self.df.len() * 12);
+        out.extend_from_slice(VOCABULARY);
         out.extend_from_slice(&self.documents.to_le_bytes());
         out.extend_from_slice(&self.next_id.to_le_bytes());
-        out.extend_from_slice(
-            &self
-                .newest
-                .map_or(i64::MIN, |t| t.timestamp_millis())
-                .to_le_bytes(),
-        );
+        let newest = self.newest.map_or(i64::MIN, |t| t.timestamp_millis());
+        out.extend_from_slice(&newest.to_le_bytes());
         out.extend_from_slice(&(self.df.len() as u64).to_le_bytes());
         for (term, n) in &self.df {
             out.extend_from_slice(&term.to_le_bytes());
             out.extend_from_slice(&n.to_le_bytes());
         }
+        out
+    }
+
+    /// An index from its stored parts: the vocabulary (`None`: none was saved yet, start
+    /// counting afresh) and the live stories. Stories beyond the window of the newest are
+    /// left out; the next story id is at least `next_id` (one past the archive's highest).
+    pub fn from_parts(
+        settings: Settings,
+        vocabulary: Option<&[u8]>,
+        stories: Vec<LiveStory>,
+        next_id: StoryId,
+    ) -> Result<StoryIndex, StateError> {
+        let mut index = StoryIndex::new(settings, next_id);
+        if let Some(bytes) = vocabulary {
+            let mut r = Reader { bytes, at: 0 };
+            read_vocabulary(&mut r, &mut index)?;
+            r.end()?;
+        }
+        index.next_id = index.next_id.max(next_id).max(1);
+        index.adopt(stories);
+        Ok(index)
+    }
+
+    /// Both parts in one buffer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(WHOLE);
+        let vocabulary = self.vocabulary_bytes();
+        out.extend_from_slice(&(vocabulary.len() as u64).to_le_bytes());
+        out.extend_from_slice(&vocabulary);
         out.extend_from_slice(&(self.stories.len() as u64).to_le_bytes());
         for s in self.stories.values() {
             out.extend_from_slice(&s.id.to_le_bytes());
             out.extend_from_slice(&s.first_seen.timestamp_millis().to_le_bytes());
             out.extend_from_slice(&s.last_update.timestamp_millis().to_le_bytes());
             out.extend_from_slice(&s.articles.to_le_bytes());
-            out.extend_from_slice(&(s.centroid.len() as u32).to_le_bytes());
-            for (term, w) in &s.centroid {
-                out.extend_from_slice(&term.to_le_bytes());
-                out.extend_from_slice(&w.to_le_bytes());
-            }
-            out.extend_from_slice(&(s.names.len() as u32).to_le_bytes());
-            for term in &s.names {
-                out.extend_from_slice(&term.to_le_bytes());
-            }
-            out.extend_from_slice(&(s.posted.len() as u32).to_le_bytes());
-            for term in &s.posted {
-                out.extend_from_slice(&term.to_le_bytes());
-            }
+            out.extend_from_slice(&s.terms_bytes());
         }
         out
     }
@@ -66,22 +162,13 @@ impl StoryIndex {
     /// Reads an index written by [`StoryIndex::to_bytes`], with today's `settings`.
     pub fn from_bytes(bytes: &[u8], settings: Settings) -> Result<StoryIndex, StateError> {
         let mut r = Reader { bytes, at: 0 };
-        if r.take(MAGIC.len())? != MAGIC {
+        if r.take(WHOLE.len())? != WHOLE {
             return Err(StateError::Format);
         }
-        let documents = r.u64()?;
-        let next_id = r.i64()?;
-        let newest = match r.i64()? {
-            i64::MIN => None,
-            ms => Some(r.time(ms)?),
-        };
-        let terms = r.len(12)?;
-        let mut df = HashMap::with_capacity(terms);
-        for _ in 0..terms {
-            df.insert(r.u64()?, r.u32()?);
-        }
-        let count = r.len(40)?;
-        let mut stories = HashMap::with_capacity(count);
+        let n = r.len(1)?;
+        let vocabulary = r.take(n)?;
+        let count = r.len(28)?;
+        let mut stories = Vec::with_capacity(count);
         for _ in 0..count {
             let id = r.i64()?;
             let first = r.i64()?;
@@ -89,63 +176,67 @@ impl StoryIndex {
             let last = r.i64()?;
             let last_update = r.time(last)?;
             let articles = r.u32()?;
-            let n = r.u32()? as usize;
-            let mut centroid = Vec::with_capacity(n.min(4096));
-            for _ in 0..n {
-                centroid.push((r.u64()?, r.f32()?));
-            }
-            let n = r.u32()? as usize;
-            let mut names = Vec::with_capacity(n.min(4096));
-            for _ in 0..n {
-                names.push(r.u64()?);
-            }
-            let n = r.u32()? as usize;
-            let mut posted = Vec::with_capacity(n.min(4096));
-            for _ in 0..n {
-                posted.push(r.u64()?);
-            }
-            stories.insert(
-                id,
-                LiveStory {
-                    id,
-                    first_seen,
-                    last_update,
-                    articles,
-                    centroid,
-                    names,
-                    posted,
-                },
-            );
+            stories.push(read_terms(&mut r, id, first_seen, last_update, articles)?);
         }
-        if r.at != bytes.len() {
-            return Err(StateError::Corrupt(r.at));
-        }
-        // Rebuild the eviction order and the postings, oldest story first so each posting
-        // list ends newest first.
-        let mut order: Vec<&LiveStory> = stories.values().collect();
-        order.sort_by_key(|s| (s.last_update, s.id));
-        let recency: VecDeque<(DateTime<Utc>, i64)> =
-            order.iter().map(|s| (s.last_update, s.id)).collect();
-        let mut postings: HashMap<u64, VecDeque<i64>> = HashMap::new();
-        for s in &order {
-            for term in &s.posted {
-                postings.entry(*term).or_default().push_front(s.id);
-            }
-        }
-        for list in postings.values_mut() {
-            list.truncate(super::POSTINGS_PER_TERM);
-        }
-        Ok(StoryIndex {
-            settings,
-            documents,
-            df,
-            stories,
-            recency,
-            postings,
-            next_id,
-            newest,
-        })
+        r.end()?;
+        StoryIndex::from_parts(settings, Some(vocabulary), stories, 1)
     }
+
+    /// Takes in stored stories: those within the window of the newest, with their postings
+    /// (oldest first, so each posting list ends newest first) and eviction order.
+    fn adopt(&mut self, mut stories: Vec<LiveStory>) {
+        stories.sort_by_key(|s| (s.last_update, s.id));
+        let newest = stories
+            .iter()
+            .map(|s| s.last_update)
+            .chain(self.newest)
+            .max();
+        self.newest = newest;
+        let horizon = newest.map(|n| n - self.settings.window);
+        for s in stories {
+            if horizon.is_some_and(|h| s.last_update < h) {
+                continue;
+            }
+            self.next_id = self.next_id.max(s.id + 1);
+            self.recency.push_back((s.last_update, s.id));
+            for term in &s.posted {
+                let list = self.postings.entry(*term).or_default();
+                list.push_front(s.id);
+                list.truncate(super::POSTINGS_PER_TERM);
+            }
+            self.stories.insert(s.id, s);
+        }
+        while self.stories.len() > self.settings.max_stories {
+            let Some((_, id)) = self.recency.pop_front() else {
+                break;
+            };
+            self.remove(id);
+        }
+    }
+}
+
+fn read_vocabulary(r: &mut Reader, index: &mut StoryIndex) -> Result<(), StateError> {
+    if r.take(VOCABULARY.len())? != VOCABULARY {
+        return Err(StateError::Format);
+    }
+    index.documents = r.u64()?;
+    index.next_id = r.i64()?;
+    index.newest = match r.i64()? {
+        i64::MIN => None,
+        ms => Some(r.time(ms)?),
+    };
+    let terms = r.len(12)?;
+    let mut df = HashMap::with_capacity(terms);
+    for _ in 0..terms {
+        df.insert(r.u64()?, r.u32()?);
+    }
+    index.df = df;
+    index.recency = VecDeque::new();
+    Ok(())
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
 }
 
 struct Reader<'a> {
@@ -153,8 +244,8 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], StateError> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StateError> {
         let end = self
             .at
             .checked_add(n)
@@ -192,6 +283,17 @@ impl Reader<'_> {
     fn len(&mut self, each: usize) -> Result<usize, StateError> {
         let at = self.at;
         let n = usize::try_from(self.u64()?).map_err(|_| StateError::Corrupt(at))?;
+        self.check(n, each, at)
+    }
+
+    /// Like [`Reader::len`], for a 32-bit count.
+    fn len32(&mut self, each: usize) -> Result<usize, StateError> {
+        let at = self.at;
+        let n = self.u32()? as usize;
+        self.check(n, each, at)
+    }
+
+    fn check(&self, n: usize, each: usize, at: usize) -> Result<usize, StateError> {
         if n.saturating_mul(each) > self.bytes.len() - self.at {
             return Err(StateError::Corrupt(at));
         }
@@ -200,5 +302,13 @@ impl Reader<'_> {
 
     fn time(&self, ms: i64) -> Result<DateTime<Utc>, StateError> {
         DateTime::from_timestamp_millis(ms).ok_or(StateError::Corrupt(self.at))
+    }
+
+    fn end(&self) -> Result<(), StateError> {
+        if self.at == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(StateError::Corrupt(self.at))
+        }
     }
 }

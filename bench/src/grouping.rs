@@ -44,13 +44,13 @@ pub fn run(archives: &[usize], measure: usize, per_day: usize, seed: u64) -> any
         let mut at = Utc::now() - step * (archive + measure) as i32;
         let t = Instant::now();
         for i in 0..archive {
-            index.place(&pool[i % pool.len()], at);
+            index.place(&pool[i % pool.len()], at, (i % 997) as u64);
             at += step;
         }
         let fill = t.elapsed().as_secs_f64();
         let t = Instant::now();
         for i in 0..measure {
-            index.place(&pool[(archive + i * 7) % pool.len()], at);
+            index.place(&pool[(archive + i * 7) % pool.len()], at, (i % 997) as u64);
             at += step;
         }
         let placed = t.elapsed().as_secs_f64();

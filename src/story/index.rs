@@ -14,8 +14,8 @@
 //!    similarity between the article and the story's centroid (the sum of its articles'
 //!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms). The best at or above
 //!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
-//! 4. Stories not updated within the window of the newest article are evicted, with their
-//!    postings; so are the oldest beyond [`Settings::max_stories`]. Memory stays bounded.
+//! 4. Stories not updated within [`Settings::keep`] of the newest article are evicted, with
+//!    their postings; so are the oldest beyond [`Settings::max_stories`]. Memory stays bounded.
 //!
 //! Why a centroid and cosine: outlets paraphrase an event, so a shared wording is rare, but
 //! they keep its names, places, figures and quotes, which idf makes heavy. Another event of the
@@ -38,6 +38,12 @@ pub const POSTED_TERMS: usize = 20;
 /// Stories kept per posting list, newest first: a word shared by more recent stories than this
 /// names no event.
 pub const POSTINGS_PER_TERM: usize = 128;
+/// Terms an article must share with a story to join it: a cosine over two short texts that
+/// share only their topic's words (`ceasefire`, `Pakistan`, `India`) is high, and says
+/// nothing of the event.
+pub const MIN_SHARED_TERMS: usize = 4;
+/// Outlets a story remembers (it takes no second article from these).
+pub const MAX_OUTLETS: usize = 256;
 /// Candidate stories scored per article.
 pub const MAX_CANDIDATES: usize = 24;
 /// Terms kept in a story's centroid.
@@ -49,7 +55,7 @@ pub const NAMES_CHECKED: usize = 3;
 pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
 /// Documents assumed before the first, so the first articles of a fresh archive are not
 /// weighed by a handful of counts.
-const PRIOR_DOCUMENTS: f32 = 20.0;
+const PRIOR_DOCUMENTS: f32 = 200.0;
 
 /// How stories are formed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,6 +64,10 @@ pub struct Settings {
     pub threshold: f32,
     /// How long after its last article a story still takes new ones.
     pub window: Duration,
+    /// How long a story stays in memory after its last article, counted back from the newest
+    /// article seen: longer than the window, since one poll may bring a feed's last few days
+    /// newest first, and an older report must still find the story it belongs to.
+    pub keep: Duration,
     /// Most stories kept in memory (oldest evicted first).
     pub max_stories: usize,
 }
@@ -65,8 +75,9 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            threshold: 0.30,
+            threshold: 0.18,
             window: Duration::hours(36),
+            keep: Duration::days(7),
             max_stories: 50_000,
         }
     }
@@ -99,6 +110,8 @@ pub struct LiveStory {
     pub centroid: Vec<(u64, f32)>,
     /// Terms of its centroid that read as names or numbers, sorted.
     pub names: Vec<u64>,
+    /// The outlets (feeds) of its articles, at most [`MAX_OUTLETS`].
+    pub outlets: Vec<u64>,
     /// Terms under which it is posted (so eviction can remove it).
     pub(super) posted: Vec<u64>,
 }
@@ -158,21 +171,31 @@ impl StoryIndex {
         self.next_id
     }
 
+    /// Takes a story id for a story made outside the index (an article the user took out of
+    /// its story), so the index never hands it out.
+    pub fn reserve_id(&mut self) -> StoryId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
     /// A live story.
     pub fn story(&self, id: StoryId) -> Option<&LiveStory> {
         self.stories.get(&id)
     }
 
-    /// Places an article published (or first seen) at `at`: counts its terms, then joins the
-    /// most similar live story or starts one.
-    pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>) -> Placement {
+    /// Places an article of `outlet` (a feed) published (or first seen) at `at`: counts its
+    /// terms, then joins the most similar live story or starts one. A story takes one article
+    /// per outlet: an outlet's second write-up is a development of its own (dedup already
+    /// joins the same link seen through two feeds).
+    pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>, outlet: u64) -> Placement {
         self.count(signature);
         let vector = self.vector(signature);
         let names = heaviest_names(&vector, &signature.names);
-        let best = self.best_story(&vector, &names, at);
+        let best = self.best_story(&vector, &names, at, outlet);
         let placement = match best {
             Some((id, score)) if score >= self.settings.threshold => {
-                self.join(id, &vector, &signature.names, at);
+                self.join(id, &vector, &signature.names, at, outlet);
                 Placement {
                     story: id,
                     started: false,
@@ -180,7 +203,7 @@ impl StoryIndex {
                 }
             }
             _ => {
-                let id = self.start(vector, &signature.names, at);
+                let id = self.start(vector, &signature.names, at, outlet);
                 let score = best.map_or(0.0, |b| b.1);
                 Placement {
                     story: id,
@@ -230,6 +253,7 @@ impl StoryIndex {
         vector: &[(u64, f32)],
         names: &[(u64, f32)],
         at: DateTime<Utc>,
+        outlet: u64,
     ) -> Option<(StoryId, f32)> {
         let mut query: Vec<(u64, f32)> = vector.to_vec();
         query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
@@ -248,7 +272,10 @@ impl StoryIndex {
         candidates
             .into_iter()
             .filter_map(|(id, _)| {
-                let story = self.stories.get(&id)?;
+                let story = self
+                    .stories
+                    .get(&id)
+                    .filter(|s| !s.outlets.contains(&outlet))?;
                 let apart = (at - story.last_update)
                     .abs()
                     .max((at - story.first_seen).abs() / 2);
@@ -259,13 +286,20 @@ impl StoryIndex {
                     + missing_share(&story_names, vector))
                     / 2.0;
                 let penalty = NAME_MISMATCH_PENALTY * missing;
-                (apart <= self.settings.window)
+                (apart <= self.settings.window
+                    && shared_terms(vector, &story.centroid) >= MIN_SHARED_TERMS)
                     .then(|| (id, cosine(vector, &story.centroid) * (1.0 - penalty)))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     }
 
-    fn start(&mut self, vector: Vec<(u64, f32)>, names: &[u64], at: DateTime<Utc>) -> StoryId {
+    fn start(
+        &mut self,
+        vector: Vec<(u64, f32)>,
+        names: &[u64],
+        at: DateTime<Utc>,
+        outlet: u64,
+    ) -> StoryId {
         let id = self.next_id;
         self.next_id += 1;
         let mut story = LiveStory {
@@ -275,6 +309,7 @@ impl StoryIndex {
             articles: 1,
             centroid: vector,
             names: names.to_vec(),
+            outlets: vec![outlet],
             posted: Vec::new(),
         };
         truncate_heaviest(&mut story.centroid, CENTROID_TERMS);
@@ -285,7 +320,14 @@ impl StoryIndex {
         id
     }
 
-    fn join(&mut self, id: StoryId, vector: &[(u64, f32)], names: &[u64], at: DateTime<Utc>) {
+    fn join(
+        &mut self,
+        id: StoryId,
+        vector: &[(u64, f32)],
+        names: &[u64],
+        at: DateTime<Utc>,
+        outlet: u64,
+    ) {
         let Some(mut story) = self.stories.remove(&id) else {
             return;
         };
@@ -296,6 +338,9 @@ impl StoryIndex {
         story.names.dedup();
         keep_in_centroid(&mut story.names, &story.centroid);
         story.articles += 1;
+        if story.outlets.len() < MAX_OUTLETS {
+            story.outlets.push(outlet);
+        }
         story.first_seen = story.first_seen.min(at);
         if at > story.last_update {
             story.last_update = at;
@@ -325,7 +370,7 @@ impl StoryIndex {
     fn evict(&mut self, at: DateTime<Utc>) {
         let newest = self.newest.map_or(at, |n| n.max(at));
         self.newest = Some(newest);
-        let horizon = newest - self.settings.window;
+        let horizon = newest - self.settings.keep.max(self.settings.window);
         while let Some(&(when, id)) = self.recency.front() {
             let over_cap = self.stories.len() > self.settings.max_stories;
             if when >= horizon && !over_cap {
@@ -393,6 +438,23 @@ fn normalise(v: &mut [(u64, f32)]) {
     if norm > 0.0 {
         v.iter_mut().for_each(|t| t.1 /= norm);
     }
+}
+
+/// How many terms two vectors sorted by term share.
+fn shared_terms(a: &[(u64, f32)], b: &[(u64, f32)]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Cosine of two vectors sorted by term.
@@ -476,26 +538,42 @@ mod tests {
     #[test]
     fn the_same_event_in_other_words_joins_its_story() {
         let mut index = StoryIndex::new(Settings::default(), 1);
-        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
-        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1));
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
         assert!(a.started && !b.started, "the second write-up joins: {b:?}");
         assert_eq!(a.story, b.story);
-        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::hours(2));
+        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::hours(2), 3);
         assert!(q.started, "another event starts its own story: {q:?}");
         assert_eq!(index.story(a.story).map(|s| s.articles), Some(2));
     }
 
     #[test]
+    fn an_outlet_adds_one_article_to_a_story() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 1);
+        assert_ne!(
+            a.story, b.story,
+            "the same outlet's second write-up starts its own story"
+        );
+    }
+
+    #[test]
     fn an_article_after_the_window_starts_a_new_story() {
         let mut index = StoryIndex::new(Settings::default(), 1);
-        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
         let later = t0() + Settings::default().window + Duration::hours(1);
-        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), later);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), later, 2);
         assert_ne!(
             a.story, b.story,
             "a story older than the window takes no articles"
         );
-        assert!(index.story(a.story).is_none(), "and it was evicted");
+        let much_later = t0() + Settings::default().keep + Duration::hours(1);
+        index.place(&sig(QUAKE.0, QUAKE.1), much_later, 3);
+        assert!(
+            index.story(a.story).is_none(),
+            "and it is evicted after a while"
+        );
     }
 
     #[test]
@@ -508,7 +586,7 @@ mod tests {
         for i in 0..500 {
             let title = format!("Event number{i} in place{i}");
             let body = format!("Officials of town{i} counted {i} cases at site{i}.");
-            index.place(&sig(&title, &body), t0() + Duration::seconds(i));
+            index.place(&sig(&title, &body), t0() + Duration::seconds(i), i as u64);
         }
         assert!(
             index.live_stories() <= 50,
@@ -526,15 +604,15 @@ mod tests {
     #[test]
     fn a_restored_index_places_like_the_original() {
         let mut index = StoryIndex::new(Settings::default(), 7);
-        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
-        index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5));
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
         let bytes = index.to_bytes();
         let mut restored = StoryIndex::from_bytes(&bytes, Settings::default()).expect("reads back");
         assert_eq!(restored.documents(), 2);
         assert_eq!(restored.next_id(), index.next_id());
         assert_eq!(restored.to_bytes().len(), bytes.len());
-        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1));
-        let c = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1));
+        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        let c = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
         assert_eq!(
             (b.story, b.started),
             (a.story, false),
@@ -546,8 +624,8 @@ mod tests {
     #[test]
     fn stories_restored_from_their_rows_take_new_articles() {
         let mut index = StoryIndex::new(Settings::default(), 1);
-        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
-        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5));
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
         let vocabulary = index.vocabulary_bytes();
         let rows: Vec<LiveStory> = [a.story, q.story]
             .iter()
@@ -570,7 +648,7 @@ mod tests {
             restored.next_id() > q.story,
             "new stories do not reuse stored ids"
         );
-        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1));
+        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
         assert_eq!(
             (b.story, b.started),
             (a.story, false),
@@ -587,7 +665,7 @@ mod tests {
     #[test]
     fn a_damaged_state_is_refused() {
         let mut index = StoryIndex::new(Settings::default(), 1);
-        index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0());
+        index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
         let bytes = index.to_bytes();
         assert_eq!(
             StoryIndex::from_bytes(b"nonsense", Settings::default()).unwrap_err(),

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 
 const VOCABULARY: &[u8; 6] = b"WWVOC1";
-const TERMS: &[u8; 6] = b"WWSTT1";
+const TERMS: &[u8; 6] = b"WWSTT2";
 const WHOLE: &[u8; 6] = b"WWSTO2";
 
 /// Why a stored story index could not be read.
@@ -34,7 +34,8 @@ impl LiveStory {
     /// Its centroid, names and posted terms as bytes.
     pub fn terms_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            18 + self.centroid.len() * 12 + (self.names.len() + self.posted.len()) * 8,
+            22 + self.centroid.len() * 12
+                + (self.names.len() + self.posted.len() + self.outlets.len()) * 8,
         );
         out.extend_from_slice(TERMS);
         put_u32(&mut out, self.centroid.len());
@@ -42,7 +43,7 @@ impl LiveStory {
             out.extend_from_slice(&term.to_le_bytes());
             out.extend_from_slice(&w.to_le_bytes());
         }
-        for list in [&self.names, &self.posted] {
+        for list in [&self.names, &self.posted, &self.outlets] {
             put_u32(&mut out, list.len());
             for term in list {
                 out.extend_from_slice(&term.to_le_bytes());
@@ -84,7 +85,7 @@ fn read_terms(
     for _ in 0..n {
         centroid.push((r.u64()?, r.f32()?));
     }
-    let mut lists = [Vec::new(), Vec::new()];
+    let mut lists = [Vec::new(), Vec::new(), Vec::new()];
     for list in &mut lists {
         let n = r.len32(8)?;
         list.reserve(n);
@@ -92,7 +93,7 @@ fn read_terms(
             list.push(r.u64()?);
         }
     }
-    let [names, posted] = lists;
+    let [names, posted, outlets] = lists;
     Ok(LiveStory {
         id,
         first_seen,
@@ -100,6 +101,7 @@ fn read_terms(
         articles,
         centroid,
         names,
+        outlets,
         posted,
     })
 }
@@ -192,7 +194,7 @@ impl StoryIndex {
             .chain(self.newest)
             .max();
         self.newest = newest;
-        let horizon = newest.map(|n| n - self.settings.window);
+        let horizon = newest.map(|n| n - self.settings.keep.max(self.settings.window));
         for s in stories {
             if horizon.is_some_and(|h| s.last_update < h) {
                 continue;

@@ -19,12 +19,14 @@
 //! The expensive per-entry work (sanitising, tokenising, hashing, matching) happened before,
 //! off the writer thread, in [`PreparedEntry::new`] and [`PreparedEntry::match_rules`].
 
+use super::stories::{count_outlets, StoryDesk};
 use super::{ms, Store};
 use crate::decode::DecodedEntry;
 use crate::dedup;
 use crate::error::{Error, Result};
 use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, RuleId, TermMatch};
 use crate::rules::{Doc, Origin, RuleSet};
+use crate::story::Signature;
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -56,6 +58,8 @@ pub struct PreparedEntry {
     /// Its words not yet reported to the store ([`PreparedEntry::noting_words`]); `None`:
     /// unknown, the writer records all of them.
     pub new_words: Option<Vec<text::NewWord>>,
+    /// What story grouping compares it by, made here so the writer only places it.
+    pub signature: Signature,
 }
 
 /// A rule that an entry matches, and where.
@@ -92,7 +96,9 @@ impl PreparedEntry {
         body_tokens: Vec<Token>,
         new_words: Option<Vec<text::NewWord>>,
     ) -> PreparedEntry {
+        let signature = Signature::new(&entry.title, &title_tokens, &entry.text, &body_tokens);
         PreparedEntry {
+            signature,
             canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
             content_hash: dedup::content_hash(&entry.title, &entry.text),
             indexed_title: join_folded(&title_tokens),
@@ -356,13 +362,14 @@ impl Store {
                     }
                 };
                 let mut conn = self.writer();
+                let mut desk = self.stories_desk();
                 let tx = conn.transaction()?;
-                apply_feed(&tx, first, rules, now, &mut applying)?;
+                apply_feed(&tx, first, rules, now, &mut applying, &mut desk)?;
                 let mut last = true;
                 for step in steps.by_ref() {
                     match step? {
                         PollStep::Feed(update) => {
-                            apply_feed(&tx, update, rules, now, &mut applying)?
+                            apply_feed(&tx, update, rules, now, &mut applying, &mut desk)?
                         }
                         PollStep::Commit => {
                             last = false;
@@ -373,9 +380,14 @@ impl Store {
                 for article_id in std::mem::take(&mut applying.reindex) {
                     reindex_article(&tx, article_id)?;
                 }
+                if last {
+                    // Statistics only: once per poll is enough.
+                    desk.save_vocabulary(&tx)?;
+                }
                 tx.commit()?;
                 // Free the writer between transactions: the window's own writes (marking
                 // read, starring) go in while the poll waits for its next feed.
+                drop(desk);
                 drop(conn);
                 committed(applying.take_committed());
                 if last {
@@ -384,8 +396,10 @@ impl Store {
             }
         })();
         if let Err(e) = written {
-            // The words this transaction's entries reported were rolled back with it.
+            // The words this transaction's entries reported were rolled back with it, and
+            // so were the stories it filed them in.
             self.renew_word_epoch();
+            self.stories_desk().forget();
             return Err(e);
         }
         // After the poll's last alerts are out.
@@ -411,6 +425,7 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
+    desk: &mut StoryDesk,
 ) -> Result<()> {
     let id = update.feed_id;
     // First, whatever happens to the entries: their words count as reported from now on.
@@ -515,7 +530,7 @@ fn apply_feed(
                 seen.keys = Some(NewFeedKeys::default());
             }
             for entry in entries {
-                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut seen)?;
+                ingest_entry(tx, id, &info, entry, rules, now, applying, &mut seen, desk)?;
             }
         }
     }
@@ -576,6 +591,7 @@ fn ingest_entry(
     now: DateTime<Utc>,
     applying: &mut Applying,
     seen: &mut SeenInFeed,
+    desk: &mut StoryDesk,
 ) -> Result<()> {
     let e = &p.entry;
     let known = match &seen.keys {
@@ -640,6 +656,13 @@ fn ingest_entry(
                 )?
                 .execute(params![feed_id, article_id, e.guid, p.canonical_url, p.content_hash, ms(now)])?;
                 applying.reindex.insert(article_id);
+                // One more outlet for its story.
+                let story: Option<i64> = tx
+                    .prepare_cached("SELECT story_id FROM articles WHERE id = ?1")?
+                    .query_row([article_id], |r| r.get(0))?;
+                if let Some(story) = story {
+                    count_outlets(tx, story)?;
+                }
                 if let Some(keys) = &mut seen.keys {
                     keys.add(&p);
                 }
@@ -653,10 +676,11 @@ fn ingest_entry(
         Some(p) if p <= now + chrono::Duration::hours(1) => p,
         _ => now,
     };
+    let placement = desk.place(tx, &p.signature, sort_time, feed_id)?;
     tx.prepare_cached(
         "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
-                               text, published, fetched, sort_time)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               text, published, fetched, sort_time, story_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
             p.canonical_url,
@@ -670,7 +694,8 @@ fn ingest_entry(
             text_column(e),
             e.published.map(ms),
             ms(now),
-            ms(sort_time)
+            ms(sort_time),
+            placement.story
         ])?;
     let article_id = tx.last_insert_rowid();
     touched.insert(article_id);
@@ -689,6 +714,7 @@ fn ingest_entry(
     if let Some(keys) = &mut seen.keys {
         keys.add(&p);
     }
+    desk.record(tx, &placement, article_id, feed_id, &e.title, sort_time)?;
     tx.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -729,11 +755,22 @@ fn ingest_entry(
         let Some(rule) = rules.get(rule_id) else {
             continue;
         };
+        // A rule alerts once per story: a later article of a story it alerted on joins that
+        // alert's row (its outlets are read from the story) and notifies no one.
+        let alerted: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM alerts WHERE story_id = ?1 AND rule_id = ?2)",
+            )?
+            .query_row(params![placement.story, rule.id], |r| r.get(0))?;
+        if alerted {
+            continue;
+        }
         let inserted = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![rule.id, article_id, json, ms(now)])?;
+            .execute(params![rule.id, article_id, json, ms(now), placement.story])?;
         if inserted == 0 {
             continue;
         }
@@ -779,6 +816,9 @@ fn ingest_entry(
             matches,
             created: now,
             read: false,
+            story: Store::alert_stories(tx, [placement.story])?
+                .remove(&placement.story)
+                .map(Box::new),
         };
         applied.alerts.push((alert, rule.notify));
     }

@@ -10,6 +10,7 @@
 //! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
+//! - `stories`: where each new article is filed among stories, and the stories read back.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
@@ -17,6 +18,7 @@ mod articles;
 mod feeds;
 mod ingest;
 pub mod schema;
+mod stories;
 mod writeback;
 
 pub use feeds::{FeedFetchState, NewFeed};
@@ -45,6 +47,8 @@ pub struct Store {
     /// [`crate::text::tokens_noting_new`]); renewed when a poll is rolled back, since the
     /// words it reported were not kept.
     word_epoch: AtomicU64,
+    /// The story index the writer files new articles with (taken after `writer`).
+    stories: Mutex<stories::StoryDesk>,
 }
 
 /// A word-reporting epoch no store has used in this process.
@@ -91,6 +95,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             word_epoch: AtomicU64::new(fresh_word_epoch()),
+            stories: Mutex::new(stories::StoryDesk::default()),
         })
     }
 
@@ -114,6 +119,11 @@ impl Store {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back on
         // drop), so a poisoned lock is safe to reuse.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The writer's story index; take it after [`Store::writer`], never before.
+    pub(crate) fn stories_desk(&self) -> MutexGuard<'_, stories::StoryDesk> {
+        self.stories.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use wirewatch::model::{
-    AddFeedOutcome, AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope,
+    AddFeedOutcome, AlertQuery, ArticleQuery, EngineEvent, RuleDraft, RuleScope, StoryQuery,
 };
 use wirewatch::{Config, Engine, SystemClock};
 
@@ -82,6 +82,28 @@ enum Command {
         limit: u32,
         #[command(flatten)]
         out: Output,
+    },
+    /// Stories: the articles of several outlets that report one event.
+    Stories {
+        /// Only stories this rule (by name or id) alerted on.
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only stories updated within this long (`90m`, `24h`, `7d`).
+        #[arg(long, value_parser = parse_duration)]
+        since: Option<chrono::Duration>,
+        /// Only stories with at least this many articles.
+        #[arg(long, default_value_t = 1)]
+        min_articles: u32,
+        /// How many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Take an article out of its story, for good.
+    Detach {
+        /// The article's id.
+        article: i64,
     },
     /// Search the archive with the rule language.
     Search {
@@ -210,6 +232,24 @@ fn fail(e: &anyhow::Error) -> ! {
     }
     eprintln!("wirewatch: error: {msg}");
     std::process::exit(1);
+}
+
+/// A duration such as `90m`, `24h`, `7d` or `2w` (a bare number counts hours).
+fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 90m, 24h or 7d"))?;
+    match unit {
+        "s" => Ok(chrono::Duration::seconds(n)),
+        "m" | "min" => Ok(chrono::Duration::minutes(n)),
+        "" | "h" => Ok(chrono::Duration::hours(n)),
+        "d" => Ok(chrono::Duration::days(n)),
+        "w" => Ok(chrono::Duration::weeks(n)),
+        _ => Err(format!("`{s}`: the unit is one of s, m, h, d, w")),
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
@@ -402,6 +442,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Stopped.");
             Ok(())
         }
+        Command::Stories {
+            rule,
+            since,
+            min_articles,
+            limit,
+            out,
+        } => {
+            let rule = match rule {
+                None => None,
+                Some(name) => {
+                    let rules = engine.rules()?;
+                    let found = rules
+                        .iter()
+                        .find(|r| r.name == name || r.id.to_string() == name)
+                        .or_else(|| rules.iter().find(|r| r.name.eq_ignore_ascii_case(&name)));
+                    match found {
+                        Some(r) => Some(r.id),
+                        None => anyhow::bail!("no rule named `{name}`"),
+                    }
+                }
+            };
+            let stories = engine.stories(&StoryQuery {
+                rule,
+                since: since.map(|d| chrono::Utc::now() - d),
+                min_articles,
+                limit,
+            })?;
+            if out.json {
+                return print_json(&stories);
+            }
+            if stories.is_empty() {
+                println!("No stories.");
+            }
+            for s in stories {
+                println!(
+                    "{:>6} {}\n       {} · {} · first {}",
+                    s.id,
+                    s.title,
+                    match s.outlets.len() {
+                        1 => "1 outlet".to_string(),
+                        n => format!("{n} outlets"),
+                    },
+                    s.outlets.join(", "),
+                    s.first_seen.format("%Y-%m-%d %H:%M")
+                );
+            }
+            Ok(())
+        }
+        Command::Detach { article } => {
+            let story = engine.detach_from_story(article)?;
+            println!("Article {article} is now alone in story {story}.");
+            Ok(())
+        }
         Command::Alerts {
             unread,
             rule,
@@ -435,6 +528,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .unwrap_or(""),
                     terms.join(", ")
                 );
+                if let Some(story) = a.story.as_ref().filter(|s| s.outlets > 1) {
+                    println!("      {}", story.line());
+                }
             }
             Ok(())
         }

@@ -13,5 +13,6 @@ mod hostile;
 mod opml;
 mod rules;
 mod schedule;
+mod story;
 mod support;
 mod upgrade;

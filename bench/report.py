@@ -143,6 +143,13 @@ def main():
                 cells.append(f"{peer}: {ww / pv:.3f} ({pv / ww:.1f}×)")
         return "; ".join(cells) or "–"
 
+    def ratio_table(scen, label):
+        """Wirewatch's time against each peer's, one row a feed count."""
+        p(f"| feeds | Wirewatch / peer ({label}) |")
+        p("|---:|---|")
+        for s in sizes:
+            p(f"| {s} | {ratio_cells(scen, s)} |")
+
     p(f"## 1. Cold ingest (K = {items_per_feed}, empty database, full-text index, {meta.get('rules', '?')} rules)\n")
     p("| feeds | tool | wall s | items/s | peak RSS MiB | HTTP 200 | articles | alerts |")
     p("|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -155,10 +162,7 @@ def main():
               f"{fmt(med('cold', t, s, 'peak_mib'), 1)} | {count(med('cold', t, s, 'http_200'))} | "
               f"{count(med('cold', t, s, 'articles'))} | {count(med('cold', t, s, 'alerts'))} |")
     p("")
-    p("| feeds | Wirewatch / peer (cold) |")
-    p("|---:|---|")
-    for s in sizes:
-        p(f"| {s} | {ratio_cells('cold', s)} |")
+    ratio_table("cold", "cold")
     p("")
 
     p("## 2. Warm re-poll (all feeds unchanged)\n")
@@ -172,10 +176,7 @@ def main():
                     continue
                 p(f"| {s} | {label} | {fmt(w, 3)} | {count(med(scen, t, s, 'http_304'))} | {count(med(scen, t, s, 'http_200'))} |")
     p("")
-    p("| feeds | Wirewatch / peer (warm) |")
-    p("|---:|---|")
-    for s in sizes:
-        p(f"| {s} | {ratio_cells('warm', s)} |")
+    ratio_table("warm", "warm")
     p("")
 
     p("## 3. Re-download (new validators, identical bytes)\n")
@@ -194,10 +195,7 @@ def main():
     p("Duplicate check: " + ("**FAILED** for " + ", ".join(f"{k[1]} F={k[2]}" for k in fails) if fails
                              else "passed — no new articles, alerts or duplicate rows in Wirewatch after re-download."))
     p("")
-    p("| feeds | Wirewatch / peer (re-download) |")
-    p("|---:|---|")
-    for s in sizes:
-        p(f"| {s} | {ratio_cells('redownload', s)} |")
+    ratio_table("redownload", "re-download")
     p("")
 
     match = [r for r in rows if r.get("scenario") == "matching"]
@@ -215,6 +213,16 @@ def main():
             slope = math.log(b["us_per_article"] / a["us_per_article"]) / math.log(b["rules"] / a["rules"])
             p(f"\nGrowth exponent (log cost / log rules, {a['rules']:,}→{b['rules']:,}): {slope:.2f} (1 = linear). "
               f"Tokenising alone: {fmt(match[0]['tokenise_articles_per_s'])} articles/s.")
+        p("")
+
+    adds = [r for r in rows if r.get("scenario") == "add_list"]
+    if adds:
+        p("## Adding a list of feeds (`feed add --file`: subscribe, fetch and store each)\n")
+        p("| feeds | path | wall s | articles | failed |")
+        p("|---:|---|---:|---:|---:|")
+        labels = {"one_pass": "one concurrent poll pass", "one_by_one": "one feed after another (before)"}
+        for r in adds:
+            p(f"| {r['feeds']:,} | {labels.get(r['mode'], r['mode'])} | {fmt(r['wall_s'], 3)} | {count(r['articles'])} | {r['failed']} |")
         p("")
 
     builds = [r for r in rows if r.get("scenario") == "search_build"]

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(decode sanitize query opml)
+targets=(decode sanitize date title query opml)
 
 replay() {
     echo "run-short: $1; replaying the corpus as tests instead" >&2

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fails when the TypeScript bindings committed in ui/src/lib/bindings/ no longer match the
+# Fails when the two sides of the window's IPC disagree: first the Tauri command names and
+# arguments of src-tauri/src/ against ui/src/lib/ipc.ts (scripts/check-commands.mjs, after its
+# own tests), then the TypeScript bindings committed in ui/src/lib/bindings/ against the
 # engine's types (src/model.rs).
 #
 # The engine's ts-rs exports run as tests; this runs them with TS_RS_EXPORT_DIR pointing at a
@@ -13,6 +15,9 @@ fresh="$(mktemp -d)"
 trap 'rm -rf "$fresh"' EXIT
 
 cd "$root"
+node --test --test-reporter=dot scripts/check-commands.test.mjs
+node scripts/check-commands.mjs
+
 if ! TS_RS_EXPORT_DIR="$fresh" cargo test --quiet -p wirewatch --lib export_bindings \
     >"$fresh.log" 2>&1; then
     cat "$fresh.log" >&2

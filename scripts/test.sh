@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of Wirewatch: formatting and lints, the engine's unit and
-# integration tests (CLI included), the TypeScript bindings check, the UI's component tests,
-# the desktop app end to end under Xvfb, the .deb package (install, launch, upgrade), and a
-# short fuzzing run. Stops at the first failure.
+# integration tests (CLI included), the IPC checks (command names, TypeScript bindings), the
+# UI's component tests, the desktop app end to end under Xvfb, the .deb package (install,
+# launch, upgrade), and a short fuzzing run. Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "engine: unit and integration tests"
 cargo test --workspace --exclude wirewatch-e2e
 
-step "TypeScript bindings are up to date"
+step "IPC: Tauri commands match ipc.ts, TypeScript bindings are up to date"
 scripts/check-bindings.sh
 
 step "UI: type check and component tests"

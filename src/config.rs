@@ -6,6 +6,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Shortest interval between two checks of one feed by default (`Config::min_interval`,
+/// `Settings::min_interval_secs`).
+pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// Longest interval between two checks of one feed by default.
+pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// No setting may bring a feed's checks closer than this: a publisher polled more often
+/// than once a minute is being hammered, whatever its feed says.
+pub const SHORTEST_ALLOWED_INTERVAL: Duration = Duration::from_secs(60);
+
 /// Engine configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,8 +59,8 @@ impl Config {
     pub fn new(db_path: impl Into<PathBuf>) -> Self {
         Config {
             db_path: db_path.into(),
-            min_interval: Duration::from_secs(5 * 60),
-            max_interval: Duration::from_secs(24 * 3600),
+            min_interval: DEFAULT_MIN_INTERVAL,
+            max_interval: DEFAULT_MAX_INTERVAL,
             default_interval: Duration::from_secs(15 * 60),
             error_backoff: Duration::from_secs(5 * 60),
             connect_timeout: Duration::from_secs(10),

@@ -9,6 +9,8 @@
 //! This module only computes comparison keys; it never rewrites what is stored or shown.
 //! [`canonical_url`] turns a link into a key that is equal for two links to the same story,
 //! and [`content_hash`] fingerprints title and text for entries without any usable link.
+//! [`body_hash`] fingerprints a whole fetched document, so a feed served again byte for byte
+//! (new validators, same body) is not decoded again.
 
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
@@ -167,11 +169,22 @@ pub fn content_hash(title: &str, text: &str) -> String {
     hasher.update(b"\n");
     hash_normalised(&mut hasher, text);
     let digest = hasher.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &digest[..16] {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    hex(&digest[..16])
+}
+
+/// The SHA-256 of a fetched document's raw bytes, as 64 lowercase hex digits: equal for a
+/// body served again unchanged, whatever its validators say.
+pub fn body_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// `bytes` as lowercase hex digits, two per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
     }
     out
 }
@@ -424,6 +437,16 @@ mod tests {
             "moving a word between title and text changes the hash"
         );
         assert_ne!(content_hash("one", "text"), content_hash("two", "text"));
+    }
+
+    #[test]
+    fn body_hash_is_the_sha256_of_the_bytes_in_lowercase_hex() {
+        // The SHA-256 test vector for "abc" (FIPS 180-2).
+        assert_eq!(
+            body_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(body_hash(b"abc"), body_hash(b"abc "), "any byte counts");
     }
 
     #[test]

@@ -1,8 +1,14 @@
 //! Engine: the one object the CLI and the desktop shell talk to.
 //!
-//! It owns the store, the fetcher, the compiled rules and the event channel, and offers every
+//! It owns the store, the poller, the compiled rules and the event channel, and offers every
 //! operation as one method, so the shell's commands are thin adapters. Polling lives in
 //! [`crate::poll`]; the background loop that decides when to poll is [`Engine::run`].
+//!
+//! Two kinds of method, one discipline: `async` methods never block the thread that awaits
+//! them (each SQLite call goes to a blocking thread, decoding to the decoding threads), so
+//! callers await them on any runtime; the plain methods read or write SQLite where they are
+//! called, and async callers run them on a blocking thread (`spawn_blocking`), since a write
+//! may wait up to a few seconds for a poll's transaction.
 //!
 //! The loop, in order, until shut down: poll the feeds that are due (unless paused), run
 //! daily maintenance (retention, index optimisation), then sleep until the next feed is
@@ -14,16 +20,20 @@ use crate::config::Config;
 use crate::decode;
 use crate::discover;
 use crate::error::{Error, Result};
-use crate::fetch::{Fetcher, Validators};
+use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
-    EngineEvent, Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId,
-    RuleScope, RuleTest, Settings, SkippedOutline, Stats, Story, StoryId, StoryQuery, TermMatch,
+    EngineEvent, Feed, FeedId, FeedInspection, ImportReport, InspectedEntry, PollSummary,
+    QueryProblem, Rule, RuleDraft, RuleId, RuleScope, RuleTest, Settings, SkippedOutline, Stats,
+    Story, StoryId, StoryQuery, TermMatch,
 };
 use crate::opml;
+use crate::poll::{on_store, Poller};
 use crate::rules::{CompiledRule, Query, RuleSet};
 use crate::store::{NewFeed, Store};
 use chrono::{DateTime, Utc};
+use futures::stream::StreamExt;
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -32,19 +42,26 @@ use tokio_util::sync::CancellationToken;
 /// The monitoring engine. Cheap to clone; clones share everything.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) store: Arc<Store>,
-    pub(crate) fetcher: Fetcher,
-    pub(crate) config: Config,
+struct Inner {
+    store: Arc<Store>,
+    poller: Poller,
+    config: Config,
     clock: SharedClock,
     events: Events,
     rules: RwLock<Arc<RuleSet>>,
-    pub(crate) poll_lock: tokio::sync::Mutex<()>,
     wake: Notify,
+}
+
+/// Where adding one address got to before the feed's entries are stored.
+enum Subscription {
+    /// Nothing to store: the feed existed, or the page offers several feeds.
+    Done(Box<AddFeedOutcome>),
+    /// Subscribed; its entries are in the document fetched to check it.
+    New(FeedId, Box<Fetched>),
 }
 
 /// Longest sleep of the background loop: it re-reads the schedule at least this often, so a
@@ -55,16 +72,23 @@ impl Engine {
     /// Opens the database in `config` and prepares to poll.
     pub fn open(config: Config, clock: SharedClock) -> Result<Engine> {
         let store = Arc::new(Store::open(&config.db_path)?);
-        let fetcher = Fetcher::new(&config)?;
+        let fetcher = Fetcher::with_clock(&config, clock.clone())?;
+        let events = Events::default();
+        let poller = Poller::new(
+            store.clone(),
+            fetcher,
+            config.clone(),
+            clock.clone(),
+            events.clone(),
+        );
         let engine = Engine {
             inner: Arc::new(Inner {
                 store,
-                fetcher,
+                poller,
                 config,
                 clock,
-                events: Events::default(),
+                events,
                 rules: RwLock::new(Arc::new(RuleSet::default())),
-                poll_lock: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
             }),
         };
@@ -72,9 +96,17 @@ impl Engine {
         Ok(engine)
     }
 
-    /// The archive.
-    pub fn store(&self) -> &Store {
+    /// The archive, for the plain (blocking) methods.
+    fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Runs `work` with the archive on a blocking thread (see the module's introduction).
+    async fn on_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        on_store(&self.inner.store, work).await
     }
 
     /// The event channel.
@@ -92,7 +124,7 @@ impl Engine {
         self.inner.clock.now()
     }
 
-    pub(crate) fn rule_set(&self) -> Arc<RuleSet> {
+    fn rule_set(&self) -> Arc<RuleSet> {
         self.inner
             .rules
             .read()
@@ -143,25 +175,102 @@ impl Engine {
     /// are returned as choices. The feed is fetched once to check it, and what it holds is
     /// stored at once (raising alerts like any poll).
     pub async fn add_feed(&self, url: &str, folder: Option<&str>) -> Result<AddFeedOutcome> {
-        self.add_feed_inner(url, folder, true).await
+        let (id, fetched) = match self.subscribe(url, folder, true).await? {
+            Subscription::Done(outcome) => return Ok(*outcome),
+            Subscription::New(id, fetched) => (id, fetched),
+        };
+        self.inner
+            .poller
+            .fetched(vec![(id, *fetched)], self.rule_set(), false)
+            .await?;
+        self.feeds_changed();
+        let feed = self.on_store(move |s| s.feed(id)).await?;
+        Ok(AddFeedOutcome::Added { feed })
     }
 
-    async fn add_feed_inner(
+    /// Subscribes to each of `urls` as [`Engine::add_feed`] does, checking them concurrently,
+    /// then stores what the new feeds hold in one poll pass (with the poll's progress events).
+    /// One outcome per address, in the order given; an error here means nothing could be
+    /// stored.
+    pub async fn add_feeds(
+        &self,
+        urls: &[String],
+        folder: Option<&str>,
+    ) -> Result<Vec<(String, Result<AddFeedOutcome>)>> {
+        // As many checks at once as a poll has feeds in flight; the fetcher bounds the
+        // requests per host.
+        let at_once = (self.inner.config.max_concurrent_requests * 2).max(16);
+        let checked: Vec<Result<Subscription>> = futures::stream::iter(urls)
+            .map(|url| self.subscribe(url, folder, true))
+            .buffered(at_once)
+            .collect()
+            .await;
+        let mut fetched = Vec::new();
+        let mut outcomes = Vec::with_capacity(urls.len());
+        for (url, checked) in urls.iter().zip(checked) {
+            let outcome = match checked {
+                Ok(Subscription::Done(outcome)) => Ok(Ok(*outcome)),
+                Ok(Subscription::New(id, document)) => {
+                    fetched.push((id, *document));
+                    Err(id)
+                }
+                Err(e) => Ok(Err(e)),
+            };
+            outcomes.push((url.clone(), outcome));
+        }
+        if fetched.is_empty() {
+            return Ok(outcomes
+                .into_iter()
+                .map(|(url, o)| (url, o.unwrap_or_else(|id| Err(not_found(id)))))
+                .collect());
+        }
+        self.inner
+            .poller
+            .fetched(fetched, self.rule_set(), true)
+            .await?;
+        self.feeds_changed();
+        let added: Vec<FeedId> = outcomes
+            .iter()
+            .filter_map(|(_, o)| o.as_ref().err().copied())
+            .collect();
+        let mut feeds = self
+            .on_store(move |s| {
+                added
+                    .iter()
+                    .map(|id| s.feed(*id))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .await?
+            .into_iter();
+        Ok(outcomes
+            .into_iter()
+            .map(|(url, o)| {
+                let outcome = o.unwrap_or_else(|id| {
+                    let feed = feeds.next().ok_or_else(|| not_found(id))?;
+                    Ok(AddFeedOutcome::Added { feed })
+                });
+                (url, outcome)
+            })
+            .collect())
+    }
+
+    /// Checks `url` and subscribes to the feed it names (or the one feed its page links to,
+    /// with `follow_page`), keeping the fetched document for the poll that stores it.
+    async fn subscribe(
         &self,
         url: &str,
         folder: Option<&str>,
         follow_page: bool,
-    ) -> Result<AddFeedOutcome> {
+    ) -> Result<Subscription> {
         let url = normalize_url(url)?;
-        if let Some(feed) = self.store().feed_by_url(&url)? {
-            return Ok(AddFeedOutcome::Exists { feed });
+        let known = url.clone();
+        if let Some(feed) = self.on_store(move |s| s.feed_by_url(&known)).await? {
+            return Ok(Subscription::Done(Box::new(AddFeedOutcome::Exists {
+                feed,
+            })));
         }
-        let fetched = self
-            .inner
-            .fetcher
-            .fetch(&url, &Validators::default())
-            .await?;
-        let Some(body) = fetched.body.clone() else {
+        let fetched = self.inner.poller.fetch_new(&url).await?;
+        let Some(body) = fetched.body.as_ref() else {
             return Err(Error::InvalidFeed {
                 reason: "the server sent no document".into(),
             });
@@ -172,10 +281,10 @@ impl Engine {
                 discover::discover(&body.bytes, content_type.as_deref(), &fetched.final_url);
             return match found.len() {
                 0 => Err(Error::NotAFeed { url, html: true }),
-                1 if follow_page => {
-                    Box::pin(self.add_feed_inner(&found[0].url, folder, false)).await
-                }
-                _ => Ok(AddFeedOutcome::Choices { feeds: found }),
+                1 if follow_page => Box::pin(self.subscribe(&found[0].url, folder, false)).await,
+                _ => Ok(Subscription::Done(Box::new(AddFeedOutcome::Choices {
+                    feeds: found,
+                }))),
             };
         }
         let check_url = fetched.final_url.clone();
@@ -185,38 +294,81 @@ impl Engine {
             decode::decode_limited(&bytes, content_type.as_deref(), &check_url, 0)
         })
         .await
-        .map_err(|_| Error::ShuttingDown)??;
-        let subscribe_url = fetched.moved_permanently_to.clone().unwrap_or(url);
-        let (feed, created) = self.store().add_feed(
-            &NewFeed {
-                url: subscribe_url,
-                title: doc.title.clone(),
-                site_url: doc.site_url.clone(),
-                folder: folder.map(str::to_string),
-            },
-            self.now(),
-            self.inner.config.default_interval.as_secs() as i64,
-        )?;
-        if !created {
-            return Ok(AddFeedOutcome::Exists { feed });
-        }
-        {
-            let _one_at_a_time = self.inner.poll_lock.lock().await;
-            let state = self.store().fetch_states(Some(&[feed.id]))?;
-            let started = tokio::time::Instant::now();
-            let bounds = self.bounds();
-            let rules = self.rule_set();
-            let mut polled = Vec::new();
-            for s in state {
-                polled.push(self.process(s, Ok(fetched.clone()), &bounds, &rules).await);
-            }
-            self.finish_poll(polled, started, rules).await?;
-        }
+        .map_err(|e| match e.is_panic() {
+            true => Error::DecoderFailed,
+            false => Error::ShuttingDown,
+        })??;
+        let new = NewFeed {
+            url: fetched.moved_permanently_to.clone().unwrap_or(url),
+            title: doc.title,
+            site_url: doc.site_url,
+            folder: folder.map(str::to_string),
+        };
+        let (now, interval) = (self.now(), self.default_interval_secs());
+        let (feed, created) = self
+            .on_store(move |s| s.add_feed(&new, now, interval))
+            .await?;
+        Ok(match created {
+            true => Subscription::New(feed.id, Box::new(fetched)),
+            false => Subscription::Done(Box::new(AddFeedOutcome::Exists { feed })),
+        })
+    }
+
+    /// Tells listeners the subscriptions changed, and the loop to look at the schedule.
+    fn feeds_changed(&self) {
         self.events().emit(EngineEvent::FeedsChanged);
         self.wake();
-        Ok(AddFeedOutcome::Added {
-            feed: self.store().feed(feed.id)?,
+    }
+
+    fn default_interval_secs(&self) -> i64 {
+        self.inner.config.default_interval.as_secs() as i64
+    }
+
+    /// Shows how Wirewatch reads the feed at `url`, fetched with `config`'s limits; touches
+    /// no database.
+    pub async fn inspect(config: &Config, url: &str) -> Result<FeedInspection> {
+        let url = normalize_url(url)?;
+        let fetched = Fetcher::new(config)?
+            .fetch(&url, &Validators::default())
+            .await?;
+        let Some(body) = fetched.body else {
+            return Err(Error::InvalidFeed {
+                reason: "the server sent no document".into(),
+            });
+        };
+        let final_url = fetched.final_url;
+        let doc = tokio::task::spawn_blocking(move || {
+            decode::decode(&body.bytes, body.content_type.as_deref(), &final_url)
         })
+        .await
+        .map_err(|e| match e.is_panic() {
+            true => Error::DecoderFailed,
+            false => Error::ShuttingDown,
+        })??;
+        Ok(FeedInspection {
+            title: doc.title,
+            link: doc.site_url,
+            entries: doc
+                .entries
+                .into_iter()
+                .map(|e| InspectedEntry {
+                    title: e.title,
+                    link: e.url,
+                    id: e.guid,
+                    published: e.published.map(|p| p.to_rfc3339()),
+                })
+                .collect(),
+        })
+    }
+
+    /// The feed subscribed to at `url`, if any.
+    pub fn feed_by_url(&self, url: &str) -> Result<Option<Feed>> {
+        self.store().feed_by_url(url)
+    }
+
+    /// Checks the database file's integrity (SQLite's `integrity_check`).
+    pub fn integrity_check(&self) -> Result<()> {
+        self.store().integrity_check()
     }
 
     /// All feeds.
@@ -265,11 +417,10 @@ impl Engine {
                 site_url: o.site_url,
                 folder: o.folder,
             };
-            match self.store().add_feed(
-                &new,
-                self.now(),
-                self.inner.config.default_interval.as_secs() as i64,
-            ) {
+            match self
+                .store()
+                .add_feed(&new, self.now(), self.default_interval_secs())
+            {
                 Ok((feed, true)) => report.added.push(feed),
                 Ok((_, false)) => report.existing.push(o.url),
                 Err(e) => report.skipped.push(SkippedOutline {
@@ -279,10 +430,30 @@ impl Engine {
             }
         }
         if !report.added.is_empty() {
-            self.events().emit(EngineEvent::FeedsChanged);
-            self.wake();
+            self.feeds_changed();
         }
         Ok(report)
+    }
+
+    /// Imports the OPML file at `path` as [`Engine::import_opml`] does, refusing one larger
+    /// than [`opml::MAX_BYTES`] before reading it.
+    pub fn import_opml_file(&self, path: &Path) -> Result<ImportReport> {
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > opml::MAX_BYTES as u64 {
+            return Err(Error::InvalidOpml {
+                reason: format!(
+                    "{} is {size} bytes; an OPML file of more than {} bytes is not a subscription list",
+                    path.display(),
+                    opml::MAX_BYTES
+                ),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        self.import_opml(&String::from_utf8_lossy(&bytes))
     }
 
     /// Every subscription as an OPML 2.0 document.
@@ -478,10 +649,11 @@ impl Engine {
 
     /// Saves settings and applies them.
     pub fn set_settings(&self, settings: &Settings) -> Result<Settings> {
-        if settings.min_interval_secs < 60
+        let floor = crate::config::SHORTEST_ALLOWED_INTERVAL.as_secs();
+        if u64::from(settings.min_interval_secs) < floor
             || settings.max_interval_secs < settings.min_interval_secs
         {
-            return Err(Error::InvalidRule(
+            return Err(Error::InvalidSettings(
                 "the shortest interval must be at least 60 seconds and no longer than the longest"
                     .into(),
             ));
@@ -527,7 +699,7 @@ impl Engine {
             if shutdown.is_cancelled() {
                 break;
             }
-            let paused = self.settings()?.paused;
+            let paused = self.on_store(|s| s.settings()).await?.paused;
             if !paused {
                 tokio::select! {
                     result = self.poll_due() => {
@@ -548,7 +720,7 @@ impl Engine {
                 let done = tokio::task::spawn_blocking(move || {
                     engine
                         .apply_retention()
-                        .and_then(|_| engine.store().optimize())
+                        .and_then(|_| engine.inner.store.optimize())
                 })
                 .await;
                 match done {
@@ -557,7 +729,7 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "maintenance stopped"),
                 }
             }
-            let wait = match (paused, self.store().next_due()?) {
+            let wait = match (paused, self.on_store(|s| s.next_due()).await?) {
                 (false, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
                 _ => MAX_SLEEP,
             }
@@ -571,10 +743,33 @@ impl Engine {
         Ok(())
     }
 
+    /// Polls the feeds that are due now.
+    pub async fn poll_due(&self) -> Result<PollSummary> {
+        self.inner.poller.due(self.rule_set()).await
+    }
+
+    /// Polls every feed now, whatever its schedule (still with conditional requests).
+    pub async fn poll_all(&self) -> Result<PollSummary> {
+        self.inner.poller.feeds(None, self.rule_set()).await
+    }
+
+    /// Polls these feeds now.
+    pub async fn poll_feeds(&self, ids: &[FeedId]) -> Result<PollSummary> {
+        self.inner
+            .poller
+            .feeds(Some(ids.to_vec()), self.rule_set())
+            .await
+    }
+
     /// Polls everything now ("Refresh all").
     pub async fn refresh_all(&self) -> Result<PollSummary> {
         self.poll_all().await
     }
+}
+
+/// A feed just subscribed to that could not be read back.
+fn not_found(id: FeedId) -> Error {
+    Error::NotFound { what: "feed", id }
 }
 
 /// Accepts what people paste: surrounding spaces, a missing scheme (https assumed), `feed:`.

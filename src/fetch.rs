@@ -18,10 +18,15 @@
 //!    counting decompressed bytes as they arrive, so a gzip bomb stops at the cap.
 //! 7. Reads `Cache-Control: max-age` (or `Expires`) so the scheduler can respect freshness.
 //!
+//! Dates in `Retry-After` and `Expires` are measured against the response's own `Date`, and
+//! without one against the injected [`Clock`](crate::clock::Clock) (the engine's), never the
+//! system time directly.
+//!
 //! One deadline, `request_timeout`, covers the network time of all hops together, body included:
 //! a server dribbling one byte per second cannot hold a fetch open. Time spent waiting for a
 //! slot does not count against it, since that is our own queue, not the server's slowness.
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -86,6 +91,8 @@ pub struct Body {
 pub struct Fetcher {
     client: reqwest::Client,
     limits: Arc<Limits>,
+    /// What "now" is when a response carries no `Date` of its own.
+    clock: SharedClock,
 }
 
 /// The bounds from [`Config`] and the shared semaphores enforcing them.
@@ -119,11 +126,17 @@ enum Hop {
 }
 
 impl Fetcher {
-    /// A client built from `config` (timeouts, caps, User-Agent, concurrency limits).
+    /// A client built from `config` (timeouts, caps, User-Agent, concurrency limits) that
+    /// reads the system clock; see [`Fetcher::with_clock`].
+    pub fn new(config: &Config) -> Result<Self> {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// A client built from `config` that measures dates against `clock`.
     ///
     /// Limits of zero are raised to one: a zero-permit semaphore would make every fetch wait
     /// forever, which is worse than any other reading of the setting.
-    pub fn new(config: &Config) -> Result<Self> {
+    pub fn with_clock(config: &Config, clock: SharedClock) -> Result<Self> {
         let client = reqwest::Client::builder()
             .use_rustls_tls()
             .user_agent(config.user_agent.clone())
@@ -148,6 +161,7 @@ impl Fetcher {
                 global: Arc::new(Semaphore::new(clamp(config.max_concurrent_requests))),
                 hosts: Mutex::new(HashMap::new()),
             }),
+            clock,
         })
     }
 
@@ -264,7 +278,7 @@ impl Fetcher {
 
         let status = response.status();
         let headers = response.headers();
-        let now = Utc::now();
+        let now = self.clock.now();
 
         if is_followed_redirect(status) {
             if let Some(location) = headers.get(header::LOCATION) {

@@ -8,10 +8,12 @@
 //! 1. [`fetch`] — HTTP with conditional requests, caps and politeness limits;
 //! 2. [`decode`] — charset detection, tolerant feed parsing, sanitising ([`discover`] finds
 //!    feeds on web pages);
-//! 3. [`dedup`] — canonical URLs and content hashes that recognise known stories;
+//! 3. [`prepare`] — on the decoding threads, each entry is tokenised, given its dedup keys
+//!    ([`dedup`]: canonical URLs and content hashes that recognise known stories) and
+//!    matched against the rules ([`rules`]: the query language, in memory and in search);
 //! 4. [`store`] — the SQLite archive, written by one writer in a few transactions per poll;
-//! 5. [`rules`] — the query language; new articles are matched as they are stored;
-//! 6. [`alert`] — events (alerts, progress, errors) for the window or terminal.
+//!    it keeps the alerts of the new articles among the prepared entries;
+//! 5. [`alert`] — events (alerts, progress, errors) for the window or terminal.
 //!
 //! [`poll`] runs one pass of that pipeline over a set of feeds, [`schedule`] decides when each
 //! feed is next due, and [`engine::Engine`] ties it together for the CLI and the desktop app.
@@ -30,6 +32,7 @@ pub mod fetch;
 pub mod model;
 pub mod opml;
 pub mod poll;
+pub mod prepare;
 pub mod rules;
 pub mod schedule;
 pub mod store;

@@ -252,6 +252,31 @@ pub struct DiscoveredFeed {
     pub kind: String,
 }
 
+/// How Wirewatch reads one feed document ([`crate::Engine::inspect`]). Fields are in
+/// alphabetical order, the order `wirewatch inspect` has always printed them in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedInspection {
+    /// The entries, in document order.
+    pub entries: Vec<InspectedEntry>,
+    /// The site the feed belongs to.
+    pub link: Option<String>,
+    /// The feed's title.
+    pub title: Option<String>,
+}
+
+/// One entry as [`FeedInspection`] shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InspectedEntry {
+    /// The entry's guid or Atom id.
+    pub id: Option<String>,
+    /// Its link.
+    pub link: Option<String>,
+    /// When it was published (RFC 3339), if the date could be read.
+    pub published: Option<String>,
+    /// Its title, decoded.
+    pub title: String,
+}
+
 /// What happened when a feed URL was added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -560,36 +585,11 @@ impl Default for Settings {
         Settings {
             close_to_tray: true,
             start_at_login: false,
-            min_interval_secs: 5 * 60,
-            max_interval_secs: 24 * 3600,
+            min_interval_secs: crate::config::DEFAULT_MIN_INTERVAL.as_secs() as u32,
+            max_interval_secs: crate::config::DEFAULT_MAX_INTERVAL.as_secs() as u32,
             retention_days: None,
             starter_offered: false,
             paused: false,
-        }
-    }
-}
-
-/// An error as the desktop UI receives it: a stable code to switch on, a sentence to show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ErrorPayload {
-    /// Stable code (`invalid_query`, `unreachable`, ...).
-    pub code: String,
-    /// Sentence for people.
-    pub message: String,
-    /// For `invalid_query`: where in the query.
-    pub problem: Option<QueryProblem>,
-}
-
-impl From<&crate::error::Error> for ErrorPayload {
-    fn from(e: &crate::error::Error) -> Self {
-        ErrorPayload {
-            code: e.code().to_string(),
-            message: e.to_string(),
-            problem: match e {
-                crate::error::Error::InvalidQuery(p) => Some(p.clone()),
-                _ => None,
-            },
         }
     }
 }

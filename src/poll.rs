@@ -13,18 +13,26 @@
 //!    then feed errors and the poll summary.
 //!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
+//! The `Poller` owns what a poll needs (the store, the fetcher, the configuration, the clock
+//! and the event channel); the engine owns the poller and hands it the rules to match.
+//! No SQLite call runs on an async worker: reads go through `on_store`, and the writer has a
+//! blocking thread of its own.
 
+use crate::alert::Events;
+use crate::clock::SharedClock;
+use crate::config::Config;
 use crate::decode;
-use crate::engine::Engine;
+use crate::dedup;
 use crate::error::{Error, Result};
-use crate::fetch::{Fetched, Validators};
+use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{EngineEvent, FeedId, PollSummary};
+use crate::prepare::PreparedEntry;
 use crate::rules::RuleSet;
 use crate::schedule::{self, Bounds, Observation};
-use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, PreparedEntry, Store};
+use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, Store};
 use crate::text;
 use futures::stream::{Stream, StreamExt};
-use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -99,7 +107,8 @@ impl Decoders {
             let _ = done.send(work());
         });
         self.jobs.send(job).map_err(|_| Error::ShuttingDown)?;
-        result.await.map_err(|_| Error::ShuttingDown)
+        // The job dropped its sender without a result: it panicked.
+        result.await.map_err(|_| Error::DecoderFailed)
     }
 }
 
@@ -118,82 +127,147 @@ fn lower_priority() {
     }
 }
 
+/// Runs `work` with the store on a blocking thread, so no async worker waits on SQLite (a
+/// write may wait up to [`COMMIT_AT_LEAST_EVERY`] for a poll's transaction). A panic in
+/// `work` is raised again in the caller, as if it had run there.
+pub(crate) async fn on_store<T: Send + 'static>(
+    store: &Arc<Store>,
+    work: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || work(&store)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::ShuttingDown),
+    }
+}
+
 /// One feed's fetch, decoded and scheduled, ready to store.
-pub(crate) struct Polled {
+struct Polled {
     update: FeedUpdate,
     error: Option<(String, String)>,
     not_modified: bool,
 }
 
-impl Engine {
+/// Runs polls: fetches, decodes and stores feeds, one poll at a time.
+#[derive(Debug)]
+pub(crate) struct Poller {
+    store: Arc<Store>,
+    fetcher: Fetcher,
+    config: Config,
+    clock: SharedClock,
+    events: Events,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl Poller {
+    /// A poller over `store`, fetching with `fetcher`, telling `events`.
+    pub(crate) fn new(
+        store: Arc<Store>,
+        fetcher: Fetcher,
+        config: Config,
+        clock: SharedClock,
+        events: Events,
+    ) -> Poller {
+        Poller {
+            store,
+            fetcher,
+            config,
+            clock,
+            events,
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Fetches `url` without validators (a feed being added), outside any poll.
+    pub(crate) async fn fetch_new(&self, url: &str) -> Result<Fetched> {
+        self.fetcher.fetch(url, &Validators::default()).await
+    }
+
     /// Polls the feeds that are due now.
-    pub async fn poll_due(&self) -> Result<PollSummary> {
-        let _one_at_a_time = self.inner.poll_lock.lock().await;
-        let due = self.store().due_feeds(self.now())?;
-        self.poll_states(due).await
+    pub(crate) async fn due(&self, rules: Arc<RuleSet>) -> Result<PollSummary> {
+        let _one_at_a_time = self.one_at_a_time.lock().await;
+        let now = self.clock.now();
+        let due = on_store(&self.store, move |s| s.due_feeds(now)).await?;
+        self.poll_states(due, rules).await
     }
 
-    /// Polls every feed now, whatever its schedule (still with conditional requests).
-    pub async fn poll_all(&self) -> Result<PollSummary> {
-        let _one_at_a_time = self.inner.poll_lock.lock().await;
-        let all = self.store().fetch_states(None)?;
-        self.poll_states(all).await
+    /// Polls `ids` now, or every feed with `None`, whatever their schedule (still with
+    /// conditional requests).
+    pub(crate) async fn feeds(
+        &self,
+        ids: Option<Vec<FeedId>>,
+        rules: Arc<RuleSet>,
+    ) -> Result<PollSummary> {
+        let _one_at_a_time = self.one_at_a_time.lock().await;
+        let states = on_store(&self.store, move |s| s.fetch_states(ids.as_deref())).await?;
+        self.poll_states(states, rules).await
     }
 
-    /// Polls these feeds now.
-    pub async fn poll_feeds(&self, ids: &[FeedId]) -> Result<PollSummary> {
-        let _one_at_a_time = self.inner.poll_lock.lock().await;
-        let some = self.store().fetch_states(Some(ids))?;
-        self.poll_states(some).await
+    /// Stores feeds just subscribed to from the documents fetched to check them, in one
+    /// pass, as a poll would (raising alerts); with `progress`, it reports like a poll.
+    pub(crate) async fn fetched(
+        &self,
+        fetched: Vec<(FeedId, Fetched)>,
+        rules: Arc<RuleSet>,
+        progress: bool,
+    ) -> Result<PollSummary> {
+        let _one_at_a_time = self.one_at_a_time.lock().await;
+        let started = tokio::time::Instant::now();
+        let ids: Vec<FeedId> = fetched.iter().map(|(id, _)| *id).collect();
+        let states = on_store(&self.store, move |s| s.fetch_states(Some(&ids))).await?;
+        let mut fetched: HashMap<FeedId, Fetched> = fetched.into_iter().collect();
+        let feeds: Vec<(FeedFetchState, Fetched)> = states
+            .into_iter()
+            .filter_map(|state| fetched.remove(&state.id).map(|f| (state, f)))
+            .collect();
+        let total = feeds.len() as u64;
+        if total == 0 {
+            return Ok(PollSummary::default());
+        }
+        if progress {
+            self.events.emit(EngineEvent::PollStarted { feeds: total });
+        }
+        let bounds = self.bounds().await?;
+        let (bounds, decode_rules) = (&bounds, &rules);
+        let polled = futures::stream::iter(feeds)
+            .map(|(state, fetched)| self.process(state, Ok(fetched), bounds, decode_rules))
+            .buffer_unordered(self.in_flight());
+        self.store_polled(polled, total, progress, started, rules.clone())
+            .await
     }
 
-    async fn poll_states(&self, feeds: Vec<FeedFetchState>) -> Result<PollSummary> {
+    /// Feeds in flight (fetching, waiting to decode, decoding) at most, so bodies and decoded
+    /// entries never pile up: with the writer's bounded queue, a poll's memory does not grow
+    /// with its size. Twice the requests: as many decoded feeds can wait for the writer as
+    /// are being fetched, which keeps it busy (four times held 15 MiB more at a cold poll's
+    /// peak and was no faster).
+    fn in_flight(&self) -> usize {
+        (self.config.max_concurrent_requests * 2).max(16)
+    }
+
+    async fn poll_states(
+        &self,
+        feeds: Vec<FeedFetchState>,
+        rules: Arc<RuleSet>,
+    ) -> Result<PollSummary> {
         let started = tokio::time::Instant::now();
         let total = feeds.len() as u64;
         if total == 0 {
             return Ok(PollSummary::default());
         }
-        self.events()
-            .emit(EngineEvent::PollStarted { feeds: total });
-        // Feeds in flight (fetching, waiting to decode, decoding) are bounded, so bodies and
-        // decoded entries never pile up: with the writer's bounded queue, a poll's memory
-        // does not grow with its size. Twice the requests: as many decoded feeds can wait
-        // for the writer as are being fetched, which keeps it busy (four times held 15 MiB
-        // more at a cold poll's peak and was no faster).
-        let in_flight = (self.inner.config.max_concurrent_requests * 2).max(16);
-        let engine = self.clone();
-        let bounds = self.bounds();
+        self.events.emit(EngineEvent::PollStarted { feeds: total });
+        let bounds = self.bounds().await?;
         // One snapshot of the rules for the whole poll: entries are matched against it as
         // they are decoded, and the writer stores the alerts of those that are new.
-        let rules = self.rule_set();
-        let decode_rules = rules.clone();
+        let (bounds, decode_rules) = (&bounds, &rules);
         let polled = futures::stream::iter(feeds)
-            .map(move |feed| {
-                let engine = engine.clone();
-                let rules = decode_rules.clone();
-                async move {
-                    let fetched = engine
-                        .inner
-                        .fetcher
-                        .fetch(&feed.url, &validators(&feed))
-                        .await;
-                    engine.process(feed, fetched, &bounds, &rules).await
-                }
+            .map(|feed| async move {
+                let fetched = self.fetcher.fetch(&feed.url, &validators(&feed)).await;
+                self.process(feed, fetched, bounds, decode_rules).await
             })
-            .buffer_unordered(in_flight);
-        self.store_polled(polled, total, true, started, rules).await
-    }
-
-    /// Stores what a poll fetched and tells listeners (steps 4 and 5).
-    /// `rules` must be those the feeds were processed with.
-    pub(crate) async fn finish_poll(
-        &self,
-        polled: Vec<Polled>,
-        started: tokio::time::Instant,
-        rules: Arc<RuleSet>,
-    ) -> Result<PollSummary> {
-        let total = polled.len() as u64;
-        self.store_polled(futures::stream::iter(polled), total, false, started, rules)
+            .buffer_unordered(self.in_flight());
+        self.store_polled(polled, total, true, started, rules.clone())
             .await
     }
 
@@ -217,10 +291,10 @@ impl Engine {
         // `None` marks the end of the poll; a queue closed without it means the poll was
         // abandoned, and the writer rolls back what it has not committed.
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<PollStep>>(WRITER_QUEUE);
-        let store: Arc<Store> = self.inner.store.clone();
-        let events = self.events().clone();
-        let now = self.now();
-        let live_alerts = self.inner.config.live_alerts_per_poll;
+        let store: Arc<Store> = self.store.clone();
+        let events = self.events.clone();
+        let now = self.clock.now();
+        let live_alerts = self.config.live_alerts_per_poll;
         let writer = tokio::task::spawn_blocking(move || {
             let steps = std::iter::from_fn(move || match rx.blocking_recv() {
                 Some(Some(step)) => Some(Ok(step)),
@@ -270,7 +344,7 @@ impl Engine {
                         errors.push((feed_id, code, message));
                     }
                     if progress {
-                        self.events().emit(EngineEvent::PollProgress {
+                        self.events.emit(EngineEvent::PollProgress {
                             done,
                             total,
                             feed_id,
@@ -297,13 +371,13 @@ impl Engine {
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
         for (feed_id, code, message) in errors {
-            self.events().emit(EngineEvent::FeedError {
+            self.events.emit(EngineEvent::FeedError {
                 feed_id,
                 code,
                 message,
             });
         }
-        self.events().emit(EngineEvent::PollFinished {
+        self.events.emit(EngineEvent::PollFinished {
             summary: summary.clone(),
         });
         Ok(summary)
@@ -312,14 +386,14 @@ impl Engine {
     /// Turns one feed's fetch result into what the store needs, decoding, preparing and
     /// matching its entries against `rules` off the runtime. `bounds` are the poll's
     /// schedule bounds, read once per poll.
-    pub(crate) async fn process(
+    async fn process(
         &self,
         feed: FeedFetchState,
         fetched: Result<Fetched>,
         bounds: &Bounds,
         rules: &Arc<RuleSet>,
     ) -> Polled {
-        let now = self.now();
+        let now = self.clock.now();
         let jitter: f64 = rand::random();
         let after_success = |seen: &Observation| {
             schedule::after_success(
@@ -383,7 +457,7 @@ impl Engine {
         let Some(body) = fetched.body.as_ref() else {
             return unchanged();
         };
-        let body_hash = hex(&Sha256::digest(&body.bytes));
+        let body_hash = dedup::body_hash(&body.bytes);
         if feed.body_hash.as_deref() == Some(body_hash.as_str()) {
             // New validators, same bytes: nothing to decode.
             return unchanged();
@@ -391,10 +465,10 @@ impl Engine {
         let bytes = body.bytes.clone();
         let content_type = body.content_type.clone();
         let url = fetched.final_url.clone();
-        let cap = self.inner.config.max_entries_per_feed;
+        let cap = self.config.max_entries_per_feed;
         let rules = rules.clone();
         let (feed_id, old_title, folder) = (feed.id, feed.title.clone(), feed.folder.clone());
-        let word_epoch = self.store().word_epoch();
+        let word_epoch = self.store.word_epoch();
         let decoded = Decoders::get()
             .run(move || {
                 decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
@@ -452,14 +526,19 @@ impl Engine {
         polled(outcome, after_success(&seen), moved_to, None, false)
     }
 
-    pub(crate) fn bounds(&self) -> Bounds {
-        let mut b = Bounds::from_config(&self.inner.config);
-        if let Ok(Some(s)) = self.store().saved_settings() {
+    /// The schedule's bounds: the configured ones, or those the user saved in settings.
+    async fn bounds(&self) -> Result<Bounds> {
+        let mut b = Bounds::from_config(&self.config);
+        let saved = on_store(&self.store, |s| s.saved_settings()).await;
+        if let Ok(Some(s)) = saved {
             // Bounds the user saved in settings replace the configured defaults.
-            b.min = std::time::Duration::from_secs(s.min_interval_secs.max(60) as u64);
-            b.max = std::time::Duration::from_secs(s.max_interval_secs as u64).max(b.min);
+            let floor = crate::config::SHORTEST_ALLOWED_INTERVAL;
+            b.min = Duration::from_secs(s.min_interval_secs as u64).max(floor);
+            b.max = Duration::from_secs(s.max_interval_secs as u64).max(b.min);
+        } else if let Err(Error::ShuttingDown) = saved {
+            return Err(Error::ShuttingDown);
         }
-        b
+        Ok(b)
     }
 }
 
@@ -468,16 +547,6 @@ fn validators(feed: &FeedFetchState) -> Validators {
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -491,7 +560,10 @@ mod tests {
             let failed = Decoders::get()
                 .run(|| -> u32 { panic!("a bad feed") })
                 .await;
-            assert!(matches!(failed, Err(Error::ShuttingDown)));
+            assert!(
+                matches!(failed, Err(Error::DecoderFailed)),
+                "a panic while decoding is reported as such, not as shutting down"
+            );
         }
         // Every thread took a panic above, or some took several: all still decode.
         let results =

@@ -343,6 +343,19 @@ fn english() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
+/// Folded words joined by spaces: what the full-text index stores of a text, so that its
+/// tokenizer, which splits at spaces, sees the words cut here.
+pub fn join_folded(tokens: &[Token]) -> String {
+    let mut out = String::with_capacity(tokens.iter().map(|t| t.folded().len() + 1).sum());
+    for t in tokens {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t.folded());
+    }
+    out
+}
+
 /// Converts a byte offset in `text` to a UTF-16 offset (what JavaScript strings count).
 pub fn utf16_offset(text: &str, byte: usize) -> u32 {
     text[..byte.min(text.len())].encode_utf16().count() as u32

@@ -5,6 +5,8 @@
 //! 2. `rules` writes generated alert rules (Wirewatch query and FTS5 form, for the peer);
 //! 3. `setup` subscribes a fresh database to the feeds and adds the rules, without fetching;
 //! 4. `poll` polls every feed once with a chosen configuration (the CLI uses the defaults);
+//!    `add-list` subscribes a fresh database to a list of URLs, fetching each feed as it is
+//!    added (`feed add --file`), in one pass or, with `--one-by-one`, as it was before;
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
 //!    a cold ingest into the engine's stages to show where time and memory go; `grouping`
 //!    scores story grouping on the labelled set and times it as the archive grows.
@@ -114,6 +116,19 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Subscribe a fresh database to a list of URLs, storing what each feed holds.
+    AddList {
+        /// Database (must not exist).
+        #[arg(long)]
+        db: PathBuf,
+        /// The URLs, one per line (from `lists`).
+        #[arg(long)]
+        urls: PathBuf,
+        /// Add the feeds one after another, each with its own poll (the path before
+        /// `Engine::add_feeds`), for comparison.
+        #[arg(long)]
+        one_by_one: bool,
+    },
     /// Articles per second through `RuleSet::matching` for several rule counts.
     Matching {
         /// Rule counts, comma-separated.
@@ -222,6 +237,11 @@ fn main() -> anyhow::Result<()> {
             per_host,
             concurrency,
         } => poll(&db, per_host, concurrency),
+        Command::AddList {
+            db,
+            urls,
+            one_by_one,
+        } => add_list(&db, &urls, one_by_one),
         Command::Matching {
             rules,
             articles,
@@ -371,6 +391,51 @@ fn poll(db: &std::path::Path, per_host: usize, concurrency: usize) -> anyhow::Re
         let engine = Engine::open(config, Arc::new(SystemClock))?;
         let summary = engine.poll_all().await?;
         println!("{}", serde_json::to_string(&summary)?);
+        Ok(())
+    })
+}
+
+fn add_list(db: &std::path::Path, urls: &std::path::Path, one_by_one: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !db.exists(),
+        "{} exists; add-list needs a fresh one",
+        db.display()
+    );
+    let text =
+        std::fs::read_to_string(urls).with_context(|| format!("reading {}", urls.display()))?;
+    let urls: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let engine = Engine::open(Config::new(db), Arc::new(SystemClock))?;
+        let started = std::time::Instant::now();
+        let failed = if one_by_one {
+            let mut failed = 0;
+            for url in &urls {
+                failed += usize::from(engine.add_feed(url, None).await.is_err());
+            }
+            failed
+        } else {
+            let added = engine.add_feeds(&urls, None).await?;
+            added.iter().filter(|(_, o)| o.is_err()).count()
+        };
+        let wall_s = started.elapsed().as_secs_f64();
+        let stats = engine.stats()?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": "add_list",
+                "mode": if one_by_one { "one_by_one" } else { "one_pass" },
+                "feeds": urls.len(),
+                "failed": failed,
+                "articles": stats.articles,
+                "wall_s": wall_s,
+            })
+        );
         Ok(())
     })
 }

@@ -16,9 +16,10 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::Instant;
 use wirewatch::decode::DecodedEntry;
-use wirewatch::model::{ArticleQuery, RuleScope};
+use wirewatch::model::ArticleQuery;
+use wirewatch::prepare::PreparedEntry;
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedUpdate, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, Store};
 use wirewatch::{Config, Engine, SystemClock};
 
 /// Entries per feed per batch.
@@ -68,18 +69,7 @@ pub fn build(
     let ids = corpus::subscribe(&store, feeds, seed, now)?;
     let compiled = corpus::compile(&corpus::rules(seed, rules))?;
     // Alerts reference rules: store them too, so the foreign keys hold.
-    for r in corpus::rules(seed, rules) {
-        store.add_rule(
-            &wirewatch::model::RuleDraft {
-                name: r.name,
-                query: r.query,
-                scope: RuleScope::default(),
-                notify: true,
-                muted: false,
-            },
-            now,
-        )?;
-    }
+    corpus::store_rules(&store, seed, rules, now)?;
     let set = RuleSet::new(compiled);
     let chunks = articles.div_ceil(PER_FEED);
     let batches = chunks.div_ceil(FEEDS_PER_BATCH);

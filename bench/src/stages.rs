@@ -11,9 +11,9 @@ use crate::corpus;
 use chrono::Utc;
 use std::path::Path;
 use std::time::Instant;
-use wirewatch::model::RuleScope;
+use wirewatch::prepare::PreparedEntry;
 use wirewatch::rules::RuleSet;
-use wirewatch::store::{FeedOutcome, FeedUpdate, PreparedEntry, Store};
+use wirewatch::store::{FeedOutcome, FeedUpdate, Store};
 
 /// Resident set size of this process now, MiB.
 fn rss_mib() -> f64 {
@@ -115,18 +115,7 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
     let (store_rules_s, _, alerts) = {
         remove_db(db);
         let store = Store::open(db)?;
-        for r in corpus::rules(seed, rules) {
-            store.add_rule(
-                &wirewatch::model::RuleDraft {
-                    name: r.name,
-                    query: r.query,
-                    scope: RuleScope::default(),
-                    notify: true,
-                    muted: false,
-                },
-                now,
-            )?;
-        }
+        corpus::store_rules(&store, seed, rules, now)?;
         drop(store);
         store_poll_keep(db, feeds, seed, updates, &set)?
     };

@@ -109,6 +109,42 @@ pub fn sanitize(data: &[u8]) {
     }
 }
 
+/// Reads `data` as a feed timestamp: whatever date it accepts reads back the same when
+/// written as RFC 3339 (module `decode/date.rs`).
+pub fn date(data: &[u8]) {
+    let raw = String::from_utf8_lossy(data);
+    let Some(date) = wirewatch::decode::parse_date(&raw) else {
+        return;
+    };
+    let written = date.to_rfc3339();
+    // RFC 3339 has four-digit years only.
+    if written.as_bytes().get(4) != Some(&b'-') {
+        return;
+    }
+    assert_eq!(
+        wirewatch::decode::parse_date(&written),
+        Some(date),
+        "{raw:?} read as {written}, which does not read back"
+    );
+}
+
+/// Reads `data` as a feed's title (module `decode/text.rs`, with the character references of
+/// `decode/entities.rs`): the result is one line of visible text, single-spaced, and stable
+/// (a plain title reads as itself).
+pub fn title(data: &[u8]) {
+    let raw = String::from_utf8_lossy(data);
+    let title = wirewatch::decode::plain_title(&raw);
+    assert_eq!(title.trim(), title, "title not trimmed: {title:?}");
+    assert!(!title.contains("  "), "double space in {title:?}");
+    assert!(
+        !title.chars().any(|c| c.is_control()),
+        "control character in {title:?}"
+    );
+    if !title.contains(['<', '&']) {
+        assert_eq!(wirewatch::decode::plain_title(&title), title, "not stable");
+    }
+}
+
 /// Each stem has two words; a short prefix has two, a longer one too many to list, so both
 /// of its translations meet SQLite.
 struct FuzzWords;

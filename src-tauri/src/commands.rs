@@ -2,17 +2,20 @@
 //!
 //! Each takes its arguments as the UI sends them (Tauri maps camelCase to snake_case), calls
 //! one engine method and returns its result, or the error as an [`ErrorPayload`] with the
-//! engine's stable code. Engine calls that touch the database run on the blocking pool
-//! ([`blocking`]), so neither the main thread nor the async workers wait on SQLite.
+//! engine's stable code. The engine's plain methods read and write SQLite where they run, so
+//! they run on the blocking pool ([`blocking`]); its `async` methods (adding a feed,
+//! refreshing) keep SQLite off the async workers themselves and are awaited directly. So
+//! neither the main thread nor the async workers wait on SQLite.
 
 use tauri::ipc::Invoke;
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
+use wirewatch::error::ErrorPayload;
 use wirewatch::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
-    ErrorPayload, Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId,
-    RuleScope, RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
+    Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
+    RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
 };
 use wirewatch::{Engine, Error};
 
@@ -216,11 +219,7 @@ pub async fn refresh_all(engine: State<'_, Engine>) -> CmdResult<PollSummary> {
 
 #[tauri::command]
 pub async fn import_opml(engine: State<'_, Engine>, path: String) -> CmdResult<ImportReport> {
-    blocking(&engine, move |e| {
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
-        e.import_opml(&String::from_utf8_lossy(&bytes))
-    })
-    .await
+    blocking(&engine, move |e| e.import_opml_file(path.as_ref())).await
 }
 
 #[tauri::command]
@@ -304,12 +303,10 @@ pub async fn set_settings(
         true => autostart.enable(),
         false => autostart.disable(),
     };
-    result.map_err(|err| ErrorPayload {
-        code: "autostart".into(),
-        message: format!(
-            "The settings were saved, but starting at login could not be changed: {err}"
-        ),
-        problem: None,
+    result.map_err(|err| {
+        payload(&Error::Autostart {
+            reason: err.to_string(),
+        })
     })?;
     Ok(saved)
 }
@@ -326,17 +323,17 @@ pub async fn open_link(app: AppHandle, url: String) -> CmdResult<()> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"));
     let Some(parsed) = parsed else {
-        return Err(ErrorPayload {
-            code: "invalid_url".into(),
-            message: format!("only http and https links can be opened, not {url:?}"),
-            problem: None,
-        });
+        return Err(payload(&Error::InvalidUrl {
+            url,
+            reason: "only http and https links can be opened".into(),
+        }));
     };
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|err| ErrorPayload {
-            code: "io".into(),
-            message: format!("could not open {parsed}: {err}"),
-            problem: None,
+        .map_err(|err| {
+            payload(&Error::OpenLink {
+                url: parsed.to_string(),
+                reason: err.to_string(),
+            })
         })
 }

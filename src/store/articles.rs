@@ -732,8 +732,9 @@ fn search_index_only(
 mod tests {
     use super::*;
     use crate::decode::DecodedEntry;
+    use crate::prepare::PreparedEntry;
     use crate::rules::RuleSet;
-    use crate::store::{FeedUpdate, NewFeed, PreparedEntry};
+    use crate::store::{FeedUpdate, NewFeed};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     use std::cell::Cell;

@@ -7,7 +7,7 @@
 //!
 //! - [`schema`]: the append-only migrations.
 //! - `feeds`: subscriptions and their fetch state.
-//! - `ingest`: dedup, storage, indexing and rule matching of a poll's entries.
+//! - `ingest`: storing and indexing a poll's prepared entries, and their alerts.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
 //! - `stories`: where each new article is filed among stories, and the stories read back.
@@ -22,9 +22,7 @@ mod stories;
 mod writeback;
 
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{
-    EntryMatch, FeedOutcome, FeedUpdate, PollApplied, PollStep, PreparedEntry, RuleTally,
-};
+pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
 
 use crate::error::{Error, Result};
 use crate::model::{Settings, Stats};
@@ -105,7 +103,7 @@ impl Store {
     }
 
     /// The epoch under which entries for this store report new words
-    /// ([`PreparedEntry::noting_words`]).
+    /// ([`crate::prepare::PreparedEntry::noting_words`]).
     pub fn word_epoch(&self) -> u64 {
         self.word_epoch.load(Ordering::Relaxed)
     }

@@ -207,6 +207,28 @@ async fn invalid_queries_are_refused_with_where_and_save_nothing() {
     assert_eq!(counts(&db), before);
 }
 
+#[test]
+fn settings_out_of_bounds_are_refused_with_their_own_code_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = crate::support::engine(dir.path());
+    let before = engine.settings().unwrap();
+    for (min, max) in [(30, 3600), (600, 300)] {
+        let mut settings = before.clone();
+        settings.min_interval_secs = min;
+        settings.max_interval_secs = max;
+        let err = engine
+            .set_settings(&settings)
+            .expect_err("intervals out of bounds");
+        assert_eq!(
+            err.code(),
+            "invalid_settings",
+            "a settings error is not a rule error: {err}"
+        );
+        assert_sentence(&err);
+    }
+    assert_eq!(engine.settings().unwrap(), before, "nothing was saved");
+}
+
 #[tokio::test]
 async fn malformed_and_huge_opml_files_are_refused_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -431,7 +453,7 @@ async fn a_refused_open_leaves_our_own_database_usable() {
         ..crate::support::test_config(dir.path())
     };
     let engine = Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
-    engine.store().integrity_check().unwrap();
+    engine.integrity_check().unwrap();
     assert_eq!(engine.stats().unwrap().articles, 2);
     drop(engine);
     assert_eq!(counts(&db), before);

@@ -891,3 +891,62 @@ async fn no_more_than_max_concurrent_requests_are_in_flight_in_all() {
         "the global limit applies when the host limit does not bite"
     );
 }
+
+/// A clock stopped at one instant.
+#[derive(Debug)]
+struct StoppedClock(chrono::DateTime<chrono::Utc>);
+
+impl wirewatch::clock::Clock for StoppedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_date_without_a_date_header_is_measured_from_the_injected_clock() {
+    // axum always sends `Date`, so this server writes its answer by hand, without one.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).await.expect("read the request");
+            assert!(n > 0, "the client closed before sending its request");
+            request.extend_from_slice(&buf[..n]);
+        }
+        let answer = "HTTP/1.1 503 Service Unavailable\r\n\
+            Retry-After: Wed, 21 Oct 2015 07:30:00 GMT\r\n\
+            Content-Length: 0\r\nConnection: close\r\n\r\n";
+        socket
+            .write_all(answer.as_bytes())
+            .await
+            .expect("write the answer");
+    });
+    // Two minutes before the Retry-After date; the system clock is years past it.
+    let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+        .expect("a date")
+        .with_timezone(&chrono::Utc);
+    let fetcher = Fetcher::with_clock(&config(), Arc::new(StoppedClock(now))).expect("fetcher");
+
+    let result = fetcher
+        .fetch(&format!("http://{addr}/feed"), &Validators::default())
+        .await;
+    server.await.expect("the server answered");
+
+    assert!(
+        matches!(
+            result,
+            Err(Error::RetryLater {
+                status: 503,
+                retry_after_secs: Some(120),
+                ..
+            })
+        ),
+        "the wait is measured from the injected clock (120 s), not the system's (0 s): {result:?}"
+    );
+}

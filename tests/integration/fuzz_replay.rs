@@ -164,6 +164,16 @@ fn sanitize_survives_its_corpus_and_mutations() {
 }
 
 #[test]
+fn date_survives_its_corpus_and_mutations() {
+    replay("date", targets::date, 0xda7e);
+}
+
+#[test]
+fn title_survives_its_corpus_and_mutations() {
+    replay("title", targets::title, 0x717e);
+}
+
+#[test]
 fn query_survives_its_corpus_and_mutations() {
     replay("query", targets::query, 0x9e77);
 }

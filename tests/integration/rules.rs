@@ -6,8 +6,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 use wirewatch::model::{RuleDraft, RuleScope};
+use wirewatch::prepare::PreparedEntry;
 use wirewatch::rules::{matcher, CompiledRule, Doc, Origin, Query, RuleSet};
-use wirewatch::store::{FeedUpdate, NewFeed, PollStep, PreparedEntry, Store};
+use wirewatch::store::{FeedUpdate, NewFeed, PollStep, Store};
 
 /// Words with their inflections, diacritics, and text in Urdu, Hindi and Chinese.
 const VOCABULARY: &[&str] = &[

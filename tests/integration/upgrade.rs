@@ -32,7 +32,6 @@ fn a_database_from_schema_1_is_migrated_and_keeps_everything() {
         .unwrap();
     assert_eq!(after, MIGRATIONS.len() as i64, "every migration ran");
     engine
-        .store()
         .integrity_check()
         .expect("the migrated database is sound");
 
@@ -103,7 +102,7 @@ fn new_archives_use_large_pages_and_old_ones_keep_theirs() {
     let db = schema_1_copy(old.path());
     let before = page_size(&db);
     let engine = crate::support::engine(old.path());
-    engine.store().integrity_check().unwrap();
+    engine.integrity_check().unwrap();
     drop(engine);
     assert_eq!(page_size(&db), before);
     assert_ne!(before, 32_768, "the fixture was made with the old default");

@@ -3,10 +3,12 @@
 // Every command the Rust side exposes has one typed method on `Backend`. Components never call
 // `invoke` themselves: they call `backend()` and use the methods, so a test can swap the whole
 // transport with Tauri's `mockIPC` (the Tauri implementation goes through `invoke`) or hand in
-// another `Backend` with `setBackend`.
+// another `Backend` with `setBackend`. The native file dialogs (tauri-plugin-dialog) are part of
+// the same seam: the plugin talks to the shell through `invoke` like any command.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import type { AddFeedOutcome } from "./bindings/AddFeedOutcome";
 import type { Alert } from "./bindings/Alert";
 import type { AlertQuery } from "./bindings/AlertQuery";
@@ -14,6 +16,7 @@ import type { Article } from "./bindings/Article";
 import type { ArticlePage } from "./bindings/ArticlePage";
 import type { ArticleQuery } from "./bindings/ArticleQuery";
 import type { EngineEvent } from "./bindings/EngineEvent";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { Feed } from "./bindings/Feed";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -74,19 +77,29 @@ export interface Backend {
   setPaused(paused: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
 
+  /** Asks for an OPML file to import; `null` when the user cancels. */
+  chooseOpmlToImport(): Promise<string | null>;
+  /** Asks where to export the subscriptions; `null` when the user cancels. */
+  chooseOpmlExportPath(): Promise<string | null>;
+
   onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn>;
   onFocusAlert(handler: (payload: FocusAlert) => void): Promise<UnlistenFn>;
 }
 
-/** A failed command, with the engine's stable code and its sentence for people. */
+/**
+ * A failed command, with the engine's stable code and its sentence for people. The codes are
+ * the engine's `ErrorCode` (generated from Rust), plus "internal" for a rejection that did not
+ * come from the engine.
+ */
 export class BackendError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | "internal";
   readonly problem: QueryProblem | null;
 
   constructor(payload: ErrorPayload) {
     super(payload.message);
     this.name = "BackendError";
-    this.code = payload.code;
+    // The engine only sends its own codes; the payload's type keeps them a string.
+    this.code = payload.code as ErrorCode | "internal";
     this.problem = payload.problem;
   }
 }
@@ -123,7 +136,12 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
-/** The real backend: Tauri commands and events. */
+const OPML_FILTERS = [
+  { name: "OPML subscription list", extensions: ["opml", "xml"] },
+  { name: "All files", extensions: ["*"] },
+];
+
+/** The real backend: Tauri commands, events and native file dialogs. */
 export const tauriBackend: Backend = {
   listAlerts: (query) => call("list_alerts", { query }),
   setAlertRead: (id, read) => call("set_alert_read", { id, read }),
@@ -159,6 +177,13 @@ export const tauriBackend: Backend = {
   setSettings: (settings) => call("set_settings", { settings }),
   setPaused: (paused) => call("set_paused", { paused }),
   openLink: (url) => call("open_link", { url }),
+
+  chooseOpmlToImport: async () => {
+    const picked = await open({ title: "Import feeds from OPML", multiple: false, directory: false, filters: OPML_FILTERS });
+    return typeof picked === "string" ? picked : null;
+  },
+  chooseOpmlExportPath: () =>
+    save({ title: "Export feeds as OPML", defaultPath: "wirewatch-feeds.opml", filters: OPML_FILTERS }),
 
   onEngineEvent: (handler) => listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload)),
   onFocusAlert: (handler) => listen<FocusAlert>(FOCUS_ALERT_EVENT, (e) => handler(e.payload)),

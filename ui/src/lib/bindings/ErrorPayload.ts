@@ -6,7 +6,7 @@ import type { QueryProblem } from "./QueryProblem";
  */
 export type ErrorPayload = { 
 /**
- * Stable code (`invalid_query`, `unreachable`, ...).
+ * Stable code (`invalid_query`, `unreachable`, ...; see [`Error::code`]).
  */
 code: string, 
 /**

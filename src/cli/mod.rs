@@ -1,0 +1,275 @@
+//! The command line: its arguments, and one function per subcommand.
+//!
+//! [`run`] opens the engine (except for `inspect`, which reads no database) and hands the
+//! subcommand to its function in [`feeds`], [`rules`], [`watch`] or [`archive`]; those call
+//! the engine and leave the printing of tables to [`output`].
+
+mod archive;
+mod feeds;
+mod output;
+mod rules;
+mod stories;
+mod watch;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use wirewatch::{Config, Engine, SystemClock};
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "wirewatch",
+    version,
+    about = "Watch news feeds and get alerted when a story matches your rules"
+)]
+pub struct Cli {
+    /// The database file (default: the platform data directory, shared with the desktop app).
+    #[arg(long, global = true, env = "WIREWATCH_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage subscriptions.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+    /// Import feeds from an OPML file.
+    Import {
+        /// OPML 1.0 or 2.0 file.
+        file: PathBuf,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Export subscriptions as OPML (to stdout without a file).
+    Export {
+        /// Where to write.
+        file: Option<PathBuf>,
+    },
+    /// Subscribe to the South Asia starter pack and add its ceasefire rule.
+    Starter {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Manage alert rules.
+    #[command(subcommand)]
+    Rule(RuleCommand),
+    /// Fetch feeds once: those that are due, or all with --all.
+    Poll {
+        /// Kept for clarity in scripts: a poll always runs once.
+        #[arg(long)]
+        once: bool,
+        /// Poll every feed now, not only the due ones (still with conditional requests).
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Keep polling as feeds come due, printing alerts, until interrupted.
+    Run,
+    /// List alerts, newest first.
+    Alerts {
+        /// Only unread alerts.
+        #[arg(long)]
+        unread: bool,
+        /// Only this rule's alerts.
+        #[arg(long)]
+        rule: Option<i64>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Stories: the articles of several outlets that report one event.
+    Stories {
+        /// Only stories this rule (by name or id) alerted on.
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only stories updated within this long (`90m`, `24h`, `7d`).
+        #[arg(long, value_parser = stories::parse_duration)]
+        since: Option<chrono::Duration>,
+        /// Only stories with at least this many articles.
+        #[arg(long, default_value_t = 1)]
+        min_articles: u32,
+        /// How many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Take an article out of its story, for good.
+    Detach {
+        /// The article's id.
+        article: i64,
+    },
+    /// Search the archive with the rule language.
+    Search {
+        /// The query.
+        query: String,
+        /// How many results.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Only starred articles.
+        #[arg(long)]
+        starred: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Counts of feeds, articles, alerts and errors.
+    Stats {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Show how Wirewatch reads one feed, as JSON.
+    Inspect {
+        /// Feed URL.
+        url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedCommand {
+    /// Subscribe to feeds (a web page's feeds are discovered).
+    Add {
+        /// Feed or page URLs.
+        urls: Vec<String>,
+        /// Read URLs from a file, one per line (# starts a comment).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// File the feeds in this folder.
+        #[arg(long)]
+        folder: Option<String>,
+    },
+    /// List subscriptions with their status.
+    List {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Unsubscribe, by id or URL.
+    Remove {
+        /// Feed id or URL.
+        feed: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RuleCommand {
+    /// Add an alert rule.
+    Add {
+        /// A name for people.
+        name: String,
+        /// The query (see README: words, "phrases", OR, NOT, -word, prefix*, NEAR(a b, 5), title:, feed:).
+        query: String,
+        /// Only articles from feeds in this folder (repeatable).
+        #[arg(long = "folder")]
+        folders: Vec<String>,
+        /// Only articles from this feed id (repeatable).
+        #[arg(long = "feed")]
+        feeds: Vec<i64>,
+        /// Raise no desktop notification.
+        #[arg(long)]
+        no_notify: bool,
+        /// Keep it but match nothing.
+        #[arg(long)]
+        muted: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// List rules.
+    List {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Show what a query would have matched in the archive.
+    Test {
+        /// The query.
+        query: String,
+        /// How many days back.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Delete a rule and its alerts.
+    Remove {
+        /// Rule id.
+        id: i64,
+    },
+}
+
+/// How a listing is printed.
+#[derive(Args, Clone, Copy)]
+struct Output {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs one subcommand.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Inspect { url } = &cli.command {
+        return archive::inspect(url).await;
+    }
+    let db = cli.db.unwrap_or_else(wirewatch::config::default_db_path);
+    let engine = Engine::open(Config::new(&db), Arc::new(SystemClock))?;
+    match cli.command {
+        Command::Feed(FeedCommand::Add { urls, file, folder }) => {
+            feeds::add(&engine, urls, file, folder).await
+        }
+        Command::Feed(FeedCommand::List { out }) => feeds::list(&engine, out),
+        Command::Feed(FeedCommand::Remove { feed }) => feeds::remove(&engine, &feed),
+        Command::Import { file, out } => feeds::import(&engine, &file, out),
+        Command::Export { file } => feeds::export(&engine, file),
+        Command::Starter { out } => feeds::starter(&engine, out),
+        Command::Rule(RuleCommand::Add {
+            name,
+            query,
+            folders,
+            feeds,
+            no_notify,
+            muted,
+            out,
+        }) => {
+            let draft = wirewatch::model::RuleDraft {
+                name,
+                query,
+                scope: wirewatch::model::RuleScope { folders, feeds },
+                notify: !no_notify,
+                muted,
+            };
+            rules::add(&engine, &draft, out)
+        }
+        Command::Rule(RuleCommand::List { out }) => rules::list(&engine, out),
+        Command::Rule(RuleCommand::Test { query, days, out }) => {
+            rules::test(&engine, &query, days, out)
+        }
+        Command::Rule(RuleCommand::Remove { id }) => rules::remove(&engine, id),
+        Command::Poll { once: _, all, out } => watch::poll(&engine, all, out).await,
+        Command::Run => watch::run(&engine).await,
+        Command::Alerts {
+            unread,
+            rule,
+            limit,
+            out,
+        } => archive::alerts(&engine, unread, rule, limit, out),
+        Command::Stories {
+            rule,
+            since,
+            min_articles,
+            limit,
+            out,
+        } => stories::list(&engine, rule, since, min_articles, limit, out),
+        Command::Detach { article } => stories::detach(&engine, article),
+        Command::Search {
+            query,
+            limit,
+            starred,
+            out,
+        } => archive::search(&engine, query, limit, starred, out),
+        Command::Stats { out } => archive::stats(&engine, out),
+        Command::Inspect { .. } => unreachable!("handled before opening the database"),
+    }
+}

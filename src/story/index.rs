@@ -27,7 +27,9 @@
 use super::signature::Signature;
 use super::StoryId;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+// Keyed by term hashes and story ids for every article placed: foldhash, not SipHash.
+use foldhash::{HashMap, HashMapExt};
 
 /// Largest vocabulary kept for document frequencies; past it, words seen once are dropped.
 pub const MAX_VOCABULARY: usize = 400_000;

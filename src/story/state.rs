@@ -13,7 +13,8 @@
 use super::index::{LiveStory, Settings, StoryIndex};
 use super::StoryId;
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::VecDeque;
 
 const VOCABULARY: &[u8; 6] = b"WWVOC1";
 const TERMS: &[u8; 6] = b"WWSTT2";

@@ -128,9 +128,8 @@ pub const MIGRATIONS: &[&str] = &[
     // article and outlet, its outlet and article counts, its last update, and while it still
     // takes articles, its terms (`story::LiveStory::terms_bytes`). The vocabulary of the
     // grouping is one row of `story_vocabulary`. An alert belongs to a story, so a rule
-    // alerts once per story; `rules.renotify_outlets` asks for a second notification when a
-    // story reaches that many outlets. `articles.story_detached`: the user took the article
-    // out of its story, and it is never grouped again.
+    // alerts once per story. `articles.story_detached`: the user took the article out of its
+    // story, and it is never grouped again.
     r#"
     CREATE TABLE stories (
         id INTEGER PRIMARY KEY,
@@ -152,8 +151,6 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN story_id INTEGER;
     ALTER TABLE articles ADD COLUMN story_detached INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alerts ADD COLUMN story_id INTEGER;
-    ALTER TABLE alerts ADD COLUMN renotified INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE rules ADD COLUMN renotify_outlets INTEGER;
     INSERT INTO stories (id, title, first_article, first_feed, first_seen, last_update, articles, outlets)
         SELECT a.id, a.title, a.id,
                (SELECT af.feed_id FROM article_feeds af WHERE af.article_id = a.id ORDER BY af.seen LIMIT 1),

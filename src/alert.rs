@@ -179,6 +179,7 @@ mod tests {
             matches: vec![],
             created: chrono::DateTime::UNIX_EPOCH,
             read: false,
+            story: None,
         }
     }
 

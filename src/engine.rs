@@ -26,7 +26,7 @@ use crate::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
     EngineEvent, Feed, FeedId, FeedInspection, ImportReport, InspectedEntry, PollSummary,
     QueryProblem, Rule, RuleDraft, RuleId, RuleScope, RuleTest, Settings, SkippedOutline, Stats,
-    TermMatch,
+    Story, StoryId, StoryQuery, TermMatch,
 };
 use crate::opml;
 use crate::poll::{on_store, Poller};
@@ -636,6 +636,28 @@ impl Engine {
     /// Alerts, newest first.
     pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
         self.store().alerts(q)
+    }
+
+    /// Stories (articles of several outlets reporting one event), most recently updated first.
+    pub fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>> {
+        self.store().stories(q)
+    }
+
+    /// One story, with its outlets and articles.
+    pub fn story(&self, id: StoryId) -> Result<Story> {
+        self.store().story(id)
+    }
+
+    /// The story an article belongs to (the reader's "also reported by").
+    pub fn story_of_article(&self, article: ArticleId) -> Result<Story> {
+        self.store().story_of_article(article)
+    }
+
+    /// Takes an article out of its story, for good; returns the story it now has alone.
+    pub fn detach_from_story(&self, article: ArticleId) -> Result<StoryId> {
+        let story = self.store().detach_from_story(article)?;
+        self.alerts_changed()?;
+        Ok(story)
     }
 
     /// Marks an alert read or unread.

@@ -42,6 +42,7 @@ pub mod rules;
 pub mod schedule;
 pub mod spike;
 pub mod store;
+pub mod story;
 pub mod text;
 
 pub use clock::{Clock, SystemClock, TokioClock};

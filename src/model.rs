@@ -238,6 +238,9 @@ pub struct Alert {
     pub created: DateTime<Utc>,
     /// Whether the user has seen it.
     pub read: bool,
+    /// The story it belongs to: a rule alerts once per story, and later outlets' articles
+    /// join this row.
+    pub story: Option<Box<AlertStory>>,
 }
 
 /// A feed found on a web page (`<link rel="alternate">`).
@@ -610,5 +613,113 @@ impl Default for Settings {
             starter_offered: false,
             paused: false,
         }
+    }
+}
+
+/// Row id of a story: the articles of several outlets that report one event.
+pub type StoryId = i64;
+
+/// A story: one event as several outlets reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Story {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: StoryId,
+    /// The title of its first article.
+    pub title: String,
+    /// When its first article was published (or first seen).
+    pub first_seen: DateTime<Utc>,
+    /// When its newest article was.
+    pub last_update: DateTime<Utc>,
+    /// The outlets (feed titles) that reported it, first to report first.
+    pub outlets: Vec<String>,
+    /// Its articles, oldest first.
+    pub articles: Vec<StoryArticle>,
+}
+
+/// An article as a story lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StoryArticle {
+    /// Row id of the article.
+    #[ts(type = "number")]
+    pub id: ArticleId,
+    /// Link to the original.
+    pub link: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// The outlet (feed title) it came through first.
+    pub feed: String,
+    /// Publication time given by the feed, if any.
+    pub published: Option<DateTime<Utc>>,
+    /// When it counts as reported: `published`, or when Wirewatch first saw it.
+    pub seen: DateTime<Utc>,
+}
+
+/// Which stories to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StoryQuery {
+    /// Only stories this rule alerted on.
+    #[ts(type = "number | null")]
+    pub rule: Option<RuleId>,
+    /// Only stories updated at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only stories with at least this many articles (0 or 1: all).
+    pub min_articles: u32,
+    /// Page size (default 100, at most 1000).
+    pub limit: u32,
+}
+
+/// What an alert row shows of its story: how many outlets, who was first and by how much.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AlertStory {
+    /// The story.
+    #[ts(type = "number")]
+    pub id: StoryId,
+    /// Outlets that reported it.
+    pub outlets: u32,
+    /// Articles in it.
+    pub articles: u32,
+    /// The first outlet to report it.
+    pub first_outlet: Option<String>,
+    /// The second outlet to report it.
+    pub second_outlet: Option<String>,
+    /// How many seconds the first was ahead of the second.
+    #[ts(type = "number | null")]
+    pub lead_secs: Option<i64>,
+}
+
+impl AlertStory {
+    /// The line an alert row shows: "12 outlets · Dawn first, 14 min before Reuters".
+    pub fn line(&self) -> String {
+        let outlets = if self.outlets == 1 {
+            "1 outlet".to_string()
+        } else {
+            format!("{} outlets", self.outlets)
+        };
+        match (&self.first_outlet, &self.second_outlet, self.lead_secs) {
+            (Some(first), Some(second), Some(lead)) => {
+                format!(
+                    "{outlets} · {first} first, {} before {second}",
+                    lead_text(lead)
+                )
+            }
+            (Some(first), _, _) => format!("{outlets} · {first} first"),
+            _ => outlets,
+        }
+    }
+}
+
+fn lead_text(secs: i64) -> String {
+    let mins = secs.max(0) / 60;
+    if mins < 1 {
+        "under a minute".into()
+    } else if mins < 120 {
+        format!("{mins} min")
+    } else {
+        format!("{} h", mins / 60)
     }
 }

@@ -8,7 +8,8 @@
 //!    `add-list` subscribes a fresh database to a list of URLs, fetching each feed as it is
 //!    added (`feed add --file`), in one pass or, with `--one-by-one`, as it was before;
 //! 5. `matching` and `search-build` / `search` are the in-process scenarios; `stages` splits
-//!    a cold ingest into the engine's stages to show where time and memory go;
+//!    a cold ingest into the engine's stages to show where time and memory go; `grouping`
+//!    scores story grouping on the labelled set and times it as the archive grows.
 //! 6. `decode-corpus` prints what decoding makes of every file of a folder of feed documents,
 //!    for `bench/agreement.py` (not part of a run).
 //! 7. `trend` times trends over the search archive, `spikes` the spike checks after a poll.
@@ -17,6 +18,7 @@
 
 mod agreement;
 mod corpus;
+mod grouping;
 mod matching;
 mod search;
 mod stages;
@@ -103,6 +105,21 @@ enum Command {
         /// Requests in flight overall.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Story grouping: precision and recall on the labelled set, cost per article by archive size.
+    Grouping {
+        /// Archive sizes to fill the index with, separated by commas.
+        #[arg(long, default_value = "100000,1000000")]
+        archives: String,
+        /// Articles placed and timed after filling.
+        #[arg(long, default_value_t = 20_000)]
+        measure: usize,
+        /// Articles a day in the generated archive.
+        #[arg(long, default_value_t = 50_000)]
+        per_day: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Subscribe a fresh database to a list of URLs, storing what each feed holds.
     AddList {
@@ -283,6 +300,19 @@ fn main() -> anyhow::Result<()> {
             runs,
             statements,
         } => search::sql(&db, runs.max(1), &statements),
+        Command::Grouping {
+            archives,
+            measure,
+            per_day,
+            seed,
+        } => {
+            let sizes: Vec<usize> = archives
+                .split(',')
+                .map(|s| s.trim().parse())
+                .collect::<Result<_, _>>()
+                .context("--archives takes numbers separated by commas")?;
+            grouping::run(&sizes, measure.max(1), per_day, seed)
+        }
         Command::Stages {
             dir,
             feeds,

@@ -16,7 +16,7 @@ use wirewatch::error::ErrorPayload;
 use wirewatch::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
     Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
-    RuleTest, Settings, Stats, TermMatch,
+    RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
 };
 use wirewatch::spike::Sensitivity;
 use wirewatch::store::{AlertLatency, FeedHealthReport, SpikeAlert, SpikeSettings, Trend};
@@ -31,6 +31,10 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         list_alerts,
         set_alert_read,
         mark_alerts_read,
+        list_stories,
+        get_story,
+        story_of_article,
+        detach_from_story,
         search_articles,
         count_articles,
         get_article,
@@ -85,6 +89,28 @@ where
         .await
         .map_err(|_| payload(&Error::ShuttingDown))?
         .map_err(|e| payload(&e))
+}
+
+// ---- Stories ----
+
+#[tauri::command]
+pub async fn list_stories(engine: State<'_, Engine>, query: StoryQuery) -> CmdResult<Vec<Story>> {
+    blocking(&engine, move |e| e.stories(&query)).await
+}
+
+#[tauri::command]
+pub async fn get_story(engine: State<'_, Engine>, id: StoryId) -> CmdResult<Story> {
+    blocking(&engine, move |e| e.story(id)).await
+}
+
+#[tauri::command]
+pub async fn story_of_article(engine: State<'_, Engine>, id: ArticleId) -> CmdResult<Story> {
+    blocking(&engine, move |e| e.story_of_article(id)).await
+}
+
+#[tauri::command]
+pub async fn detach_from_story(engine: State<'_, Engine>, id: ArticleId) -> CmdResult<StoryId> {
+    blocking(&engine, move |e| e.detach_from_story(id)).await
 }
 
 // ---- Alerts ----

@@ -8,6 +8,7 @@ mod archive;
 mod feeds;
 mod output;
 mod rules;
+mod stories;
 mod trend;
 mod watch;
 
@@ -82,6 +83,28 @@ enum Command {
         limit: u32,
         #[command(flatten)]
         out: Output,
+    },
+    /// Stories: the articles of several outlets that report one event.
+    Stories {
+        /// Only stories this rule (by name or id) alerted on.
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only stories updated within this long (`90m`, `24h`, `7d`).
+        #[arg(long, value_parser = stories::parse_duration)]
+        since: Option<chrono::Duration>,
+        /// Only stories with at least this many articles.
+        #[arg(long, default_value_t = 1)]
+        min_articles: u32,
+        /// How many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Take an article out of its story, for good.
+    Detach {
+        /// The article's id.
+        article: i64,
     },
     /// Search the archive with the rule language.
     Search {
@@ -263,6 +286,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             limit,
             out,
         } => archive::alerts(&engine, unread, rule, limit, out),
+        Command::Stories {
+            rule,
+            since,
+            min_articles,
+            limit,
+            out,
+        } => stories::list(&engine, rule, since, min_articles, limit, out),
+        Command::Detach { article } => stories::detach(&engine, article),
         Command::Search {
             query,
             limit,

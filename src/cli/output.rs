@@ -161,6 +161,9 @@ pub fn alerts(alerts: &[Alert]) {
                 .unwrap_or(""),
             terms.join(", ")
         );
+        if let Some(story) = a.story.as_ref().filter(|s| s.outlets > 1) {
+            println!("      {}", story.line());
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use crate::decode::DecodedEntry;
 use crate::dedup;
 use crate::model::{FeedId, RuleId, TermMatch};
 use crate::rules::{Doc, Origin, RuleSet};
+use crate::story::Signature;
 use crate::text::{self, Token};
 
 /// An entry ready to be stored: sanitised, tokenised, hashed, and perhaps matched.
@@ -50,6 +51,9 @@ pub struct PreparedEntry {
     /// Its words not yet reported to the store ([`PreparedEntry::noting_words`]); `None`:
     /// unknown, the writer records all of them.
     pub new_words: Option<Vec<text::NewWord>>,
+    /// What story grouping compares it by ([`crate::story`]), made here so the writer only
+    /// places it.
+    pub signature: Signature,
 }
 
 /// A rule that an entry matches, and where.
@@ -87,7 +91,9 @@ impl PreparedEntry {
         body_tokens: Vec<Token>,
         new_words: Option<Vec<text::NewWord>>,
     ) -> PreparedEntry {
+        let signature = Signature::new(&entry.title, &title_tokens, &entry.text, &body_tokens);
         PreparedEntry {
+            signature,
             canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
             content_hash: dedup::content_hash(&entry.title, &entry.text),
             indexed_title: text::join_folded(&title_tokens),

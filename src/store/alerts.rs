@@ -3,7 +3,7 @@
 use super::articles::{attach_feeds, summary_row};
 use super::{ms, time, Store};
 use crate::error::{Error, Result};
-use crate::model::{Alert, AlertId, AlertQuery, Rule, RuleDraft, RuleId, RuleScope};
+use crate::model::{Alert, AlertId, AlertQuery, AlertStory, Rule, RuleDraft, RuleId, RuleScope};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
@@ -125,7 +125,8 @@ impl Store {
         let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "SELECT al.id, al.rule_id, r.name, al.matches, al.created, al.read,
-                    a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred
+                    a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred,
+                    al.story_id
              FROM alerts al JOIN rules r ON r.id = al.rule_id JOIN articles a ON a.id = al.article_id
              {where_} ORDER BY al.id DESC LIMIT ?"
         ))?;
@@ -139,9 +140,28 @@ impl Store {
                 created: time(r.get(4)?),
                 read: r.get(5)?,
                 article: summary_row(r, 6)?,
+                story: r.get::<_, Option<i64>>(15)?.map(|id| {
+                    Box::new(AlertStory {
+                        id,
+                        outlets: 1,
+                        articles: 1,
+                        first_outlet: None,
+                        second_outlet: None,
+                        lead_secs: None,
+                    })
+                }),
             })
         })?;
         let mut alerts: Vec<Alert> = rows.collect::<rusqlite::Result<_>>()?;
+        let stories = Store::alert_stories(
+            &conn,
+            alerts.iter().filter_map(|a| a.story.as_ref().map(|s| s.id)),
+        )?;
+        for alert in &mut alerts {
+            if let Some(story) = alert.story.as_ref().and_then(|s| stories.get(&s.id)) {
+                alert.story = Some(Box::new(story.clone()));
+            }
+        }
         let mut summaries: Vec<_> = alerts.iter().map(|a| a.article.clone()).collect();
         attach_feeds(&conn, &mut summaries)?;
         for (alert, summary) in alerts.iter_mut().zip(summaries) {

@@ -15,6 +15,7 @@
 //! - `spikes`: rules' spike settings, the spikes raised, and alert latency.
 //! - `trends`: articles per hour or day matching a query, for charts and spike baselines.
 //! - `lexicon`: the user's changes to the lexicon of concepts.
+//! - `stories`: where each new article is filed among stories, and the stories read back.
 //! - `writeback`: a poll's writes flushed to disk in the background as it goes.
 
 mod alerts;
@@ -26,6 +27,7 @@ mod ingest;
 mod lexicon;
 pub mod schema;
 mod spikes;
+mod stories;
 mod trends;
 mod writeback;
 
@@ -60,6 +62,8 @@ pub struct Store {
     word_epoch: AtomicU64,
     /// Article times by id, for trends (read on the reader connection, after it).
     times: Mutex<trends::TimeColumn>,
+    /// The story index the writer files new articles with (taken after `writer`).
+    stories: Mutex<stories::StoryDesk>,
 }
 
 /// A word-reporting epoch no store has used in this process.
@@ -108,6 +112,7 @@ impl Store {
             reader: Mutex::new(reader),
             word_epoch: AtomicU64::new(fresh_word_epoch()),
             times: Mutex::default(),
+            stories: Mutex::new(stories::StoryDesk::default()),
         })
     }
 
@@ -144,6 +149,11 @@ impl Store {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back on
         // drop), so a poisoned lock is safe to reuse.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The writer's story index; take it after [`Store::writer`], never before.
+    pub(crate) fn stories_desk(&self) -> MutexGuard<'_, stories::StoryDesk> {
+        self.stories.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {

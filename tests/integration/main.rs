@@ -16,5 +16,6 @@ mod lexicon;
 mod opml;
 mod rules;
 mod schedule;
+mod story;
 mod support;
 mod upgrade;

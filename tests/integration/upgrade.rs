@@ -171,6 +171,11 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
              DROP INDEX articles_time_by_id; DROP TABLE feed_checks; DROP TABLE spikes;
              ALTER TABLE rules DROP COLUMN spike_sensitivity;
              ALTER TABLE rules DROP COLUMN spike_cool_down_secs;
+             DROP INDEX articles_by_story; DROP INDEX alerts_by_story;
+             DROP TABLE stories; DROP TABLE story_vocabulary;
+             ALTER TABLE articles DROP COLUMN story_id;
+             ALTER TABLE articles DROP COLUMN story_detached;
+             ALTER TABLE alerts DROP COLUMN story_id;
              PRAGMA user_version = 4;",
         )
         .unwrap();

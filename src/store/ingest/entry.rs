@@ -12,9 +12,11 @@
 use super::{ms, Applying, FeedInfo, RuleTally, KEPT_PER_RULE};
 use crate::decode::DecodedEntry;
 use crate::error::Result;
-use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef};
+use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
+use crate::store::stories::{count_outlets, StoryDesk};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use foldhash::HashSet;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -85,6 +87,8 @@ pub(super) struct FeedIngest<'a> {
     pub(super) now: DateTime<Utc>,
     pub(super) applying: &'a mut Applying,
     pub(super) seen: SeenInFeed,
+    /// The story index new articles are filed with.
+    pub(super) desk: &'a mut StoryDesk,
 }
 
 impl FeedIngest<'_> {
@@ -96,8 +100,8 @@ impl FeedIngest<'_> {
             Found::Known(article_id, old_hash) => self.update(&p, article_id, &old_hash),
             Found::Elsewhere(article_id) => self.attach(&p, article_id),
             Found::New => {
-                let article_id = self.insert(&p)?;
-                self.record_alerts(&mut p, article_id)
+                let (article_id, story) = self.insert(&p)?;
+                self.record_alerts(&mut p, article_id, story)
             }
         }
     }
@@ -202,11 +206,20 @@ impl FeedIngest<'_> {
         if let Some(keys) = &mut self.seen.keys {
             keys.add(p);
         }
+        // One more outlet for its story.
+        let story: Option<StoryId> = self
+            .tx
+            .prepare_cached("SELECT story_id FROM articles WHERE id = ?1")?
+            .query_row([article_id], |r| r.get(0))?;
+        if let Some(story) = story {
+            count_outlets(self.tx, story)?;
+        }
         Ok(())
     }
 
-    /// A new article: stored, listed under this feed, and indexed. Returns its id.
-    fn insert(&mut self, p: &PreparedEntry) -> Result<ArticleId> {
+    /// A new article: filed in a story, stored, listed under this feed, and indexed. Returns
+    /// its id and its story's.
+    fn insert(&mut self, p: &PreparedEntry) -> Result<(ArticleId, StoryId)> {
         let (e, now, tx) = (&p.entry, self.now, self.tx);
         // Feeds that date stories in the future (wrong time zones, scheduled posts) would pin
         // them to the top of every list: such stories are filed at the time we saw them.
@@ -214,10 +227,12 @@ impl FeedIngest<'_> {
             Some(t) if t <= now + chrono::Duration::hours(1) => t,
             _ => now,
         };
+        let placement = self.desk.place(tx, &p.signature, sort_time, self.feed_id)?;
         tx.prepare_cached(
             "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
-                                   text, published, fetched, sort_time, lang)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                   text, published, fetched, sort_time, lang,
+                                   story_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             p.canonical_url,
@@ -232,7 +247,8 @@ impl FeedIngest<'_> {
             e.published.map(ms),
             ms(now),
             ms(sort_time),
-            p.lang
+            p.lang,
+            placement.story
         ])?;
         let article_id = tx.last_insert_rowid();
         self.seen.touched.insert(article_id);
@@ -251,6 +267,14 @@ impl FeedIngest<'_> {
         if let Some(keys) = &mut self.seen.keys {
             keys.add(p);
         }
+        self.desk.record(
+            tx,
+            &placement,
+            article_id,
+            self.feed_id,
+            &e.title,
+            sort_time,
+        )?;
         tx.prepare_cached(
             "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
         )?
@@ -261,12 +285,17 @@ impl FeedIngest<'_> {
             self.feed.indexed
         ])?;
         self.applying.applied.new_articles += 1;
-        Ok(article_id)
+        Ok((article_id, placement.story))
     }
 
     /// Stores the alerts of a new article, once per rule it matches (as prepared, or matched
     /// now if it was not), and tallies them; keeps them whole within the poll's budget.
-    fn record_alerts(&mut self, p: &mut PreparedEntry, article_id: ArticleId) -> Result<()> {
+    fn record_alerts(
+        &mut self,
+        p: &mut PreparedEntry,
+        article_id: ArticleId,
+        story: StoryId,
+    ) -> Result<()> {
         if self.rules.is_empty() {
             return Ok(());
         }
@@ -286,12 +315,24 @@ impl FeedIngest<'_> {
             let Some(rule) = self.rules.get(rule_id) else {
                 continue;
             };
+            // A rule alerts once per story: a later article of a story it alerted on joins
+            // that alert's row (its outlets are read from the story) and notifies no one.
+            let alerted: bool = self
+                .tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM alerts WHERE story_id = ?1 AND rule_id = ?2)",
+                )?
+                .query_row(params![story, rule.id], |r| r.get(0))?;
+            if alerted {
+                continue;
+            }
             let inserted = self
                 .tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![rule.id, article_id, json, ms(now)])?;
+                .execute(params![rule.id, article_id, json, ms(now), story])?;
             if inserted == 0 {
                 continue;
             }
@@ -337,6 +378,9 @@ impl FeedIngest<'_> {
                 matches,
                 created: now,
                 read: false,
+                story: Store::alert_stories(self.tx, [story])?
+                    .remove(&story)
+                    .map(Box::new),
             };
             applied.alerts.push((alert, rule.notify));
         }

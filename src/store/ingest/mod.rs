@@ -22,6 +22,7 @@
 
 mod entry;
 
+use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -253,13 +254,14 @@ impl Store {
                     }
                 };
                 let mut conn = self.writer();
+                let mut desk = self.stories_desk();
                 let tx = conn.transaction()?;
-                apply_feed(&tx, first, rules, now, &mut applying)?;
+                apply_feed(&tx, first, rules, now, &mut applying, &mut desk)?;
                 let mut last = true;
                 for step in steps.by_ref() {
                     match step? {
                         PollStep::Feed(update) => {
-                            apply_feed(&tx, update, rules, now, &mut applying)?
+                            apply_feed(&tx, update, rules, now, &mut applying, &mut desk)?
                         }
                         PollStep::Commit => {
                             last = false;
@@ -270,9 +272,14 @@ impl Store {
                 for article_id in std::mem::take(&mut applying.reindex) {
                     reindex_article(&tx, article_id)?;
                 }
+                if last {
+                    // Statistics only: once per poll is enough.
+                    desk.save_vocabulary(&tx)?;
+                }
                 tx.commit()?;
                 // Free the writer between transactions: the window's own writes (marking
                 // read, starring) go in while the poll waits for its next feed.
+                drop(desk);
                 drop(conn);
                 committed(applying.take_committed());
                 if last {
@@ -281,8 +288,10 @@ impl Store {
             }
         })();
         if let Err(e) = written {
-            // The words this transaction's entries reported were rolled back with it.
+            // The words this transaction's entries reported were rolled back with it, and
+            // so were the stories it filed them in.
             self.renew_word_epoch();
+            self.stories_desk().forget();
             return Err(e);
         }
         // After the poll's last alerts are out.
@@ -308,6 +317,7 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
+    desk: &mut StoryDesk,
 ) -> Result<()> {
     let id = update.feed_id;
     // First, whatever happens to the entries: their words count as reported from now on.
@@ -421,6 +431,7 @@ fn apply_feed(
                 now,
                 applying,
                 seen,
+                desk,
             };
             for entry in entries {
                 ingest.entry(entry)?;

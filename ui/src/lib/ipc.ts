@@ -34,6 +34,8 @@ import type { Settings } from "./bindings/Settings";
 import type { SpikeAlert } from "./bindings/SpikeAlert";
 import type { SpikeSettings } from "./bindings/SpikeSettings";
 import type { Stats } from "./bindings/Stats";
+import type { Story } from "./bindings/Story";
+import type { StoryQuery } from "./bindings/StoryQuery";
 import type { TermMatch } from "./bindings/TermMatch";
 import type { Trend } from "./bindings/Trend";
 import type { TrendQuery } from "./bindings/TrendQuery";
@@ -52,6 +54,13 @@ export interface Backend {
   setAlertRead(id: number, read: boolean): Promise<void>;
   /** Marks all alerts (or one rule's) read; returns how many changed. */
   markAlertsRead(rule: number | null): Promise<number>;
+
+  listStories(query: StoryQuery): Promise<Story[]>;
+  getStory(id: number): Promise<Story>;
+  /** The story an article belongs to. */
+  storyOfArticle(id: number): Promise<Story>;
+  /** Takes an article out of its story for good; returns its own new story's id. */
+  detachFromStory(articleId: number): Promise<number>;
 
   searchArticles(query: ArticleQuery): Promise<ArticlePage>;
   /** Every article `query` matches, counted (a page's total may be a bound). */
@@ -169,6 +178,11 @@ export const tauriBackend: Backend = {
   listAlerts: (query) => call("list_alerts", { query }),
   setAlertRead: (id, read) => call("set_alert_read", { id, read }),
   markAlertsRead: (rule) => call("mark_alerts_read", { rule }),
+
+  listStories: (query) => call("list_stories", { query }),
+  getStory: (id) => call("get_story", { id }),
+  storyOfArticle: (id) => call("story_of_article", { id }),
+  detachFromStory: (articleId) => call("detach_from_story", { id: articleId }),
 
   searchArticles: (query) => call("search_articles", { query }),
   countArticles: (query) => call("count_articles", { query }),

@@ -27,6 +27,7 @@ import type { Settings } from "../lib/bindings/Settings";
 import type { SpikeAlert } from "../lib/bindings/SpikeAlert";
 import type { SpikeSettings } from "../lib/bindings/SpikeSettings";
 import type { Stats } from "../lib/bindings/Stats";
+import type { Story } from "../lib/bindings/Story";
 import type { TermMatch } from "../lib/bindings/TermMatch";
 import type { Trend } from "../lib/bindings/Trend";
 import type { TrendQuery } from "../lib/bindings/TrendQuery";
@@ -112,6 +113,8 @@ export class FakeBackend {
   articles: StoredArticle[] = [];
   rules: Rule[] = [];
   alerts: Alert[] = [];
+  /** Stories of more than one article (every other article is a story of its own). */
+  stories: Story[] = [];
   settings: Settings = {
     close_to_tray: true,
     start_at_login: false,
@@ -205,6 +208,7 @@ export class FakeBackend {
         if (m.ok) this.alerts.unshift(this.makeAlert(r, a, m.matches, a.read));
       }
     }
+    this.makeStory();
   }
 
   private makeRule(id: number, d: RuleDraft): Rule {
@@ -212,7 +216,50 @@ export class FakeBackend {
   }
 
   private makeAlert(rule: Rule, a: StoredArticle, matches: TermMatch[], read = false): Alert {
-    return { id: ++this.nextId.alert, rule_id: rule.id, rule_name: rule.name, article: this.summary(a), matches, created: a.fetched, read };
+    return { id: ++this.nextId.alert, rule_id: rule.id, rule_name: rule.name, article: this.summary(a), matches, created: a.fetched, read, story: null };
+  }
+
+  /**
+   * Makes the newest alert's article the first of a story that two more outlets reported,
+   * 14 and 40 minutes later, and gives the alert its story line.
+   */
+  private makeStory() {
+    const alert = this.alerts[0];
+    if (!alert) return;
+    const a = this.article(alert.article.id);
+    const at = (mins: number) => new Date(Date.parse(a.published ?? a.fetched) + mins * 60_000).toISOString();
+    const first = a.feeds[0]?.title ?? "Dawn";
+    const story: Story = {
+      id: 900,
+      title: a.title,
+      first_seen: at(0),
+      last_update: at(40),
+      outlets: [first, "Reuters", "NDTV"],
+      articles: [
+        { id: a.id, link: a.url, title: a.title, feed: first, published: at(0), seen: at(0) },
+        { id: 9001, link: "https://www.reuters.com/world/asia/9001", title: "India and Pakistan agree to halt firing", feed: "Reuters", published: at(14), seen: at(14) },
+        { id: 9002, link: "https://www.ndtv.com/9002", title: "Guns fall silent on the LoC", feed: "NDTV", published: at(40), seen: at(40) },
+      ],
+    };
+    this.stories.push(story);
+    for (const al of this.alerts.filter((x) => x.article.id === a.id)) {
+      al.story = { id: story.id, outlets: 3, articles: 3, first_outlet: first, second_outlet: "Reuters", lead_secs: 14 * 60 };
+    }
+  }
+
+  private storyOf(articleId: number): Story {
+    const found = this.stories.find((s) => s.articles.some((x) => x.id === articleId));
+    if (found) return found;
+    const a = this.article(articleId);
+    const when = a.published ?? a.fetched;
+    return {
+      id: 100_000 + a.id,
+      title: a.title,
+      first_seen: when,
+      last_update: when,
+      outlets: a.feeds.map((f) => f.title),
+      articles: [{ id: a.id, link: a.url, title: a.title, feed: a.feeds[0]?.title ?? "", published: a.published, seen: when }],
+    };
   }
 
   private doc(a: StoredArticle) {
@@ -496,6 +543,23 @@ export class FakeBackend {
       case "count_articles": {
         const n = this.matching(args.query as ArticleQuery).length;
         return this.countGate ? this.countGate.then(() => n) : n;
+      }
+      case "list_stories":
+        return structuredClone(this.stories);
+      case "get_story": {
+        const st = this.stories.find((x) => x.id === args.id);
+        if (!st) throw new Rejection(err("not_found", "That story no longer exists."));
+        return structuredClone(st);
+      }
+      case "story_of_article":
+        return structuredClone(this.storyOf(args.id as number));
+      case "detach_from_story": {
+        const id = args.id as number;
+        for (const st of this.stories) {
+          st.articles = st.articles.filter((x) => x.id !== id);
+          st.outlets = [...new Set(st.articles.map((x) => x.feed))];
+        }
+        return 100_000 + id;
       }
       case "get_article": {
         const a = this.article(args.id as number);

@@ -1,0 +1,698 @@
+//! The online grouping: as each article is stored, it joins a recent story or starts one.
+//!
+//! For each article, in the order it is stored ([`StoryIndex::place`]):
+//!
+//! 1. Its terms' document frequencies are counted (incrementally: the archive's own
+//!    vocabulary, bounded by dropping words seen once when the table grows past
+//!    [`MAX_VOCABULARY`]), and its [`Signature`] is weighted by inverse document frequency and
+//!    normalised: a TF-IDF vector.
+//! 2. Candidate stories come from an inverted index of recent stories' heaviest terms: the
+//!    article's [`QUERY_TERMS`] heaviest terms are looked up, each posting list holds at most
+//!    [`POSTINGS_PER_TERM`] recent stories, and the [`MAX_CANDIDATES`] stories sharing the
+//!    most weight are scored. So the work per article does not grow with the archive.
+//! 3. Each candidate updated within [`Settings::window`] of the article is scored by cosine
+//!    similarity between the article and the story's centroid (the sum of its articles'
+//!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms). The best at or above
+//!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
+//! 4. Stories not updated within [`Settings::keep`] of the newest article are evicted, with
+//!    their postings; so are the oldest beyond [`Settings::max_stories`]. Memory stays bounded.
+//!
+//! Why a centroid and cosine: outlets paraphrase an event, so a shared wording is rare, but
+//! they keep its names, places, figures and quotes, which idf makes heavy. Another event of the
+//! same topic (a ceasefire agreed; violations alleged the same night) shares the topic's words
+//! but not the event's, and the same person in another event shares one name among many. The
+//! threshold was tuned on half of the labelled set in `tests/fixtures/stories/` and checked on
+//! the other half (BENCHMARKS.md, "Story grouping").
+
+use super::signature::Signature;
+use super::StoryId;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::VecDeque;
+// Keyed by term hashes and story ids for every article placed: foldhash, not SipHash.
+use foldhash::{HashMap, HashMapExt};
+
+/// Largest vocabulary kept for document frequencies; past it, words seen once are dropped.
+pub const MAX_VOCABULARY: usize = 400_000;
+/// Terms of an article looked up in the postings.
+pub const QUERY_TERMS: usize = 16;
+/// Terms of a story's centroid posted in the inverted index.
+pub const POSTED_TERMS: usize = 20;
+/// Stories kept per posting list, newest first: a word shared by more recent stories than this
+/// names no event.
+pub const POSTINGS_PER_TERM: usize = 128;
+/// Terms an article must share with a story to join it: a cosine over two short texts that
+/// share only their topic's words (`ceasefire`, `Pakistan`, `India`) is high, and says
+/// nothing of the event.
+pub const MIN_SHARED_TERMS: usize = 4;
+/// Outlets a story remembers (it takes no second article from these).
+pub const MAX_OUTLETS: usize = 256;
+/// Candidate stories scored per article.
+pub const MAX_CANDIDATES: usize = 24;
+/// Terms kept in a story's centroid.
+pub const CENTROID_TERMS: usize = 60;
+/// An article's heaviest names checked against a candidate story.
+pub const NAMES_CHECKED: usize = 3;
+/// How much of a candidate's similarity is lost when none of the article's heaviest names is
+/// in the story (proportionally for some).
+pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
+/// Documents assumed before the first, so the first articles of a fresh archive are not
+/// weighed by a handful of counts.
+const PRIOR_DOCUMENTS: f32 = 200.0;
+
+/// How stories are formed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Cosine similarity at or above which an article joins a story.
+    pub threshold: f32,
+    /// How long after its last article a story still takes new ones.
+    pub window: Duration,
+    /// How long a story stays in memory after its last article, counted back from the newest
+    /// article seen: longer than the window, since one poll may bring a feed's last few days
+    /// newest first, and an older report must still find the story it belongs to.
+    pub keep: Duration,
+    /// Most stories kept in memory (oldest evicted first).
+    pub max_stories: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            threshold: 0.18,
+            window: Duration::hours(36),
+            keep: Duration::days(7),
+            max_stories: 50_000,
+        }
+    }
+}
+
+/// Where an article went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Its story.
+    pub story: StoryId,
+    /// Whether it started that story.
+    pub started: bool,
+    /// The similarity to the story it joined; when it started one, to the nearest story
+    /// (0: none shared a term).
+    pub score: f32,
+}
+
+/// A story still taking articles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveStory {
+    /// Its id.
+    pub id: StoryId,
+    /// When its first article was published (or seen).
+    pub first_seen: DateTime<Utc>,
+    /// When its newest article was.
+    pub last_update: DateTime<Utc>,
+    /// Articles in it.
+    pub articles: u32,
+    /// Its centroid, `(term, weight)` sorted by term.
+    pub centroid: Vec<(u64, f32)>,
+    /// Terms of its centroid that read as names or numbers, sorted.
+    pub names: Vec<u64>,
+    /// The outlets (feeds) of its articles, at most [`MAX_OUTLETS`].
+    pub outlets: Vec<u64>,
+    /// Terms under which it is posted (so eviction can remove it).
+    pub(super) posted: Vec<u64>,
+}
+
+/// The grouping state: document frequencies and the stories within the window.
+#[derive(Debug, Clone)]
+pub struct StoryIndex {
+    pub(super) settings: Settings,
+    pub(super) documents: u64,
+    pub(super) df: HashMap<u64, u32>,
+    pub(super) stories: HashMap<StoryId, LiveStory>,
+    /// Story ids in the order they were last updated (an id may recur; stale entries are
+    /// skipped), for eviction.
+    pub(super) recency: VecDeque<(DateTime<Utc>, StoryId)>,
+    pub(super) postings: HashMap<u64, VecDeque<StoryId>>,
+    pub(super) next_id: StoryId,
+    pub(super) newest: Option<DateTime<Utc>>,
+}
+
+impl StoryIndex {
+    /// An empty index whose first story will be `next_id`.
+    pub fn new(settings: Settings, next_id: StoryId) -> StoryIndex {
+        StoryIndex {
+            settings,
+            documents: 0,
+            df: HashMap::new(),
+            stories: HashMap::new(),
+            recency: VecDeque::new(),
+            postings: HashMap::new(),
+            next_id: next_id.max(1),
+            newest: None,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Articles counted so far.
+    pub fn documents(&self) -> u64 {
+        self.documents
+    }
+
+    /// Stories held in memory.
+    pub fn live_stories(&self) -> usize {
+        self.stories.len()
+    }
+
+    /// Terms in the vocabulary.
+    pub fn vocabulary(&self) -> usize {
+        self.df.len()
+    }
+
+    /// The id the next new story will get.
+    pub fn next_id(&self) -> StoryId {
+        self.next_id
+    }
+
+    /// Takes a story id for a story made outside the index (an article the user took out of
+    /// its story), so the index never hands it out.
+    pub fn reserve_id(&mut self) -> StoryId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// A live story.
+    pub fn story(&self, id: StoryId) -> Option<&LiveStory> {
+        self.stories.get(&id)
+    }
+
+    /// Places an article of `outlet` (a feed) published (or first seen) at `at`: counts its
+    /// terms, then joins the most similar live story or starts one. A story takes one article
+    /// per outlet: an outlet's second write-up is a development of its own (dedup already
+    /// joins the same link seen through two feeds).
+    pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>, outlet: u64) -> Placement {
+        self.count(signature);
+        let vector = self.vector(signature);
+        let names = heaviest_names(&vector, &signature.names);
+        let best = self.best_story(&vector, &names, at, outlet);
+        let placement = match best {
+            Some((id, score)) if score >= self.settings.threshold => {
+                self.join(id, &vector, &signature.names, at, outlet);
+                Placement {
+                    story: id,
+                    started: false,
+                    score,
+                }
+            }
+            _ => {
+                let id = self.start(vector, &signature.names, at, outlet);
+                let score = best.map_or(0.0, |b| b.1);
+                Placement {
+                    story: id,
+                    started: true,
+                    score,
+                }
+            }
+        };
+        self.evict(at);
+        placement
+    }
+
+    /// Counts an article's terms without placing it (an article kept out of stories still
+    /// belongs to the vocabulary).
+    pub fn count(&mut self, signature: &Signature) {
+        self.documents += 1;
+        for &(term, _) in &signature.terms {
+            *self.df.entry(term).or_insert(0) += 1;
+        }
+        if self.df.len() > MAX_VOCABULARY {
+            // Words seen once are mostly names of a day and typos; they come back if they matter.
+            self.df.retain(|_, n| *n > 1);
+            if self.df.len() > MAX_VOCABULARY * 3 / 4 {
+                self.df.retain(|_, n| *n > 2);
+            }
+        }
+    }
+
+    /// The article's TF-IDF vector, normalised, sorted by term.
+    fn vector(&self, signature: &Signature) -> Vec<(u64, f32)> {
+        let n = self.documents as f32 + PRIOR_DOCUMENTS;
+        let mut v: Vec<(u64, f32)> = signature
+            .terms
+            .iter()
+            .map(|&(term, w)| {
+                let df = self.df.get(&term).copied().unwrap_or(0) as f32;
+                (term, w * (n / (df + 1.0)).ln().max(0.0))
+            })
+            .filter(|t| t.1 > 0.0)
+            .collect();
+        normalise(&mut v);
+        v
+    }
+
+    fn best_story(
+        &self,
+        vector: &[(u64, f32)],
+        names: &[(u64, f32)],
+        at: DateTime<Utc>,
+        outlet: u64,
+    ) -> Option<(StoryId, f32)> {
+        let mut query: Vec<(u64, f32)> = vector.to_vec();
+        query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        query.truncate(QUERY_TERMS);
+        let mut shared: HashMap<StoryId, f32> = HashMap::new();
+        for (term, w) in &query {
+            if let Some(list) = self.postings.get(term) {
+                for id in list {
+                    *shared.entry(*id).or_insert(0.0) += w;
+                }
+            }
+        }
+        let mut candidates: Vec<(StoryId, f32)> = shared.into_iter().collect();
+        candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        candidates.truncate(MAX_CANDIDATES);
+        candidates
+            .into_iter()
+            .filter_map(|(id, _)| {
+                let story = self
+                    .stories
+                    .get(&id)
+                    .filter(|s| !s.outlets.contains(&outlet))?;
+                let apart = (at - story.last_update)
+                    .abs()
+                    .max((at - story.first_seen).abs() / 2);
+                // Another event has protagonists of its own: the article's main names are
+                // missing from the story, or the story's from the article.
+                let story_names = heaviest_names(&story.centroid, &story.names);
+                let missing = (missing_share(names, &story.centroid)
+                    + missing_share(&story_names, vector))
+                    / 2.0;
+                let penalty = NAME_MISMATCH_PENALTY * missing;
+                (apart <= self.settings.window
+                    && shared_terms(vector, &story.centroid) >= MIN_SHARED_TERMS)
+                    .then(|| (id, cosine(vector, &story.centroid) * (1.0 - penalty)))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
+
+    fn start(
+        &mut self,
+        vector: Vec<(u64, f32)>,
+        names: &[u64],
+        at: DateTime<Utc>,
+        outlet: u64,
+    ) -> StoryId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut story = LiveStory {
+            id,
+            first_seen: at,
+            last_update: at,
+            articles: 1,
+            centroid: vector,
+            names: names.to_vec(),
+            outlets: vec![outlet],
+            posted: Vec::new(),
+        };
+        truncate_heaviest(&mut story.centroid, CENTROID_TERMS);
+        keep_in_centroid(&mut story.names, &story.centroid);
+        self.post(&mut story);
+        self.recency.push_back((at, id));
+        self.stories.insert(id, story);
+        id
+    }
+
+    fn join(
+        &mut self,
+        id: StoryId,
+        vector: &[(u64, f32)],
+        names: &[u64],
+        at: DateTime<Utc>,
+        outlet: u64,
+    ) {
+        let Some(mut story) = self.stories.remove(&id) else {
+            return;
+        };
+        story.centroid = merge(&story.centroid, vector);
+        truncate_heaviest(&mut story.centroid, CENTROID_TERMS);
+        story.names.extend_from_slice(names);
+        story.names.sort_unstable();
+        story.names.dedup();
+        keep_in_centroid(&mut story.names, &story.centroid);
+        story.articles += 1;
+        if story.outlets.len() < MAX_OUTLETS {
+            story.outlets.push(outlet);
+        }
+        story.first_seen = story.first_seen.min(at);
+        if at > story.last_update {
+            story.last_update = at;
+            self.recency.push_back((at, id));
+        }
+        self.post(&mut story);
+        self.stories.insert(id, story);
+    }
+
+    /// Posts a story under its heaviest centroid terms not yet posted.
+    fn post(&mut self, story: &mut LiveStory) {
+        let mut top = story.centroid.clone();
+        top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        for (term, _) in top.into_iter().take(POSTED_TERMS) {
+            if story.posted.contains(&term) {
+                continue;
+            }
+            story.posted.push(term);
+            let list = self.postings.entry(term).or_default();
+            list.push_front(story.id);
+            list.truncate(POSTINGS_PER_TERM);
+        }
+    }
+
+    /// Evicts stories last updated more than a window before the newest article, and the
+    /// oldest beyond the cap.
+    fn evict(&mut self, at: DateTime<Utc>) {
+        let newest = self.newest.map_or(at, |n| n.max(at));
+        self.newest = Some(newest);
+        let horizon = newest - self.settings.keep.max(self.settings.window);
+        while let Some(&(when, id)) = self.recency.front() {
+            let over_cap = self.stories.len() > self.settings.max_stories;
+            if when >= horizon && !over_cap {
+                break;
+            }
+            self.recency.pop_front();
+            let current = self.stories.get(&id).map(|s| s.last_update);
+            if current == Some(when) {
+                self.remove(id);
+            }
+        }
+        if self.recency.len() > self.stories.len() * 4 + 1024 {
+            let stories = &self.stories;
+            self.recency
+                .retain(|(when, id)| stories.get(id).is_some_and(|s| s.last_update == *when));
+        }
+    }
+
+    pub(super) fn remove(&mut self, id: StoryId) {
+        if let Some(story) = self.stories.remove(&id) {
+            for term in story.posted {
+                if let Some(list) = self.postings.get_mut(&term) {
+                    list.retain(|s| *s != id);
+                    if list.is_empty() {
+                        self.postings.remove(&term);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The article's [`NAMES_CHECKED`] heaviest names with their weights.
+fn heaviest_names(vector: &[(u64, f32)], names: &[u64]) -> Vec<(u64, f32)> {
+    let mut out: Vec<(u64, f32)> = vector
+        .iter()
+        .filter(|t| names.binary_search(&t.0).is_ok())
+        .copied()
+        .collect();
+    out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(NAMES_CHECKED);
+    out
+}
+
+/// The share of the names' squared weight absent from `other` (a vector sorted by term).
+fn missing_share(names: &[(u64, f32)], centroid: &[(u64, f32)]) -> f32 {
+    let total: f32 = names.iter().map(|t| t.1 * t.1).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let missing: f32 = names
+        .iter()
+        .filter(|t| centroid.binary_search_by_key(&t.0, |c| c.0).is_err())
+        .map(|t| t.1 * t.1)
+        .sum();
+    missing / total
+}
+
+fn keep_in_centroid(names: &mut Vec<u64>, centroid: &[(u64, f32)]) {
+    names.retain(|n| centroid.binary_search_by_key(n, |c| c.0).is_ok());
+}
+
+fn normalise(v: &mut [(u64, f32)]) {
+    let norm = v.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|t| t.1 /= norm);
+    }
+}
+
+/// How many terms two vectors sorted by term share.
+fn shared_terms(a: &[(u64, f32)], b: &[(u64, f32)]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Cosine of two vectors sorted by term.
+fn cosine(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let na = a.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+    let nb = b.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+/// The sum of two vectors sorted by term.
+fn merge(a: &[(u64, f32)], b: &[(u64, f32)]) -> Vec<(u64, f32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            out.push(a[i]);
+            i += 1;
+        } else if i >= a.len() || b[j].0 < a[i].0 {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push((a[i].0, a[i].1 + b[j].1));
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
+fn truncate_heaviest(v: &mut Vec<(u64, f32)>, n: usize) {
+    if v.len() > n {
+        v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v.sort_unstable_by_key(|t| t.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokens;
+    use chrono::TimeZone;
+
+    fn sig(title: &str, body: &str) -> Signature {
+        Signature::new(title, &tokens(title), body, &tokens(body))
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap()
+    }
+
+    const FLOOD_A: (&str, &str) = (
+        "Floods kill 37 in Sukkur and Larkana",
+        "At least 37 people died in Sukkur and Larkana after 212 mm of rain, the PDMA said.",
+    );
+    const FLOOD_B: (&str, &str) = (
+        "Record rain drowns Sukkur; PDMA confirms 37 deaths",
+        "The PDMA confirmed 37 deaths in Sukkur and Larkana as 212 mm of rain fell in a day.",
+    );
+    const QUAKE: (&str, &str) = (
+        "Quake of magnitude 5.9 kills 12 in Jajarkot",
+        "A 5.9 earthquake struck Jajarkot in western Nepal, killing 12 people in Karnali.",
+    );
+
+    #[test]
+    fn the_same_event_in_other_words_joins_its_story() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        assert!(a.started && !b.started, "the second write-up joins: {b:?}");
+        assert_eq!(a.story, b.story);
+        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::hours(2), 3);
+        assert!(q.started, "another event starts its own story: {q:?}");
+        assert_eq!(index.story(a.story).map(|s| s.articles), Some(2));
+    }
+
+    #[test]
+    fn an_outlet_adds_one_article_to_a_story() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 1);
+        assert_ne!(
+            a.story, b.story,
+            "the same outlet's second write-up starts its own story"
+        );
+    }
+
+    #[test]
+    fn an_article_after_the_window_starts_a_new_story() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let later = t0() + Settings::default().window + Duration::hours(1);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), later, 2);
+        assert_ne!(
+            a.story, b.story,
+            "a story older than the window takes no articles"
+        );
+        let much_later = t0() + Settings::default().keep + Duration::hours(1);
+        index.place(&sig(QUAKE.0, QUAKE.1), much_later, 3);
+        assert!(
+            index.story(a.story).is_none(),
+            "and it is evicted after a while"
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded_by_the_story_cap() {
+        let settings = Settings {
+            max_stories: 50,
+            ..Settings::default()
+        };
+        let mut index = StoryIndex::new(settings, 1);
+        for i in 0..500 {
+            let title = format!("Event number{i} in place{i}");
+            let body = format!("Officials of town{i} counted {i} cases at site{i}.");
+            index.place(&sig(&title, &body), t0() + Duration::seconds(i), i as u64);
+        }
+        assert!(
+            index.live_stories() <= 50,
+            "{} stories kept",
+            index.live_stories()
+        );
+        let posted: usize = index.postings.values().map(VecDeque::len).sum();
+        assert!(
+            posted <= 50 * POSTED_TERMS * 2,
+            "evicted stories leave the postings ({posted})"
+        );
+        assert!(index.recency.len() <= 50 * 4 + 1024);
+    }
+
+    #[test]
+    fn a_restored_index_places_like_the_original() {
+        let mut index = StoryIndex::new(Settings::default(), 7);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
+        let bytes = index.to_bytes();
+        let mut restored = StoryIndex::from_bytes(&bytes, Settings::default()).expect("reads back");
+        assert_eq!(restored.documents(), 2);
+        assert_eq!(restored.next_id(), index.next_id());
+        assert_eq!(restored.to_bytes().len(), bytes.len());
+        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        let c = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        assert_eq!(
+            (b.story, b.started),
+            (a.story, false),
+            "a story survives the restart"
+        );
+        assert_eq!(b, c, "the restored index decides as the original does");
+    }
+
+    #[test]
+    fn stories_restored_from_their_rows_take_new_articles() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
+        let vocabulary = index.vocabulary_bytes();
+        let rows: Vec<LiveStory> = [a.story, q.story]
+            .iter()
+            .map(|id| {
+                let s = index.story(*id).unwrap();
+                LiveStory::from_parts(
+                    s.id,
+                    s.first_seen,
+                    s.last_update,
+                    s.articles,
+                    &s.terms_bytes(),
+                )
+                .expect("a row reads back")
+            })
+            .collect();
+        let mut restored =
+            StoryIndex::from_parts(Settings::default(), Some(&vocabulary), rows, 1).unwrap();
+        assert_eq!(restored.live_stories(), 2);
+        assert!(
+            restored.next_id() > q.story,
+            "new stories do not reuse stored ids"
+        );
+        let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        assert_eq!(
+            (b.story, b.started),
+            (a.story, false),
+            "the flood story survives the restart"
+        );
+        let fresh = StoryIndex::from_parts(Settings::default(), None, Vec::new(), 40).unwrap();
+        assert_eq!(
+            fresh.next_id(),
+            40,
+            "without a vocabulary, ids continue past the archive's"
+        );
+    }
+
+    #[test]
+    fn a_damaged_state_is_refused() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        let bytes = index.to_bytes();
+        assert_eq!(
+            StoryIndex::from_bytes(b"nonsense", Settings::default()).unwrap_err(),
+            crate::story::StateError::Format
+        );
+        for cut in [10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                StoryIndex::from_bytes(&bytes[..cut], Settings::default()).is_err(),
+                "a state cut at {cut} bytes is refused"
+            );
+        }
+    }
+
+    #[test]
+    fn the_vocabulary_is_bounded() {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let mut s = Signature::default();
+        for i in 0..(MAX_VOCABULARY as u64 + 10) {
+            s.terms.clear();
+            s.terms.push((i, 1.0));
+            index.count(&s);
+        }
+        assert!(
+            index.vocabulary() <= MAX_VOCABULARY,
+            "words seen once are dropped past the bound"
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! Stories: articles from several outlets that report the same event, grouped as they are
+//! stored, so a rule alerts once per event rather than once per outlet.
+//!
+//! Grouping is a stage of its own after prepare and store:
+//!
+//! 1. On the decoding threads, each prepared article gets a [`Signature`]: its content words
+//!    (the engine's own word model, [`crate::text`]), weighted for title, names and numbers.
+//! 2. On the writer, [`StoryIndex::place`] weighs the signature by the archive's document
+//!    frequencies and puts the article into the most similar recent story, or a new one. This
+//!    step costs a few microseconds and does not grow with the archive.
+//! 3. [`StoryIndex::to_bytes`] and [`StoryIndex::from_bytes`] carry the index across restarts.
+//!
+//! [`eval`] scores a grouping against a labelled set by pairwise precision and recall.
+
+pub mod eval;
+mod index;
+mod signature;
+mod state;
+
+pub use index::{
+    LiveStory, Placement, Settings, StoryIndex, CENTROID_TERMS, MAX_CANDIDATES, MAX_VOCABULARY,
+    POSTED_TERMS, POSTINGS_PER_TERM, QUERY_TERMS,
+};
+pub use signature::{Signature, MAX_TERMS, NAME_WEIGHT, TITLE_WEIGHT};
+pub use state::StateError;
+
+/// A story's id, as stored.
+pub type StoryId = i64;

@@ -1,0 +1,286 @@
+//! Stories through the whole pipeline: several outlets' feeds on 127.0.0.1, polls, and
+//! the articles that report one event grouped into one story; a rule alerts once per story;
+//! a detached article stays alone; stories survive a restart.
+
+use crate::support::{rss, FeedHost, Item, TestServer};
+use std::collections::HashMap;
+use wirewatch::model::{AlertQuery, RuleDraft, RuleScope, StoryQuery};
+use wirewatch::story::eval::{Labelled, Scores, EVENTS};
+
+/// The labelled set's entries of the given halves (all when empty).
+fn labelled(halves: &[&str]) -> Vec<Labelled> {
+    Labelled::parse(EVENTS)
+        .expect("the labelled set parses")
+        .into_iter()
+        .filter(|a| halves.is_empty() || halves.contains(&a.half.as_str()))
+        .collect()
+}
+
+fn link(a: &Labelled) -> String {
+    format!("https://{}.example.org/{}", a.outlet, a.event)
+}
+
+fn item(a: &Labelled) -> Item {
+    Item {
+        guid: link(a),
+        title: a.title.clone(),
+        link: link(a),
+        body: a.body.clone(),
+        published: a.published.to_rfc2822(),
+    }
+}
+
+/// One feed per outlet, newest items first as feeds list them.
+fn outlets(articles: &[Labelled]) -> HashMap<String, Vec<Item>> {
+    let mut by_outlet: HashMap<String, Vec<&Labelled>> = HashMap::new();
+    for a in articles {
+        by_outlet.entry(a.outlet.clone()).or_default().push(a);
+    }
+    by_outlet
+        .into_iter()
+        .map(|(outlet, mut list)| {
+            list.sort_by_key(|a| std::cmp::Reverse(a.published));
+            (outlet, list.into_iter().map(item).collect())
+        })
+        .collect()
+}
+
+async fn serve(host: &FeedHost, feeds: &HashMap<String, Vec<Item>>) -> TestServer {
+    for (outlet, items) in feeds {
+        host.set(
+            &format!("/{outlet}.xml"),
+            crate::support::Doc::feed(rss(outlet, items)),
+        );
+    }
+    host.start().await
+}
+
+/// Subscribes to every outlet's feed without fetching, then polls them all at once.
+async fn subscribe_and_poll(engine: &wirewatch::Engine, server: &TestServer, outlets: &[String]) {
+    let mut opml = String::from("<?xml version=\"1.0\"?><opml version=\"2.0\"><body>");
+    for o in outlets {
+        opml.push_str(&format!(
+            "<outline type=\"rss\" text=\"{o}\" xmlUrl=\"{}\"/>",
+            server.url(&format!("/{o}.xml"))
+        ));
+    }
+    opml.push_str("</body></opml>");
+    engine.import_opml(&opml).expect("import");
+    engine.refresh_all().await.expect("poll");
+}
+
+fn all_stories(engine: &wirewatch::Engine) -> Vec<wirewatch::model::Story> {
+    engine
+        .stories(&StoryQuery {
+            limit: 1000,
+            ..StoryQuery::default()
+        })
+        .expect("stories")
+}
+
+#[tokio::test]
+async fn polls_of_several_outlets_group_each_event_into_one_story() {
+    // One poll a day of publication, as a monitor polling every few minutes would see the
+    // set: each outlet's feed lists what it published so far, newest first.
+    let dir = tempfile::tempdir().unwrap();
+    let articles = labelled(&[]);
+    let mut days: Vec<chrono::NaiveDate> =
+        articles.iter().map(|a| a.published.date_naive()).collect();
+    days.sort_unstable();
+    days.dedup();
+    let host = FeedHost::default();
+    let names: Vec<String> = outlets(&articles).keys().cloned().collect();
+    for o in &names {
+        host.set(&format!("/{o}.xml"), crate::support::Doc::feed(rss(o, &[])));
+    }
+    let server = host.start().await;
+    let engine = crate::support::engine(dir.path());
+    let mut opml = String::from("<?xml version=\"1.0\"?><opml version=\"2.0\"><body>");
+    for o in &names {
+        opml.push_str(&format!(
+            "<outline type=\"rss\" text=\"{o}\" xmlUrl=\"{}\"/>",
+            server.url(&format!("/{o}.xml"))
+        ));
+    }
+    opml.push_str("</body></opml>");
+    engine.import_opml(&opml).expect("import");
+    for day in days {
+        let so_far: Vec<Labelled> = articles
+            .iter()
+            .filter(|a| a.published.date_naive() <= day)
+            .cloned()
+            .collect();
+        for (outlet, items) in outlets(&so_far) {
+            host.set(
+                &format!("/{outlet}.xml"),
+                crate::support::Doc::feed(rss(&outlet, &items)),
+            );
+        }
+        engine.refresh_all().await.expect("poll");
+    }
+
+    let stories = all_stories(&engine);
+    let story_of: HashMap<String, i64> = stories
+        .iter()
+        .flat_map(|s| {
+            s.articles
+                .iter()
+                .map(move |a| (a.link.clone().unwrap_or_default(), s.id))
+        })
+        .collect();
+    assert_eq!(
+        story_of.len(),
+        articles.len(),
+        "every article is in exactly one story"
+    );
+    let events: Vec<&str> = articles.iter().map(|a| a.event.as_str()).collect();
+    let assigned: Vec<i64> = articles.iter().map(|a| story_of[&link(a)]).collect();
+    let s = Scores::of(&events, &assigned);
+    // The labelled set is adversarial (same-topic and same-person distractors), and each poll
+    // places articles in whatever order the feeds answer.
+    assert!(
+        s.precision() >= 0.9 && s.recall() >= 0.8,
+        "pairwise precision {:.3}, recall {:.3} ({s:?})",
+        s.precision(),
+        s.recall()
+    );
+    let quake = stories
+        .iter()
+        .find(|st| {
+            st.articles
+                .iter()
+                .any(|a| a.title.contains("Jajarkot earthquake"))
+        })
+        .expect("the quake story");
+    assert!(
+        quake.outlets.len() >= 3,
+        "the quake story lists its outlets: {:?}",
+        quake.outlets
+    );
+    assert_eq!(
+        quake.outlets[0], "kathmandu-post",
+        "the first outlet to report comes first"
+    );
+}
+
+#[tokio::test]
+async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    assert!(articles.len() >= 4);
+    let feeds = outlets(&articles);
+    let server = serve(&FeedHost::default(), &feeds).await;
+    let engine = crate::support::engine(dir.path());
+    engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+        })
+        .unwrap();
+    let names: Vec<String> = feeds.keys().cloned().collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(alerts.len(), 1, "one story, one alert: {alerts:#?}");
+    let story = alerts[0].story.as_ref().expect("the alert names its story");
+    assert_eq!(
+        story.outlets as usize,
+        articles.len(),
+        "every outlet joined the alert's row"
+    );
+    assert_eq!(story.first_outlet.as_deref(), Some("kathmandu-post"));
+    assert_eq!(story.second_outlet.as_deref(), Some("bbc"));
+    assert_eq!(
+        story.lead_secs,
+        Some(90 * 60),
+        "the Post was 90 minutes ahead of the BBC"
+    );
+    assert!(story
+        .line()
+        .starts_with("4 outlets · kathmandu-post first, 90 min before bbc"));
+    let json = serde_json::to_value(&alerts).unwrap();
+    assert_eq!(
+        json[0]["story"]["id"],
+        serde_json::json!(story.id),
+        "alerts --json carry the story id"
+    );
+
+    let by_rule = engine
+        .stories(&StoryQuery {
+            rule: Some(alerts[0].rule_id),
+            ..StoryQuery::default()
+        })
+        .unwrap();
+    assert_eq!(by_rule.len(), 1, "the rule's stories");
+    assert_eq!(by_rule[0].id, story.id);
+}
+
+#[tokio::test]
+async fn a_detached_article_stays_alone_and_stories_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "lanka-cyclone")
+        .collect();
+    let (early, late) = articles.split_at(2);
+    let host = FeedHost::default();
+    let server = serve(&host, &outlets(early)).await;
+    let names: Vec<String> = early.iter().map(|a| a.outlet.clone()).collect();
+    let detached;
+    let story_id;
+    {
+        let engine = crate::support::engine(dir.path());
+        subscribe_and_poll(&engine, &server, &names).await;
+        let stories: Vec<_> = all_stories(&engine)
+            .into_iter()
+            .filter(|s| s.articles.len() > 1)
+            .collect();
+        assert_eq!(
+            stories.len(),
+            1,
+            "the two early reports make one story: {stories:#?}"
+        );
+        story_id = stories[0].id;
+        detached = stories[0].articles[1].id;
+        let alone = engine.detach_from_story(detached).unwrap();
+        assert_ne!(alone, story_id);
+        let story = engine.story(story_id).unwrap();
+        assert_eq!(
+            story.articles.len(),
+            1,
+            "the story lost the detached article"
+        );
+    }
+    // A restart, and the later outlets' reports arrive.
+    for a in late {
+        host.set(
+            &format!("/{}.xml", a.outlet),
+            crate::support::Doc::feed(rss(&a.outlet, &[item(a)])),
+        );
+    }
+    let engine = crate::support::engine(dir.path());
+    let late_names: Vec<String> = late.iter().map(|a| a.outlet.clone()).collect();
+    subscribe_and_poll(&engine, &server, &late_names).await;
+    let story = engine.story(story_id).unwrap();
+    assert_eq!(
+        story.articles.len(),
+        1 + late.len(),
+        "reports after the restart joined the stored story: {story:#?}"
+    );
+    assert!(
+        story.articles.iter().all(|a| a.id != detached),
+        "the detached article stayed out"
+    );
+    let alone: Vec<_> = all_stories(&engine)
+        .into_iter()
+        .filter(|s| s.articles.iter().any(|a| a.id == detached))
+        .collect();
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].articles.len(), 1, "and alone");
+}

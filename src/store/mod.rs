@@ -17,6 +17,7 @@ mod articles;
 mod feeds;
 mod ingest;
 pub mod schema;
+mod search;
 mod writeback;
 
 pub use feeds::{FeedFetchState, NewFeed};

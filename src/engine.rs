@@ -28,7 +28,7 @@ use crate::model::{
     TermMatch,
 };
 use crate::opml;
-use crate::poll::{on_store, Poller};
+use crate::poll::{on_decoder, on_store, Poller};
 use crate::rules::{CompiledRule, Query, RuleSet};
 use crate::store::{NewFeed, Store};
 use chrono::{DateTime, Utc};
@@ -335,14 +335,10 @@ impl Engine {
         let check_url = fetched.final_url.clone();
         let bytes = body.bytes.clone();
         // Only the title and site are needed here; the entries are decoded again when stored.
-        let doc = tokio::task::spawn_blocking(move || {
+        let doc = on_decoder(move || {
             decode::decode_limited(&bytes, content_type.as_deref(), &check_url, 0)
         })
-        .await
-        .map_err(|e| match e.is_panic() {
-            true => Error::DecoderFailed,
-            false => Error::ShuttingDown,
-        })??;
+        .await??;
         let new = NewFeed {
             url: fetched.moved_permanently_to.clone().unwrap_or(url),
             title: doc.title,

@@ -29,7 +29,7 @@ use crate::model::{
     Story, StoryId, StoryQuery, TermMatch,
 };
 use crate::opml;
-use crate::poll::{on_store, Poller};
+use crate::poll::{on_decoder, on_store, Poller};
 use crate::rules::lexicon::{self, Concept, LexiconChange};
 use crate::rules::{CompiledRule, Query, RuleSet};
 use crate::store::{NewFeed, Store};
@@ -67,6 +67,11 @@ enum Subscription {
     /// Subscribed; its entries are in the document fetched to check it.
     New(FeedId, Box<Fetched>),
 }
+
+/// Addresses of a list checked ahead of the poll pass that stores them ([`Engine::add_feeds`]):
+/// with the batch being stored, at most twice this many fetched documents are held (each
+/// about 0.4 MiB for a feed of 50 items), while a batch still keeps a poll's feeds in flight.
+const ADD_BATCH: usize = 64;
 
 /// Longest sleep of the background loop: it re-reads the schedule at least this often, so a
 /// laptop waking from suspend catches up within a minute.
@@ -203,22 +208,62 @@ impl Engine {
     }
 
     /// Subscribes to each of `urls` as [`Engine::add_feed`] does, checking them concurrently,
-    /// then stores what the new feeds hold in one poll pass (with the poll's progress events).
-    /// One outcome per address, in the order given; an error here means nothing could be
-    /// stored.
+    /// and stores what the new feeds hold in poll passes (with a poll's progress events) that
+    /// stream to the writer. One outcome per address, in the order given; an error here
+    /// means what was left could not be stored.
+    ///
+    /// The addresses go in batches of `ADD_BATCH` (64), each batch checked while the one before
+    /// is stored: the documents fetched to check a feed wait in memory until stored, and
+    /// holding those of a whole list (363 MiB for 1,000 feeds of 50 items) grew with it.
     pub async fn add_feeds(
         &self,
         urls: &[String],
         folder: Option<&str>,
     ) -> Result<Vec<(String, Result<AddFeedOutcome>)>> {
+        let mut outcomes = Vec::with_capacity(urls.len());
+        let mut checked: Option<(&[String], Vec<Result<Subscription>>)> = None;
+        for batch in urls.chunks(ADD_BATCH).map(Some).chain([None]) {
+            let checking = async {
+                match batch {
+                    Some(batch) => Some((batch, self.check_all(batch, folder).await)),
+                    None => None,
+                }
+            };
+            let to_store = checked.take();
+            let storing = async {
+                match to_store {
+                    Some((batch, checked)) => Some(self.store_checked(batch, checked).await),
+                    None => None,
+                }
+            };
+            let (next, stored) = tokio::join!(checking, storing);
+            if let Some(stored) = stored {
+                outcomes.extend(stored?);
+            }
+            checked = next;
+        }
+        Ok(outcomes)
+    }
+
+    /// Checks and subscribes to each of `urls` concurrently, keeping each new feed's document.
+    async fn check_all(&self, urls: &[String], folder: Option<&str>) -> Vec<Result<Subscription>> {
         // As many checks at once as a poll has feeds in flight; the fetcher bounds the
         // requests per host.
         let at_once = (self.inner.config.max_concurrent_requests * 2).max(16);
-        let checked: Vec<Result<Subscription>> = futures::stream::iter(urls)
+        futures::stream::iter(urls)
             .map(|url| self.subscribe(url, folder, true))
             .buffered(at_once)
             .collect()
-            .await;
+            .await
+    }
+
+    /// Stores the new feeds among `checked` (the outcomes of `urls`) in one poll pass, and
+    /// gives each address its outcome.
+    async fn store_checked(
+        &self,
+        urls: &[String],
+        checked: Vec<Result<Subscription>>,
+    ) -> Result<Vec<(String, Result<AddFeedOutcome>)>> {
         let mut fetched = Vec::new();
         let mut outcomes = Vec::with_capacity(urls.len());
         for (url, checked) in urls.iter().zip(checked) {
@@ -304,14 +349,10 @@ impl Engine {
         let check_url = fetched.final_url.clone();
         let bytes = body.bytes.clone();
         // Only the title and site are needed here; the entries are decoded again when stored.
-        let doc = tokio::task::spawn_blocking(move || {
+        let doc = on_decoder(move || {
             decode::decode_limited(&bytes, content_type.as_deref(), &check_url, 0)
         })
-        .await
-        .map_err(|e| match e.is_panic() {
-            true => Error::DecoderFailed,
-            false => Error::ShuttingDown,
-        })??;
+        .await??;
         let new = NewFeed {
             url: fetched.moved_permanently_to.clone().unwrap_or(url),
             title: doc.title,

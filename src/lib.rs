@@ -55,7 +55,7 @@ pub use error::{Error, Result};
 /// A poll allocates and frees millions of small strings and vectors, many of them on one
 /// thread (decoding) and freed on another (the writer). glibc's allocator took about a tenth
 /// of a cold poll's CPU (perf); with mimalloc, alternating cold polls of 1000 feeds took
-/// 15–20% less time (BENCHMARKS.md, ninth round). Its version 2 holds less memory at the
-/// poll's peak than version 3 (150 against 180 MiB before the writer's cache and the feeds
-/// in flight were cut).
+/// 15–20% less time (docs/benchmark-history.md, ninth round). Its version 2 holds less memory
+/// at the poll's peak than version 3 (150 against 180 MiB before the writer's cache and the
+/// feeds in flight were cut).
 pub use mimalloc::MiMalloc as Allocator;

@@ -113,6 +113,14 @@ impl Decoders {
     }
 }
 
+/// Runs `work` on a decoding thread (see [`Decoders`]) and waits for its result: for decoding
+/// outside a poll, so it takes no more threads (and their allocator caches) than a poll does.
+pub(crate) async fn on_decoder<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    Decoders::get().run(work).await
+}
+
 /// Lowers the calling thread's priority by [`DECODE_NICENESS`]; where the system refuses,
 /// decoding simply runs at the normal priority.
 fn lower_priority() {

@@ -17,7 +17,7 @@
 //!
 //! A small random spread (jitter) keeps feeds added together from being fetched in lockstep.
 
-use crate::config::Config;
+use crate::config::{Config, SHORTEST_ALLOWED_INTERVAL};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -86,7 +86,8 @@ pub fn after_success(
     jitter: f64,
 ) -> Next {
     if let Some(secs) = override_secs {
-        let interval = Duration::from_secs(secs.max(60) as u64);
+        // The user's fixed interval, but never under the floor every setting obeys.
+        let interval = Duration::from_secs(secs.max(0) as u64).max(SHORTEST_ALLOWED_INTERVAL);
         return next(now, interval, jitter);
     }
     let mut interval = if seen.not_modified {

@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use wirewatch::Engine;
 
-/// `feed add`: subscribes to `urls` and those listed in `file`, fetching them all in one
-/// poll pass, and reports each; fails if any could not be added.
+/// `feed add`: subscribes to `urls` and those listed in `file`, checking and storing them
+/// concurrently ([`Engine::add_feeds`]), and reports each; fails if any could not be added.
 pub async fn add(
     engine: &Engine,
     mut urls: Vec<String>,

@@ -8,7 +8,8 @@
 //! 3. stores the alerts in one transaction, skipping articles the rule already alerted on,
 //!    and returns how many it added.
 
-use super::articles::{article_matches, search, Count, Filter};
+use super::articles::{article_matches, Filter};
+use super::search::{search, Count};
 use super::{ms, Store};
 use crate::error::Result;
 use crate::model::{RuleId, RuleScope};

@@ -26,6 +26,7 @@ mod feeds;
 mod ingest;
 mod lexicon;
 pub mod schema;
+mod search;
 mod spikes;
 mod stories;
 mod trends;

@@ -3,7 +3,7 @@
 //!
 //! A trend counts exactly the articles a search over the same range lists (the same
 //! `sort_time` in `[since, until)`, the same translation of the query), in this order:
-//! 1. The query is translated into FTS5 as search does ([`super::articles::search`]).
+//! 1. The query is translated into FTS5 as search does ([`super::search::search`]).
 //! 2. An exact translation with no scope (the common case): the index lists the matching ids,
 //!    and each id's time is read from the [`TimeColumn`], an in-memory copy of the archive's
 //!    `(id, sort_time)` pairs. Reading a match's time from SQLite costs a seek per match
@@ -19,7 +19,8 @@
 //! 5. With a split, each match counts once for each feed (outlet) or folder it came through
 //!    (within the scope, when there is one): an article carried by two outlets shows in both.
 
-use super::articles::{search, Count, Filter, IndexWords};
+use super::articles::Filter;
+use super::search::{search, Count, IndexWords};
 use super::{ms, time, Store};
 use crate::error::Result;
 use crate::model::{FeedId, RuleScope};

@@ -1,5 +1,8 @@
-//! Integration tests of the Wirewatch engine, one module per engine module, all against real
-//! HTTP servers on 127.0.0.1 and real SQLite files in temporary directories.
+//! Integration tests of the Wirewatch engine, all against real HTTP servers on 127.0.0.1 and
+//! real SQLite files in temporary directories: a module for each stage tested through its
+//! public functions (`fetch`, `decode`, `discover`, `opml`, `rules`, `schedule`), and modules
+//! for what crosses stages (`engine`, `cli`, `bad_input`, `hostile`, `crash`, `upgrade`,
+//! `fuzz_replay`); `support` holds the shared servers and fixtures.
 
 mod bad_input;
 mod cli;

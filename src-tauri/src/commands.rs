@@ -236,10 +236,13 @@ pub async fn remove_rule(engine: State<'_, Engine>, id: RuleId) -> CmdResult<()>
     blocking(&engine, move |e| e.remove_rule(id)).await
 }
 
-/// Pure parsing, no database: answered straight away, as the user types.
+/// Parsing against the user's lexicon (read from the archive), as the user types.
 #[tauri::command]
-pub async fn validate_query(query: String) -> CmdResult<Option<QueryProblem>> {
-    Ok(Engine::validate_query(&query))
+pub async fn validate_query(
+    engine: State<'_, Engine>,
+    query: String,
+) -> CmdResult<Option<QueryProblem>> {
+    blocking(&engine, move |e| e.validate_query(&query)).await
 }
 
 #[tauri::command]

@@ -497,10 +497,17 @@ fn the_users_variants_reach_rules_and_rule_tests_at_once() {
         .any(|v| v.text == "fire pause" && !v.shipped));
 
     // A new concept, then every spelling of it removed: rules naming it stop parsing.
+    // The live check as the user types knows the user's concepts, as saving does.
+    assert!(
+        engine.validate_query("@siachen").unwrap().is_some(),
+        "not yet a concept"
+    );
     engine.add_concept_variant("siachen", "Siachen").unwrap();
     assert!(test("@siachen").is_ok());
+    assert_eq!(engine.validate_query("@siachen AND @india").unwrap(), None);
     engine.remove_concept_variant("siachen", "Siachen").unwrap();
     assert!(test("@siachen").is_err(), "an empty concept is unknown");
+    assert!(engine.validate_query("@siachen").unwrap().is_some());
     // Bad names and variants are refused with their own code.
     for (concept, variant) in [("Line Of Control", "LoC"), ("ceasefire", "!!")] {
         let err = engine.add_concept_variant(concept, variant).unwrap_err();

@@ -125,7 +125,7 @@ impl Store {
         let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "SELECT al.id, al.rule_id, r.name, al.matches, al.created, al.read,
-                    a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred
+                    a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred, a.lang
              FROM alerts al JOIN rules r ON r.id = al.rule_id JOIN articles a ON a.id = al.article_id
              {where_} ORDER BY al.id DESC LIMIT ?"
         ))?;

@@ -333,6 +333,7 @@ impl FeedIngest<'_> {
                     fetched: now,
                     read: false,
                     starred: false,
+                    lang: p.lang.map(str::to_string),
                 },
                 matches,
                 created: now,

@@ -154,6 +154,7 @@ export class FakeBackend {
         fetched: iso(s.ago - 1),
         read: !!s.read,
         starred: !!s.starred,
+        lang: "en",
         guid: `guid-${i + 1}`,
         updated: null,
         text: s.body,
@@ -174,6 +175,7 @@ export class FakeBackend {
         fetched: iso(1000 + i),
         read: true,
         starred: false,
+        lang: "en",
         guid: null,
         updated: null,
         text: `Regional round-up number ${i + 1}.`,
@@ -226,7 +228,7 @@ export class FakeBackend {
     const a: StoredArticle = {
       id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`, title, author: null,
       snippet: body, published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
-      guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+      lang: "en", guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
     };
     this.articles.unshift(a);
     const m = evaluate(parse(rule.query), this.doc(a));
@@ -251,7 +253,7 @@ export class FakeBackend {
         id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`,
         title: `India and Pakistan ceasefire bulletin ${i + 1}`, author: null, snippet: body,
         published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
-        guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+        lang: "en", guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
       };
       this.articles.unshift(a);
       const m = evaluate(parse(rule.query), this.doc(a));
@@ -331,6 +333,7 @@ export class FakeBackend {
       if (ruleArticles && !ruleArticles.has(a.id)) return false;
       if (q.starred && !a.starred) return false;
       if (q.unread && a.read) return false;
+      if (q.lang && a.lang !== q.lang.toLowerCase()) return false;
       const t = Date.parse(a.published ?? a.fetched);
       if (since !== null && t < since) return false;
       if (until !== null && t >= until) return false;
@@ -341,7 +344,7 @@ export class FakeBackend {
   private search(q: ArticleQuery): ArticlePage {
     const hits = this.matching(q);
     const queryAlone = q.query.trim() !== "" && !q.feeds.length && q.folder === null && q.rule === null
-      && !q.since && !q.until && !q.starred && !q.unread;
+      && !q.since && !q.until && !q.starred && !q.unread && !q.lang;
     const bounded = queryAlone && hits.length > this.listedMatches;
     const limit = Math.min(q.limit || 50, 500);
     const offset = q.cursor ? Number(q.cursor) : 0;

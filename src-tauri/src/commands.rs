@@ -17,6 +17,7 @@ use wirewatch::model::{
     Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
     RuleTest, Settings, Stats, TermMatch,
 };
+use wirewatch::rules::lexicon::Concept;
 use wirewatch::{Engine, Error};
 
 /// What every command returns.
@@ -50,6 +51,9 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         remove_rule,
         validate_query,
         test_rule,
+        list_concepts,
+        add_concept_variant,
+        remove_concept_variant,
         stats,
         get_settings,
         set_settings,
@@ -253,6 +257,34 @@ pub async fn test_rule(
     days: u32,
 ) -> CmdResult<RuleTest> {
     blocking(&engine, move |e| e.test_rule(&query, &scope, days)).await
+}
+
+// ---- Lexicon ----
+
+#[tauri::command]
+pub async fn list_concepts(engine: State<'_, Engine>) -> CmdResult<Vec<Concept>> {
+    blocking(&engine, |e| e.concepts()).await
+}
+
+#[tauri::command]
+pub async fn add_concept_variant(
+    engine: State<'_, Engine>,
+    concept: String,
+    variant: String,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.add_concept_variant(&concept, &variant)).await
+}
+
+#[tauri::command]
+pub async fn remove_concept_variant(
+    engine: State<'_, Engine>,
+    concept: String,
+    variant: String,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| {
+        e.remove_concept_variant(&concept, &variant)
+    })
+    .await
 }
 
 // ---- Status and settings ----

@@ -15,6 +15,7 @@ import type { AlertQuery } from "./bindings/AlertQuery";
 import type { Article } from "./bindings/Article";
 import type { ArticlePage } from "./bindings/ArticlePage";
 import type { ArticleQuery } from "./bindings/ArticleQuery";
+import type { Concept } from "./bindings/Concept";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
@@ -70,6 +71,13 @@ export interface Backend {
   removeRule(id: number): Promise<void>;
   validateQuery(query: string): Promise<QueryProblem | null>;
   testRule(query: string, scope: RuleScope, days: number): Promise<RuleTest>;
+
+  /** The concepts a query can name (`@name`), each with its spellings. */
+  listConcepts(): Promise<Concept[]>;
+  /** Adds a spelling to a concept (a new concept if none has that name). */
+  addConceptVariant(concept: string, variant: string): Promise<void>;
+  /** Removes a spelling from a concept, a shipped one too. */
+  removeConceptVariant(concept: string, variant: string): Promise<void>;
 
   stats(): Promise<Stats>;
   getSettings(): Promise<Settings>;
@@ -171,6 +179,10 @@ export const tauriBackend: Backend = {
   removeRule: (id) => call("remove_rule", { id }),
   validateQuery: (query) => call("validate_query", { query }),
   testRule: (query, scope, days) => call("test_rule", { query, scope, days }),
+
+  listConcepts: () => call("list_concepts"),
+  addConceptVariant: (concept, variant) => call("add_concept_variant", { concept, variant }),
+  removeConceptVariant: (concept, variant) => call("remove_concept_variant", { concept, variant }),
 
   stats: () => call("stats"),
   getSettings: () => call("get_settings"),

@@ -11,6 +11,7 @@ import type { Article } from "../lib/bindings/Article";
 import type { ArticlePage } from "../lib/bindings/ArticlePage";
 import type { ArticleQuery } from "../lib/bindings/ArticleQuery";
 import type { ArticleSummary } from "../lib/bindings/ArticleSummary";
+import type { Concept } from "../lib/bindings/Concept";
 import type { DiscoveredFeed } from "../lib/bindings/DiscoveredFeed";
 import type { EngineEvent } from "../lib/bindings/EngineEvent";
 import type { ErrorPayload } from "../lib/bindings/ErrorPayload";
@@ -105,6 +106,28 @@ export class FakeBackend {
   articles: StoredArticle[] = [];
   rules: Rule[] = [];
   alerts: Alert[] = [];
+  /** A few concepts of the shipped lexicon, as the engine lists them. */
+  concepts: Concept[] = [
+    {
+      name: "ceasefire",
+      variants: [
+        { text: "ceasefire", lang: "en", shipped: true },
+        { text: "truce", lang: "en", shipped: true },
+        { text: "جنگ بندی", lang: "ur", shipped: true },
+        { text: "संघर्ष विराम", lang: "hi", shipped: true },
+        { text: "停火", lang: "zh", shipped: true },
+      ],
+    },
+    {
+      name: "pakistan",
+      variants: [
+        { text: "Pakistan", lang: "en", shipped: true },
+        { text: "پاکستان", lang: "ur", shipped: true },
+        { text: "पाकिस्तान", lang: "hi", shipped: true },
+        { text: "巴基斯坦", lang: "zh", shipped: true },
+      ],
+    },
+  ];
   settings: Settings = {
     close_to_tray: true,
     start_at_login: false,
@@ -204,6 +227,27 @@ export class FakeBackend {
 
   private doc(a: StoredArticle) {
     return { title: a.title, body: a.text, feeds: a.feeds.map((f) => f.title) };
+  }
+
+  /** As the engine: names are ASCII lower case letters, digits and inner `-`; a variant needs a letter or digit. */
+  private changeConcept(concept: string, variant: string, added: boolean): null {
+    const name = concept.trim().replace(/^@/, "").toLowerCase();
+    const text = variant.trim();
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+      throw new Rejection(err("invalid_concept", `invalid concept name ${JSON.stringify(concept)}`));
+    }
+    if (added && !/[\p{L}\p{N}]/u.test(text)) {
+      throw new Rejection(err("invalid_concept", `invalid variant ${JSON.stringify(variant)} of @${name}`));
+    }
+    let c = this.concepts.find((x) => x.name === name);
+    if (!c) {
+      c = { name, variants: [] };
+      this.concepts.push(c);
+      this.concepts.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    c.variants = c.variants.filter((v) => v.text !== text);
+    if (added) c.variants.push({ text, lang: null, shipped: false });
+    return null;
   }
 
   private summary(a: StoredArticle): ArticleSummary {
@@ -524,6 +568,12 @@ export class FakeBackend {
         return null;
       case "validate_query":
         return validate(String(args.query));
+      case "list_concepts":
+        return structuredClone(this.concepts.filter((c) => c.variants.length > 0));
+      case "add_concept_variant":
+        return this.changeConcept(String(args.concept), String(args.variant), true);
+      case "remove_concept_variant":
+        return this.changeConcept(String(args.concept), String(args.variant), false);
       case "test_rule":
         return this.testRule(String(args.query), args.scope as RuleScope, args.days as number);
       case "stats":

@@ -175,6 +175,7 @@ mod tests {
                 fetched: chrono::DateTime::UNIX_EPOCH,
                 read: false,
                 starred: false,
+                lang: None,
             },
             matches: vec![],
             created: chrono::DateTime::UNIX_EPOCH,

@@ -558,9 +558,10 @@ impl Engine {
 
     // ---- Rules ----
 
-    /// Checks a query against the shipped lexicon; `None` when it is valid.
-    pub fn validate_query(query: &str) -> Option<QueryProblem> {
-        Query::parse(query).err()
+    /// Checks a query against the lexicon as the user changed it (the one saving a rule
+    /// uses, so the live check and saving agree); `None` when it is valid.
+    pub fn validate_query(&self, query: &str) -> Result<Option<QueryProblem>> {
+        Ok(Query::parse_with(query, &self.store().lexicon()?).err())
     }
 
     /// Parses a query with the lexicon of concepts as the user changed it.

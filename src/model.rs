@@ -102,6 +102,8 @@ pub struct ArticleSummary {
     pub read: bool,
     /// Whether the user starred (saved) it. Starred articles are never deleted by retention.
     pub starred: bool,
+    /// Its language (ISO 639-1, e.g. `ur`), when it could be told.
+    pub lang: Option<String>,
 }
 
 /// A whole article, for the reader.
@@ -414,6 +416,8 @@ pub struct ArticleQuery {
     pub starred: bool,
     /// Only unread articles.
     pub unread: bool,
+    /// Only articles in this language (ISO 639-1, e.g. `ur`), as `lang:` in a query.
+    pub lang: Option<String>,
     /// Page size (default 50, at most 500).
     pub limit: u32,
     /// Continue after this cursor (from the previous page).
@@ -504,6 +508,9 @@ pub struct Notification {
 }
 
 /// Something the engine did that a window or terminal may want to show as it happens.
+// An alert is the big variant and the common one: boxing it would allocate once per alert
+// to save a few hundred bytes on the rarer poll events, which are never stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]

@@ -18,6 +18,7 @@ use wirewatch::model::{
     Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
     RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
 };
+use wirewatch::rules::lexicon::Concept;
 use wirewatch::spike::Sensitivity;
 use wirewatch::store::{AlertLatency, FeedHealthReport, SpikeAlert, SpikeSettings, Trend};
 use wirewatch::{Engine, Error};
@@ -57,6 +58,9 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         remove_rule,
         validate_query,
         test_rule,
+        list_concepts,
+        add_concept_variant,
+        remove_concept_variant,
         stats,
         get_settings,
         set_settings,
@@ -274,10 +278,13 @@ pub async fn remove_rule(engine: State<'_, Engine>, id: RuleId) -> CmdResult<()>
     blocking(&engine, move |e| e.remove_rule(id)).await
 }
 
-/// Pure parsing, no database: answered straight away, as the user types.
+/// Parsing against the user's lexicon (read from the archive), as the user types.
 #[tauri::command]
-pub async fn validate_query(query: String) -> CmdResult<Option<QueryProblem>> {
-    Ok(Engine::validate_query(&query))
+pub async fn validate_query(
+    engine: State<'_, Engine>,
+    query: String,
+) -> CmdResult<Option<QueryProblem>> {
+    blocking(&engine, move |e| e.validate_query(&query)).await
 }
 
 #[tauri::command]
@@ -288,6 +295,34 @@ pub async fn test_rule(
     days: u32,
 ) -> CmdResult<RuleTest> {
     blocking(&engine, move |e| e.test_rule(&query, &scope, days)).await
+}
+
+// ---- Lexicon ----
+
+#[tauri::command]
+pub async fn list_concepts(engine: State<'_, Engine>) -> CmdResult<Vec<Concept>> {
+    blocking(&engine, |e| e.concepts()).await
+}
+
+#[tauri::command]
+pub async fn add_concept_variant(
+    engine: State<'_, Engine>,
+    concept: String,
+    variant: String,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| e.add_concept_variant(&concept, &variant)).await
+}
+
+#[tauri::command]
+pub async fn remove_concept_variant(
+    engine: State<'_, Engine>,
+    concept: String,
+    variant: String,
+) -> CmdResult<()> {
+    blocking(&engine, move |e| {
+        e.remove_concept_variant(&concept, &variant)
+    })
+    .await
 }
 
 // ---- Status and settings ----

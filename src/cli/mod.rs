@@ -1,10 +1,12 @@
 //! The command line: its arguments, and one function per subcommand.
 //!
 //! [`run`] opens the engine (except for `inspect`, which reads no database) and hands the
-//! subcommand to its function in [`feeds`], [`rules`], [`watch`], [`archive`] or [`trend`]; those call
+//! subcommand to its function in [`feeds`], [`rules`], [`concepts`], [`watch`], [`archive`]
+//! or [`trend`]; those call
 //! the engine and leave the printing of tables to [`output`].
 
 mod archive;
+mod concepts;
 mod feeds;
 mod output;
 mod rules;
@@ -57,6 +59,9 @@ enum Command {
     /// Manage alert rules.
     #[command(subcommand)]
     Rule(RuleCommand),
+    /// Manage the concepts a rule names as `@name`, and their spellings across scripts.
+    #[command(subcommand)]
+    Concept(ConceptCommand),
     /// Fetch feeds once: those that are due, or all with --all.
     Poll {
         /// Kept for clarity in scripts: a poll always runs once.
@@ -227,6 +232,29 @@ enum RuleCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ConceptCommand {
+    /// List concepts and their spellings.
+    List {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Add a spelling to a concept (a new concept if none has that name).
+    Add {
+        /// The concept's name, with or without `@` (lower case letters, digits, `-`).
+        name: String,
+        /// The spelling, as a bare word or words of the query language.
+        variant: String,
+    },
+    /// Remove a spelling from a concept, a shipped one too.
+    Remove {
+        /// The concept's name.
+        name: String,
+        /// The spelling.
+        variant: String,
+    },
+}
+
 /// How a listing is printed.
 #[derive(Args, Clone, Copy)]
 struct Output {
@@ -278,6 +306,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             rules::test(&engine, &query, days, out)
         }
         Command::Rule(RuleCommand::Remove { id }) => rules::remove(&engine, id),
+        Command::Concept(ConceptCommand::List { out }) => concepts::list(&engine, out),
+        Command::Concept(ConceptCommand::Add { name, variant }) => {
+            concepts::add(&engine, &name, &variant)
+        }
+        Command::Concept(ConceptCommand::Remove { name, variant }) => {
+            concepts::remove(&engine, &name, &variant)
+        }
         Command::Poll { once: _, all, out } => watch::poll(&engine, all, out).await,
         Command::Run => watch::run(&engine).await,
         Command::Alerts {

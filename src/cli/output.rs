@@ -10,6 +10,7 @@ use wirewatch::model::{
     AddFeedOutcome, Alert, ArticlePage, EngineEvent, Feed, ImportReport, PollSummary, Rule,
     RuleTest, Stats,
 };
+use wirewatch::rules::lexicon::Concept;
 
 /// `value` as pretty-printed JSON, one document.
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
@@ -119,6 +120,40 @@ pub fn rules(rules: &[Rule]) {
             r.unread_count,
             r.query
         );
+    }
+}
+
+/// Concepts, one a line: `@name`, then its spellings (language, and `*` for the user's own).
+pub fn concepts(concepts: &[Concept]) {
+    if concepts.is_empty() {
+        println!("No concepts. Add one with `wirewatch concept add NAME VARIANT`.");
+    }
+    for c in concepts {
+        let variants: Vec<String> = c
+            .variants
+            .iter()
+            .map(|v| {
+                let lang = v
+                    .lang
+                    .as_deref()
+                    .map(|l| format!(" [{l}]"))
+                    .unwrap_or_default();
+                let mine = if v.shipped { "" } else { " *" };
+                format!("{}{lang}{mine}", v.text)
+            })
+            .collect();
+        println!(
+            "@{}
+      {}",
+            c.name,
+            variants.join(" · ")
+        );
+    }
+    if concepts
+        .iter()
+        .any(|c| c.variants.iter().any(|v| !v.shipped))
+    {
+        println!("(* added by you)");
     }
 }
 

@@ -126,7 +126,7 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "SELECT al.id, al.rule_id, r.name, al.matches, al.created, al.read,
                     a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred,
-                    al.story_id
+                    a.lang, al.story_id
              FROM alerts al JOIN rules r ON r.id = al.rule_id JOIN articles a ON a.id = al.article_id
              {where_} ORDER BY al.id DESC LIMIT ?"
         ))?;
@@ -140,7 +140,7 @@ impl Store {
                 created: time(r.get(4)?),
                 read: r.get(5)?,
                 article: summary_row(r, 6)?,
-                story: r.get::<_, Option<i64>>(15)?.map(|id| {
+                story: r.get::<_, Option<i64>>(16)?.map(|id| {
                     Box::new(AlertStory {
                         id,
                         outlets: 1,

@@ -433,3 +433,75 @@ async fn stories_lists_each_event_once_with_its_outlets_and_articles() {
     );
     failure(&db, &["stories", "--rule", "No such rule"]);
 }
+
+#[test]
+fn concept_list_add_and_remove_change_the_lexicon_rules_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+
+    let listed = json(&db, &["concept", "list", "--json"]);
+    let concepts = listed.as_array().expect("a list of concepts");
+    let ceasefire = concepts
+        .iter()
+        .find(|c| c["name"] == "ceasefire")
+        .expect("the shipped @ceasefire");
+    let texts: Vec<&str> = ceasefire["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["text"].as_str().unwrap())
+        .collect();
+    for shipped in ["ceasefire", "جنگ بندی", "संघर्ष विराम", "停火"]
+    {
+        assert!(texts.contains(&shipped), "{shipped} in {texts:?}");
+    }
+    let table = ok(&db, &["concept", "list"]);
+    assert!(table.contains("@ceasefire"), "{table}");
+    assert!(table.contains("停火 [zh]"), "{table}");
+
+    // A new concept: rules may name it once it has a spelling, and not after the last goes.
+    failure(&db, &["rule", "add", "Glacier", "@siachen"]);
+    let added = ok(&db, &["concept", "add", "@Siachen", "سیاچن"]);
+    assert!(added.contains("@siachen"), "{added}");
+    let table = ok(&db, &["concept", "list"]);
+    assert!(table.contains("سیاچن *"), "the user's own, marked: {table}");
+    let listed = json(&db, &["concept", "list", "--json"]);
+    let siachen = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "siachen")
+        .expect("the new concept");
+    assert_eq!(siachen["variants"][0]["text"], "سیاچن");
+    assert_eq!(siachen["variants"][0]["shipped"], false);
+    ok(&db, &["rule", "add", "Glacier", "@siachen"]);
+
+    ok(&db, &["concept", "remove", "siachen", "سیاچن"]);
+    let listed = json(&db, &["concept", "list", "--json"]);
+    assert!(
+        !listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "siachen"),
+        "a concept without spellings is gone"
+    );
+
+    // A shipped spelling can be removed too.
+    ok(&db, &["concept", "remove", "ceasefire", "truce"]);
+    let listed = json(&db, &["concept", "list", "--json"]);
+    let ceasefire = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ceasefire")
+        .unwrap();
+    assert!(!ceasefire["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["text"] == "truce"));
+
+    let err = failure(&db, &["concept", "add", "Line Of Control", "LoC"]);
+    assert!(err.contains("concept"), "{err}");
+}

@@ -373,6 +373,51 @@ fn each_story_is_stored_with_its_language_and_lang_filters_search_and_rules_alik
         let searched = guids(store.search_ids(query).unwrap());
         assert_eq!(alerted, searched, "rule {}", query.source);
     }
+    // Alerts and lists carry each article's language, as the window shows it.
+    for alert in &alerts {
+        let stored = store.article_lang(alert.article.id).unwrap();
+        assert_eq!(alert.article.lang, stored, "alert {}", alert.id);
+        assert!(alert.article.lang.is_some());
+    }
+
+    // The listing's language filter keeps the articles in that language and no other, with
+    // or without a query.
+    let listed = |query: &str, lang: &str| -> BTreeSet<String> {
+        let page = store
+            .articles(
+                &wirewatch::model::ArticleQuery {
+                    query: query.into(),
+                    lang: Some(lang.into()),
+                    limit: 500,
+                    ..Default::default()
+                },
+                (!query.is_empty())
+                    .then(|| Query::parse(query).unwrap())
+                    .as_ref(),
+            )
+            .unwrap();
+        let want = lang.to_lowercase();
+        assert!(page
+            .articles
+            .iter()
+            .all(|a| a.lang.as_deref() == Some(want.as_str())));
+        guids(page.articles.iter().map(|a| a.id).collect())
+    };
+    for lang in ["ur", "hi", "zh", "en"] {
+        let want: BTreeSet<String> = STORIES
+            .iter()
+            .filter(|s| s.1 == lang)
+            .map(|s| s.0.to_string())
+            .collect();
+        assert!(!want.is_empty(), "stories in {lang}");
+        assert_eq!(listed("", lang), want, "all of {lang}");
+        assert_eq!(listed("", &lang.to_uppercase()), want, "{lang}, any case");
+    }
+    assert_eq!(
+        listed("@ceasefire", "ur"),
+        urdu,
+        "a query and the filter together"
+    );
 }
 
 #[test]
@@ -497,10 +542,17 @@ fn the_users_variants_reach_rules_and_rule_tests_at_once() {
         .any(|v| v.text == "fire pause" && !v.shipped));
 
     // A new concept, then every spelling of it removed: rules naming it stop parsing.
+    // The live check as the user types knows the user's concepts, as saving does.
+    assert!(
+        engine.validate_query("@siachen").unwrap().is_some(),
+        "not yet a concept"
+    );
     engine.add_concept_variant("siachen", "Siachen").unwrap();
     assert!(test("@siachen").is_ok());
+    assert_eq!(engine.validate_query("@siachen AND @india").unwrap(), None);
     engine.remove_concept_variant("siachen", "Siachen").unwrap();
     assert!(test("@siachen").is_err(), "an empty concept is unknown");
+    assert!(engine.validate_query("@siachen").unwrap().is_some());
     // Bad names and variants are refused with their own code.
     for (concept, variant) in [("Line Of Control", "LoC"), ("ceasefire", "!!")] {
         let err = engine.add_concept_variant(concept, variant).unwrap_err();

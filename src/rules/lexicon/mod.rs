@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use ts_rs::TS;
 
 /// The shipped lexicon, as reviewed.
 const SOUTH_ASIA: &str = include_str!("south_asia.toml");
@@ -31,7 +32,8 @@ pub struct Lexicon {
 }
 
 /// One spelling of a concept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Variant {
     /// The spelling, as a bare word of the query language.
     pub text: String,
@@ -42,7 +44,8 @@ pub struct Variant {
 }
 
 /// A concept with its variants, as listed for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Concept {
     /// Its name, written `@name` in queries.
     pub name: String,

@@ -19,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::{BTreeSet, HashMap};
 
 const SUMMARY_COLUMNS: &str =
-    "a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred, a.sort_time";
+    "a.id, a.url, a.title, a.author, a.snippet, a.published, a.fetched, a.read, a.starred, a.lang";
 
 pub(super) fn summary_row(r: &Row, offset: usize) -> rusqlite::Result<ArticleSummary> {
     Ok(ArticleSummary {
@@ -33,6 +33,7 @@ pub(super) fn summary_row(r: &Row, offset: usize) -> rusqlite::Result<ArticleSum
         fetched: time(r.get(offset + 6)?),
         read: r.get(offset + 7)?,
         starred: r.get(offset + 8)?,
+        lang: r.get(offset + 9)?,
     })
 }
 
@@ -80,6 +81,8 @@ pub(super) struct Filter {
     pub until: Option<DateTime<Utc>>,
     pub starred: bool,
     pub unread: bool,
+    /// Only articles in this language (ISO 639-1).
+    pub lang: Option<String>,
 }
 
 impl Filter {
@@ -92,6 +95,7 @@ impl Filter {
             until: q.until,
             starred: q.starred,
             unread: q.unread,
+            lang: q.lang.clone(),
         }
     }
 
@@ -133,6 +137,10 @@ impl Filter {
         }
         if self.unread {
             clauses.push("a.read = 0".into());
+        }
+        if let Some(lang) = &self.lang {
+            clauses.push("a.lang = ?".into());
+            args.push(Value::Text(lang.trim().to_lowercase()));
         }
     }
 }

@@ -374,6 +374,7 @@ impl FeedIngest<'_> {
                     fetched: now,
                     read: false,
                     starred: false,
+                    lang: p.lang.map(str::to_string),
                 },
                 matches,
                 created: now,

@@ -16,6 +16,7 @@ import type { AlertQuery } from "./bindings/AlertQuery";
 import type { Article } from "./bindings/Article";
 import type { ArticlePage } from "./bindings/ArticlePage";
 import type { ArticleQuery } from "./bindings/ArticleQuery";
+import type { Concept } from "./bindings/Concept";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
@@ -102,6 +103,13 @@ export interface Backend {
   listSpikes(days: number): Promise<SpikeAlert[]>;
   /** Since when every feed has failed on the network, or null when online. */
   offlineSince(): Promise<string | null>;
+
+  /** The concepts a query can name (`@name`), each with its spellings. */
+  listConcepts(): Promise<Concept[]>;
+  /** Adds a spelling to a concept (a new concept if none has that name). */
+  addConceptVariant(concept: string, variant: string): Promise<void>;
+  /** Removes a spelling from a concept, a shipped one too. */
+  removeConceptVariant(concept: string, variant: string): Promise<void>;
 
   stats(): Promise<Stats>;
   getSettings(): Promise<Settings>;
@@ -218,6 +226,10 @@ export const tauriBackend: Backend = {
   setRuleSpikes: (id, sensitivity, coolDownSecs) => call("set_rule_spikes", { id, sensitivity, coolDownSecs }),
   listSpikes: (days) => call("list_spikes", { days }),
   offlineSince: () => call("offline_since"),
+
+  listConcepts: () => call("list_concepts"),
+  addConceptVariant: (concept, variant) => call("add_concept_variant", { concept, variant }),
+  removeConceptVariant: (concept, variant) => call("remove_concept_variant", { concept, variant }),
 
   stats: () => call("stats"),
   getSettings: () => call("get_settings"),

@@ -150,4 +150,40 @@ describe("Articles view", () => {
     await waitFor(() => expect(body.querySelector("mark")).not.toBeNull());
     expect(body.querySelector("mark")!.textContent!.toLowerCase()).toBe("hotline");
   });
+
+  it("shows each article's language, filters by it, and sets Urdu right to left", async () => {
+    const { user, fake } = await renderApp();
+    const dawn = fake.feeds[0];
+    const title = "پاکستان اور بھارت کا لائن آف کنٹرول پر جنگ بندی پر اتفاق";
+    fake.articles.push({
+      id: 90, feeds: [{ id: dawn.id, title: dawn.title }], url: null, title, author: null,
+      snippet: "دونوں ممالک کے فوجی حکام نے ہاٹ لائن پر بات کی۔", published: new Date().toISOString(),
+      fetched: new Date().toISOString(), read: false, starred: false, lang: "ur",
+      guid: null, updated: null, text: "دونوں ممالک کے فوجی حکام نے ہاٹ لائن پر بات کی۔", content_html: "<p>دونوں ممالک کے فوجی حکام نے ہاٹ لائن پر بات کی۔</p>",
+    });
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
+    const tags = screen.getAllByTestId("lang-tag").map((t) => t.textContent);
+    expect(tags.filter((t) => t === "UR").length).toBe(1);
+    expect(tags.filter((t) => t === "EN").length).toBe(fake.articles.length - 1);
+
+    await user.selectOptions(screen.getByTestId("filter-lang"), "ur");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(1));
+    expect(fake.calls.filter((c) => c.cmd === "search_articles").at(-1)!.args.query).toMatchObject({ lang: "ur" });
+    const row = screen.getByTestId("article-row");
+    expect(row).toHaveTextContent(title);
+    expect(row.querySelector(".row-title")).toHaveAttribute("dir", "auto");
+    expect(within(row).getByTestId("lang-tag")).toHaveAttribute("title", "Urdu");
+
+    await user.click(within(row).getAllByRole("button")[0]);
+    const reader = await screen.findByTestId("reader");
+    expect(within(reader).getByTestId("lang-tag")).toHaveTextContent("UR");
+    expect(screen.getByTestId("reader-title")).toHaveAttribute("dir", "auto");
+    expect(screen.getByTestId("reader-body")).toHaveAttribute("lang", "ur");
+
+    await user.selectOptions(screen.getByTestId("filter-lang"), "hi");
+    await screen.findByTestId("articles-empty");
+    await user.selectOptions(screen.getByTestId("filter-lang"), "");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
+  });
 });

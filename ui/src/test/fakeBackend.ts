@@ -11,6 +11,7 @@ import type { Article } from "../lib/bindings/Article";
 import type { ArticlePage } from "../lib/bindings/ArticlePage";
 import type { ArticleQuery } from "../lib/bindings/ArticleQuery";
 import type { ArticleSummary } from "../lib/bindings/ArticleSummary";
+import type { Concept } from "../lib/bindings/Concept";
 import type { DiscoveredFeed } from "../lib/bindings/DiscoveredFeed";
 import type { EngineEvent } from "../lib/bindings/EngineEvent";
 import type { ErrorPayload } from "../lib/bindings/ErrorPayload";
@@ -115,6 +116,28 @@ export class FakeBackend {
   alerts: Alert[] = [];
   /** Stories of more than one article (every other article is a story of its own). */
   stories: Story[] = [];
+  /** A few concepts of the shipped lexicon, as the engine lists them. */
+  concepts: Concept[] = [
+    {
+      name: "ceasefire",
+      variants: [
+        { text: "ceasefire", lang: "en", shipped: true },
+        { text: "truce", lang: "en", shipped: true },
+        { text: "جنگ بندی", lang: "ur", shipped: true },
+        { text: "संघर्ष विराम", lang: "hi", shipped: true },
+        { text: "停火", lang: "zh", shipped: true },
+      ],
+    },
+    {
+      name: "pakistan",
+      variants: [
+        { text: "Pakistan", lang: "en", shipped: true },
+        { text: "پاکستان", lang: "ur", shipped: true },
+        { text: "पाकिस्तान", lang: "hi", shipped: true },
+        { text: "巴基斯坦", lang: "zh", shipped: true },
+      ],
+    },
+  ];
   settings: Settings = {
     close_to_tray: true,
     start_at_login: false,
@@ -172,6 +195,7 @@ export class FakeBackend {
         fetched: iso(s.ago - 1),
         read: !!s.read,
         starred: !!s.starred,
+        lang: "en",
         guid: `guid-${i + 1}`,
         updated: null,
         text: s.body,
@@ -192,6 +216,7 @@ export class FakeBackend {
         fetched: iso(1000 + i),
         read: true,
         starred: false,
+        lang: "en",
         guid: null,
         updated: null,
         text: `Regional round-up number ${i + 1}.`,
@@ -266,6 +291,27 @@ export class FakeBackend {
     return { title: a.title, body: a.text, feeds: a.feeds.map((f) => f.title) };
   }
 
+  /** As the engine: names are ASCII lower case letters, digits and inner `-`; a variant needs a letter or digit. */
+  private changeConcept(concept: string, variant: string, added: boolean): null {
+    const name = concept.trim().replace(/^@/, "").toLowerCase();
+    const text = variant.trim();
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+      throw new Rejection(err("invalid_concept", `invalid concept name ${JSON.stringify(concept)}`));
+    }
+    if (added && !/[\p{L}\p{N}]/u.test(text)) {
+      throw new Rejection(err("invalid_concept", `invalid variant ${JSON.stringify(variant)} of @${name}`));
+    }
+    let c = this.concepts.find((x) => x.name === name);
+    if (!c) {
+      c = { name, variants: [] };
+      this.concepts.push(c);
+      this.concepts.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    c.variants = c.variants.filter((v) => v.text !== text);
+    if (added) c.variants.push({ text, lang: null, shipped: false });
+    return null;
+  }
+
   private summary(a: StoredArticle): ArticleSummary {
     const { content_html: _c, text: _t, guid: _g, updated: _u, ...s } = a;
     return { ...s, feeds: s.feeds.map((f) => ({ ...f })) };
@@ -288,7 +334,7 @@ export class FakeBackend {
     const a: StoredArticle = {
       id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`, title, author: null,
       snippet: body, published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
-      guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+      lang: "en", guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
     };
     this.articles.unshift(a);
     const m = evaluate(parse(rule.query), this.doc(a));
@@ -313,7 +359,7 @@ export class FakeBackend {
         id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`,
         title: `India and Pakistan ceasefire bulletin ${i + 1}`, author: null, snippet: body,
         published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
-        guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+        lang: "en", guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
       };
       this.articles.unshift(a);
       const m = evaluate(parse(rule.query), this.doc(a));
@@ -399,6 +445,7 @@ export class FakeBackend {
       unread: false,
       limit: 0,
       cursor: null,
+      lang: null,
     });
     const first = Math.floor((since + offset) / width) * width - offset;
     const points = [];
@@ -442,6 +489,7 @@ export class FakeBackend {
       if (ruleArticles && !ruleArticles.has(a.id)) return false;
       if (q.starred && !a.starred) return false;
       if (q.unread && a.read) return false;
+      if (q.lang && a.lang !== q.lang.toLowerCase()) return false;
       const t = Date.parse(a.published ?? a.fetched);
       if (since !== null && t < since) return false;
       if (until !== null && t >= until) return false;
@@ -452,7 +500,7 @@ export class FakeBackend {
   private search(q: ArticleQuery): ArticlePage {
     const hits = this.matching(q);
     const queryAlone = q.query.trim() !== "" && !q.feeds.length && q.folder === null && q.rule === null
-      && !q.since && !q.until && !q.starred && !q.unread;
+      && !q.since && !q.until && !q.starred && !q.unread && !q.lang;
     const bounded = queryAlone && hits.length > this.listedMatches;
     const limit = Math.min(q.limit || 50, 500);
     const offset = q.cursor ? Number(q.cursor) : 0;
@@ -649,13 +697,19 @@ export class FakeBackend {
         return null;
       case "validate_query":
         return validate(String(args.query));
+      case "list_concepts":
+        return structuredClone(this.concepts.filter((c) => c.variants.length > 0));
+      case "add_concept_variant":
+        return this.changeConcept(String(args.concept), String(args.variant), true);
+      case "remove_concept_variant":
+        return this.changeConcept(String(args.concept), String(args.variant), false);
       case "test_rule":
         return this.testRule(String(args.query), args.scope as RuleScope, args.days as number);
       case "backfill_rule": {
         const r = this.rules.find((x) => x.id === args.id)!;
         const since = new Date(NOW - (args.hours as number) * 3600_000).toISOString();
         let added = 0;
-        for (const a of this.matching({ query: r.query, feeds: [], folder: null, rule: null, since, until: null, starred: false, unread: false, limit: 0, cursor: null })) {
+        for (const a of this.matching({ query: r.query, feeds: [], folder: null, rule: null, since, until: null, starred: false, unread: false, limit: 0, cursor: null, lang: null })) {
           if (this.alerts.some((x) => x.rule_id === r.id && x.article.id === a.id)) continue;
           this.alerts.unshift(this.makeAlert(r, a, evaluate(parse(r.query), this.doc(a)).matches));
           added++;

@@ -26,7 +26,7 @@ describe("IPC module", () => {
       throw { code: "invalid_query", message: "Unexpected )", problem: { message: "Unexpected )", start: 4, end: 5 } };
     });
     const err = await tauriBackend.searchArticles({
-      query: "abc )", feeds: [], folder: null, rule: null, since: null, until: null, starred: false, unread: false, limit: 50, cursor: null,
+      query: "abc )", feeds: [], folder: null, rule: null, since: null, until: null, starred: false, unread: false, lang: null, limit: 50, cursor: null,
     }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect(err.code).toBe("invalid_query");

@@ -37,6 +37,10 @@ starred: boolean,
  */
 unread: boolean, 
 /**
+ * Only articles in this language (ISO 639-1, e.g. `ur`), as `lang:` in a query.
+ */
+lang: string | null, 
+/**
  * Page size (default 50, at most 500).
  */
 limit: number, 

@@ -44,4 +44,8 @@ read: boolean,
 /**
  * Whether the user starred (saved) it. Starred articles are never deleted by retention.
  */
-starred: boolean, };
+starred: boolean, 
+/**
+ * Its language (ISO 639-1, e.g. `ur`), when it could be told.
+ */
+lang: string | null, };

@@ -1,3 +1,5 @@
+// First: the language tag must be usable before any module formats with it (see language.ts).
+import "./lib/language";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";

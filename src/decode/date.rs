@@ -250,5 +250,5 @@ fn numeric_offset(s: &str) -> Option<i32> {
         return None;
     }
     let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
-    (hours <= 14 && minutes < 60).then_some(sign * (hours * 60 + minutes))
+    (hours <= 14 && minutes < 60).then(|| sign * (hours * 60 + minutes))
 }

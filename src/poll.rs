@@ -12,6 +12,10 @@
 //! 5. **alert**: emit the alerts and coalesced notifications of each commit as it happens,
 //!    then feed errors and the poll summary.
 //!
+//! Adding a list of feeds ([`Poller::subscribe`]) is the same pass over the feeds just
+//! subscribed to, except that a feed that cannot be read (or is a web page, whose feeds are
+//! found instead) is not written but handed back, for the engine to unsubscribe and report.
+//!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
 //! The `Poller` owns what a poll needs (the store, the fetcher, the configuration, the clock
 //! and the event channel); the engine owns the poller and hands it the rules to match.
@@ -24,13 +28,14 @@ use crate::config::Config;
 use crate::coverage::Watch;
 use crate::decode;
 use crate::dedup;
+use crate::discover;
 use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::model::{EngineEvent, FeedId, PollSummary};
+use crate::model::{DiscoveredFeed, EngineEvent, Feed, FeedId, PollSummary};
 use crate::prepare::PreparedEntry;
 use crate::rules::RuleSet;
 use crate::schedule::{self, Bounds, Observation};
-use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, PollStep, Store};
+use crate::store::{FeedFetchState, FeedOutcome, FeedUpdate, NewFeed, PollStep, Store};
 use crate::text;
 use futures::stream::{Stream, StreamExt};
 use std::collections::HashMap;
@@ -154,8 +159,42 @@ pub(crate) async fn on_store<T: Send + 'static>(
 /// One feed's fetch, decoded and scheduled, ready to store.
 struct Polled {
     update: FeedUpdate,
-    error: Option<(String, String)>,
+    /// Why the feed could not be read.
+    failure: Option<Error>,
+    /// The feeds a web page links to, when a feed being added turned out to be one.
+    found: Vec<DiscoveredFeed>,
     not_modified: bool,
+}
+
+/// What a pass is for: polling subscriptions, or adding feeds just subscribed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Every outcome is written, failures included (they schedule the retry).
+    Poll,
+    /// Feeds being added: one that cannot be read is not written but handed back
+    /// ([`Unread`]), and a web page's feeds are found rather than its HTML decoded.
+    Add,
+}
+
+/// A feed of an adding pass that could not be stored ([`Poller::subscribe`]).
+#[derive(Debug)]
+pub(crate) struct Unread {
+    /// The feed, subscribed to before the pass.
+    pub(crate) feed_id: FeedId,
+    /// Why it could not be read.
+    pub(crate) error: Error,
+    /// The feeds its address links to, when it is a web page.
+    pub(crate) found: Vec<DiscoveredFeed>,
+}
+
+/// What [`Poller::subscribe`] did with each feed.
+#[derive(Debug)]
+pub(crate) struct Subscribed {
+    /// Per feed, in the order given: the subscription and whether it is new, or why the
+    /// address was refused.
+    pub(crate) feeds: Vec<Result<(Feed, bool)>>,
+    /// The new feeds that could not be read, still subscribed.
+    pub(crate) unread: Vec<Unread>,
 }
 
 /// Runs polls: fetches, decodes and stores feeds, one poll at a time.
@@ -202,7 +241,8 @@ impl Poller {
         let _one_at_a_time = self.one_at_a_time.lock().await;
         let now = self.clock.now();
         let due = on_store(&self.store, move |s| s.due_feeds(now)).await?;
-        self.poll_states(due, rules).await
+        let (summary, _) = self.poll_states(due, rules, Pass::Poll).await?;
+        Ok(summary)
     }
 
     /// Polls `ids` now, or every feed with `None`, whatever their schedule (still with
@@ -214,7 +254,8 @@ impl Poller {
     ) -> Result<PollSummary> {
         let _one_at_a_time = self.one_at_a_time.lock().await;
         let states = on_store(&self.store, move |s| s.fetch_states(ids.as_deref())).await?;
-        self.poll_states(states, rules).await
+        let (summary, _) = self.poll_states(states, rules, Pass::Poll).await?;
+        Ok(summary)
     }
 
     /// Stores feeds just subscribed to from the documents fetched to check them, in one
@@ -244,10 +285,53 @@ impl Poller {
         let bounds = self.bounds().await?;
         let (bounds, decode_rules) = (&bounds, &rules);
         let polled = futures::stream::iter(feeds)
-            .map(|(state, fetched)| self.process(state, Ok(fetched), bounds, decode_rules))
+            .map(|(state, fetched)| {
+                self.process(state, Ok(fetched), bounds, decode_rules, Pass::Poll)
+            })
             .buffer_unordered(self.in_flight());
-        self.store_polled(polled, total, progress, started, rules.clone())
-            .await
+        let (summary, _) = self
+            .store_polled(polled, total, progress, started, rules.clone(), Pass::Poll)
+            .await?;
+        Ok(summary)
+    }
+
+    /// Subscribes to `feeds` (due at once, checked every `interval_secs` at first) and
+    /// fetches the new ones in one pass, as a poll does: concurrently, streamed to the
+    /// writer, with a poll's progress events and alerts. A new feed that cannot be read is
+    /// not written but returned in [`Subscribed::unread`] (with the feeds its page links
+    /// to, for a web page), for the caller to unsubscribe or follow. Under the poll lock,
+    /// so the background loop does not poll the new feeds meanwhile.
+    pub(crate) async fn subscribe(
+        &self,
+        feeds: Vec<NewFeed>,
+        interval_secs: i64,
+        rules: Arc<RuleSet>,
+    ) -> Result<Subscribed> {
+        let _one_at_a_time = self.one_at_a_time.lock().await;
+        let now = self.clock.now();
+        let feeds = on_store(&self.store, move |s| {
+            Ok(feeds
+                .iter()
+                .map(|feed| s.add_feed(feed, now, interval_secs))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+        let ids: Vec<FeedId> = feeds
+            .iter()
+            .filter_map(|f| match f {
+                Ok((feed, true)) => Some(feed.id),
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(Subscribed {
+                feeds,
+                unread: Vec::new(),
+            });
+        }
+        let states = on_store(&self.store, move |s| s.fetch_states(Some(&ids))).await?;
+        let (_, unread) = self.poll_states(states, rules, Pass::Add).await?;
+        Ok(Subscribed { feeds, unread })
     }
 
     /// Feeds in flight (fetching, waiting to decode, decoding) at most, so bodies and decoded
@@ -259,15 +343,17 @@ impl Poller {
         (self.config.max_concurrent_requests * 2).max(16)
     }
 
+    /// Fetches `feeds` and stores them in one pass ([`Poller::store_polled`]).
     async fn poll_states(
         &self,
         feeds: Vec<FeedFetchState>,
         rules: Arc<RuleSet>,
-    ) -> Result<PollSummary> {
+        pass: Pass,
+    ) -> Result<(PollSummary, Vec<Unread>)> {
         let started = tokio::time::Instant::now();
         let total = feeds.len() as u64;
         if total == 0 {
-            return Ok(PollSummary::default());
+            return Ok((PollSummary::default(), Vec::new()));
         }
         self.events.emit(EngineEvent::PollStarted { feeds: total });
         let bounds = self.bounds().await?;
@@ -277,10 +363,11 @@ impl Poller {
         let polled = futures::stream::iter(feeds)
             .map(|feed| async move {
                 let fetched = self.fetcher.fetch(&feed.url, &validators(&feed)).await;
-                self.process(feed, fetched, bounds, decode_rules).await
+                self.process(feed, fetched, bounds, decode_rules, pass)
+                    .await
             })
             .buffer_unordered(self.in_flight());
-        self.store_polled(polled, total, true, started, rules.clone())
+        self.store_polled(polled, total, true, started, rules.clone(), pass)
             .await
     }
 
@@ -293,6 +380,9 @@ impl Poller {
     /// timeout, no longer holds back the alerts of the feeds that answered, while a burst of
     /// feeds still goes in a few large transactions (each commit writes the full-text index's
     /// buffer out as a segment to be merged later).
+    ///
+    /// In an adding pass, a feed that could not be read is neither written, nor recorded as
+    /// a check, nor announced as a feed error: it is returned, and its subscription undone.
     async fn store_polled(
         &self,
         mut polled: impl Stream<Item = Polled> + Unpin,
@@ -300,7 +390,8 @@ impl Poller {
         progress: bool,
         started: tokio::time::Instant,
         rules: Arc<RuleSet>,
-    ) -> Result<PollSummary> {
+        pass: Pass,
+    ) -> Result<(PollSummary, Vec<Unread>)> {
         // `None` marks the end of the poll; a queue closed without it means the poll was
         // abandoned, and the writer rolls back what it has not committed.
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Option<PollStep>>(WRITER_QUEUE);
@@ -331,6 +422,7 @@ impl Poller {
             ..Default::default()
         };
         let mut errors: Vec<(FeedId, String, String)> = Vec::new();
+        let mut unread: Vec<Unread> = Vec::new();
         let mut checks: Vec<(FeedId, Option<(String, String)>)> = Vec::new();
         let mut done = 0;
         let mut writer_alive = true;
@@ -356,17 +448,29 @@ impl Poller {
                     done += 1;
                     let feed_id = p.update.feed_id;
                     summary.not_modified += u64::from(p.not_modified);
-                    checks.push((feed_id, p.error.clone()));
-                    if let Some((code, message)) = p.error {
-                        summary.failed += 1;
-                        errors.push((feed_id, code, message));
-                    }
+                    summary.failed += u64::from(p.failure.is_some());
                     if progress {
                         self.events.emit(EngineEvent::PollProgress {
                             done,
                             total,
                             feed_id,
                         });
+                    }
+                    match p.failure {
+                        Some(error) if pass == Pass::Add => {
+                            unread.push(Unread {
+                                feed_id,
+                                error,
+                                found: p.found,
+                            });
+                            continue;
+                        }
+                        Some(e) => {
+                            let (code, message) = (e.code().to_string(), e.to_string());
+                            checks.push((feed_id, Some((code.clone(), message.clone()))));
+                            errors.push((feed_id, code, message));
+                        }
+                        None => checks.push((feed_id, None)),
                     }
                     uncommitted_since.get_or_insert_with(tokio::time::Instant::now);
                     PollStep::Feed(p.update)
@@ -406,18 +510,20 @@ impl Poller {
         self.events.emit(EngineEvent::PollFinished {
             summary: summary.clone(),
         });
-        Ok(summary)
+        Ok((summary, unread))
     }
 
     /// Turns one feed's fetch result into what the store needs, decoding, preparing and
     /// matching its entries against `rules` off the runtime. `bounds` are the poll's
-    /// schedule bounds, read once per poll.
+    /// schedule bounds, read once per poll. In an adding pass, a web page is searched for
+    /// feeds instead of decoded.
     async fn process(
         &self,
         feed: FeedFetchState,
         fetched: Result<Fetched>,
         bounds: &Bounds,
         rules: &Arc<RuleSet>,
+        pass: Pass,
     ) -> Polled {
         let now = self.clock.now();
         let jitter: f64 = rand::random();
@@ -431,7 +537,7 @@ impl Poller {
                 jitter,
             )
         };
-        let polled = |outcome, next: schedule::Next, moved_to, error, not_modified| Polled {
+        let polled = |outcome, next: schedule::Next, moved_to, failure, not_modified| Polled {
             update: FeedUpdate {
                 feed_id: feed.id,
                 moved_to,
@@ -439,10 +545,11 @@ impl Poller {
                 next_check: next.at,
                 interval_secs: next.interval_secs,
             },
-            error,
+            failure,
+            found: Vec::new(),
             not_modified,
         };
-        let failed = |e: &Error| {
+        let failed = |e: Error| {
             let retry_after = match e {
                 Error::RetryLater {
                     retry_after_secs, ..
@@ -455,17 +562,11 @@ impl Poller {
                 code: e.code().to_string(),
                 message: e.to_string(),
             };
-            polled(
-                outcome,
-                next,
-                None,
-                Some((e.code().to_string(), e.to_string())),
-                false,
-            )
+            polled(outcome, next, None, Some(e), false)
         };
         let fetched = match fetched {
             Ok(f) => f,
-            Err(e) => return failed(&e),
+            Err(e) => return failed(e),
         };
         let moved_to = fetched.moved_permanently_to.clone();
         let unchanged = || {
@@ -483,6 +584,26 @@ impl Poller {
         let Some(body) = fetched.body.as_ref() else {
             return unchanged();
         };
+        if pass == Pass::Add && discover::looks_like_html(&body.bytes, body.content_type.as_deref())
+        {
+            // A page given for a feed: its feeds are what the caller wants.
+            let (bytes, content_type) = (body.bytes.clone(), body.content_type.clone());
+            let page = fetched.final_url.clone();
+            let found = Decoders::get()
+                .run(move || discover::discover(&bytes, content_type.as_deref(), &page))
+                .await;
+            let error = Error::NotAFeed {
+                url: feed.url.clone(),
+                html: true,
+            };
+            return match found {
+                Ok(found) => Polled {
+                    found,
+                    ..failed(error)
+                },
+                Err(e) => failed(e),
+            };
+        }
         let body_hash = dedup::body_hash(&body.bytes);
         if feed.body_hash.as_deref() == Some(body_hash.as_str()) {
             // New validators, same bytes: nothing to decode.
@@ -533,7 +654,7 @@ impl Poller {
             .and_then(|r| r);
         let (doc, entries, published) = match decoded {
             Ok(d) => d,
-            Err(e) => return failed(&e),
+            Err(e) => return failed(e),
         };
         let seen = Observation {
             published,

@@ -130,7 +130,7 @@ enum Command {
         #[arg(long)]
         urls: PathBuf,
         /// Add the feeds one after another, each with its own poll (the path before
-        /// `Engine::add_feeds`), for comparison.
+        /// the list path of `Engine::add_feeds`), for comparison.
         #[arg(long)]
         one_by_one: bool,
     },

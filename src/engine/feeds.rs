@@ -1,4 +1,5 @@
-//! Subscribing: one address or a list of them (each checked, then stored by a poll pass),
+//! Subscribing: one address (checked, then stored by a poll pass) or a list of them (all
+//! subscribed, then fetched and stored by one poll pass, the unreadable ones unsubscribed),
 //! OPML in and out, the starter pack, and reading one feed or one article page without
 //! subscribing (`inspect`, `extract`).
 
@@ -9,13 +10,13 @@ use crate::discover;
 use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{
-    AddFeedOutcome, EngineEvent, Feed, FeedId, FeedInspection, ImportReport, InspectedEntry,
-    RuleDraft, RuleScope, SkippedOutline,
+    AddFeedOutcome, DiscoveredFeed, EngineEvent, Feed, FeedId, FeedInspection, ImportReport,
+    InspectedEntry, RuleDraft, RuleScope, SkippedOutline,
 };
 use crate::opml;
-use crate::poll::on_decoder;
+use crate::poll::{on_decoder, Unread};
 use crate::store::NewFeed;
-use futures::stream::StreamExt;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Where adding one address got to before the feed's entries are stored.
@@ -25,11 +26,6 @@ enum Subscription {
     /// Subscribed; its entries are in the document fetched to check it.
     New(FeedId, Box<Fetched>),
 }
-
-/// Addresses of a list checked ahead of the poll pass that stores them ([`Engine::add_feeds`]):
-/// with the batch being stored, at most twice this many fetched documents are held (each
-/// about 0.4 MiB for a feed of 50 items), while a batch still keeps a poll's feeds in flight.
-const ADD_BATCH: usize = 64;
 
 impl Engine {
     // ---- Feeds ----
@@ -51,108 +47,127 @@ impl Engine {
         Ok(AddFeedOutcome::Added { feed })
     }
 
-    /// Subscribes to each of `urls` as [`Engine::add_feed`] does, checking them concurrently,
-    /// and stores what the new feeds hold in poll passes (with a poll's progress events) that
-    /// stream to the writer. One outcome per address, in the order given; an error here
-    /// means what was left could not be stored.
+    /// Subscribes to each of `urls` as [`Engine::add_feed`] does, and stores what the new
+    /// feeds hold in one poll pass (concurrent, streamed to the writer, with a poll's progress
+    /// events and alerts). One outcome per address, in the order given: added, already
+    /// subscribed, the choices a page offers, or why it failed; an error here means the pass
+    /// itself could not run.
     ///
-    /// The addresses go in batches of `ADD_BATCH` (64), each batch checked while the one before
-    /// is stored: the documents fetched to check a feed wait in memory until stored, and
-    /// holding those of a whole list (363 MiB for 1,000 feeds of 50 items) grew with it.
+    /// Every address is subscribed first, as an OPML import does, and the pass then fetches
+    /// each once: a feed that cannot be read is unsubscribed again and reported, and a web
+    /// page given for a feed is searched for feeds. A page that links to one feed has that
+    /// feed added in a second pass, of those feeds alone (a page's feed is known only once
+    /// the page is fetched). Memory is a poll's: bounded by the feeds in flight, whatever the
+    /// length of the list.
     pub async fn add_feeds(
         &self,
         urls: &[String],
         folder: Option<&str>,
     ) -> Result<Vec<(String, Result<AddFeedOutcome>)>> {
-        let mut outcomes = Vec::with_capacity(urls.len());
-        let mut checked: Option<(&[String], Vec<Result<Subscription>>)> = None;
-        for batch in urls.chunks(ADD_BATCH).map(Some).chain([None]) {
-            let checking = async {
-                match batch {
-                    Some(batch) => Some((batch, self.check_all(batch, folder).await)),
-                    None => None,
-                }
-            };
-            let to_store = checked.take();
-            let storing = async {
-                match to_store {
-                    Some((batch, checked)) => Some(self.store_checked(batch, checked).await),
-                    None => None,
-                }
-            };
-            let (next, stored) = tokio::join!(checking, storing);
-            if let Some(stored) = stored {
-                outcomes.extend(stored?);
-            }
-            checked = next;
-        }
-        Ok(outcomes)
-    }
-
-    /// Checks and subscribes to each of `urls` concurrently, keeping each new feed's document.
-    async fn check_all(&self, urls: &[String], folder: Option<&str>) -> Vec<Result<Subscription>> {
-        // As many checks at once as a poll has feeds in flight; the fetcher bounds the
-        // requests per host.
-        let at_once = (self.inner.config.max_concurrent_requests * 2).max(16);
-        futures::stream::iter(urls)
-            .map(|url| self.subscribe(url, folder, true))
-            .buffered(at_once)
-            .collect()
-            .await
-    }
-
-    /// Stores the new feeds among `checked` (the outcomes of `urls`) in one poll pass, and
-    /// gives each address its outcome.
-    async fn store_checked(
-        &self,
-        urls: &[String],
-        checked: Vec<Result<Subscription>>,
-    ) -> Result<Vec<(String, Result<AddFeedOutcome>)>> {
-        let mut fetched = Vec::new();
-        let mut outcomes = Vec::with_capacity(urls.len());
-        for (url, checked) in urls.iter().zip(checked) {
-            let outcome = match checked {
-                Ok(Subscription::Done(outcome)) => Ok(Ok(*outcome)),
-                Ok(Subscription::New(id, document)) => {
-                    fetched.push((id, *document));
-                    Err(id)
-                }
-                Err(e) => Ok(Err(e)),
-            };
-            outcomes.push((url.clone(), outcome));
-        }
-        if fetched.is_empty() {
-            return Ok(outcomes
-                .into_iter()
-                .map(|(url, o)| (url, o.unwrap_or_else(|id| Err(not_found(id)))))
-                .collect());
-        }
-        self.inner
-            .poller
-            .fetched(fetched, self.rule_set(), true)
-            .await?;
-        self.feeds_changed();
-        let added: Vec<FeedId> = outcomes
+        let listed = self.add_list(urls, folder).await?;
+        // Pages that link to one feed: that feed, added as the page would have been.
+        let followed: Vec<(usize, String)> = listed
             .iter()
-            .filter_map(|(_, o)| o.as_ref().err().copied())
+            .enumerate()
+            .filter_map(|(i, l)| match l {
+                Listed::Page { found, .. } if found.len() == 1 => Some((i, found[0].url.clone())),
+                _ => None,
+            })
             .collect();
+        let follow_urls: Vec<String> = followed.iter().map(|(_, url)| url.clone()).collect();
+        let mut follow = match follow_urls.is_empty() {
+            true => Vec::new(),
+            false => self.add_list(&follow_urls, folder).await?,
+        }
+        .into_iter();
+        let mut follow_at = followed.iter().map(|(i, _)| *i).peekable();
+        let outcomes = listed.into_iter().enumerate().map(|(i, l)| {
+            // The feed a page led to answers for the page (a page found there again is
+            // not followed further).
+            let l = match follow_at.next_if_eq(&i) {
+                Some(_) => follow.next().unwrap_or(l),
+                None => l,
+            };
+            l.outcome()
+        });
+        Ok(urls.iter().cloned().zip(outcomes).collect())
+    }
+
+    /// Subscribes to `urls` and stores the new feeds in one poll pass ([`Poller::subscribe`]),
+    /// unsubscribing those that could not be read. One result per address, in order.
+    async fn add_list(&self, urls: &[String], folder: Option<&str>) -> Result<Vec<Listed>> {
+        let mut listed: Vec<Option<Listed>> = Vec::with_capacity(urls.len());
+        let mut feeds = Vec::new();
+        for url in urls {
+            match normalize_url(url) {
+                Ok(url) => {
+                    listed.push(None);
+                    feeds.push(NewFeed {
+                        url,
+                        title: None,
+                        site_url: None,
+                        folder: folder.map(str::to_string),
+                    });
+                }
+                Err(e) => listed.push(Some(Listed::Done(Err(e)))),
+            }
+        }
+        let subscribed = self
+            .inner
+            .poller
+            .subscribe(feeds, self.default_interval_secs(), self.rule_set())
+            .await?;
+        let mut unread: HashMap<FeedId, Unread> = subscribed
+            .unread
+            .into_iter()
+            .map(|u| (u.feed_id, u))
+            .collect();
+        let gone: std::collections::HashSet<FeedId> = unread.keys().copied().collect();
+        let created = subscribed.feeds.iter().any(|f| matches!(f, Ok((_, true))));
+        // Read back what the pass stored, and undo the subscriptions that failed.
         let mut feeds = self
             .on_store(move |s| {
-                added
-                    .iter()
-                    .map(|id| s.feed(*id))
+                for id in &gone {
+                    s.remove_feed(*id)?;
+                }
+                subscribed
+                    .feeds
+                    .into_iter()
+                    .map(|f| match f {
+                        // A new feed that failed keeps its row for its report.
+                        Ok((feed, true)) if gone.contains(&feed.id) => Ok(Ok((feed, true))),
+                        // Read again, as the pass left it (an address given twice reads
+                        // as the feed the first one added, or as gone if it failed).
+                        Ok((feed, created)) => match s.feed(feed.id) {
+                            Ok(feed) => Ok(Ok((feed, created))),
+                            Err(e @ Error::NotFound { .. }) => Ok(Err(e)),
+                            Err(e) => Err(e),
+                        },
+                        other => Ok(other),
+                    })
                     .collect::<Result<Vec<_>>>()
             })
             .await?
             .into_iter();
-        Ok(outcomes
+        if created {
+            self.feeds_changed();
+        }
+        Ok(listed
             .into_iter()
-            .map(|(url, o)| {
-                let outcome = o.unwrap_or_else(|id| {
-                    let feed = feeds.next().ok_or_else(|| not_found(id))?;
-                    Ok(AddFeedOutcome::Added { feed })
-                });
-                (url, outcome)
+            .map(|l| {
+                l.unwrap_or_else(|| match feeds.next() {
+                    Some(Ok((feed, true))) => match unread.remove(&feed.id) {
+                        Some(u) if u.found.is_empty() => Listed::Done(Err(u.error)),
+                        Some(u) => Listed::Page {
+                            found: u.found,
+                            error: u.error,
+                        },
+                        None => Listed::Done(Ok(AddFeedOutcome::Added { feed })),
+                    },
+                    Some(Ok((feed, false))) => Listed::Done(Ok(AddFeedOutcome::Exists { feed })),
+                    Some(Err(e)) => Listed::Done(Err(e)),
+                    None => Listed::Done(Err(Error::ShuttingDown)),
+                })
             })
             .collect())
     }
@@ -401,7 +416,25 @@ impl Engine {
     }
 }
 
-/// A feed just subscribed to that could not be read back.
-fn not_found(id: FeedId) -> Error {
-    Error::NotFound { what: "feed", id }
+/// Where one address of a list got to ([`Engine::add_feeds`]).
+enum Listed {
+    /// Its outcome.
+    Done(Result<AddFeedOutcome>),
+    /// A web page linking to `found` (none, one to follow, or several to choose from).
+    Page {
+        found: Vec<DiscoveredFeed>,
+        /// What it is as a feed: not one.
+        error: Error,
+    },
+}
+
+impl Listed {
+    /// The outcome reported for the address; a page is not followed any further.
+    fn outcome(self) -> Result<AddFeedOutcome> {
+        match self {
+            Listed::Done(outcome) => outcome,
+            Listed::Page { found, error } if found.is_empty() => Err(error),
+            Listed::Page { found, .. } => Ok(AddFeedOutcome::Choices { feeds: found }),
+        }
+    }
 }

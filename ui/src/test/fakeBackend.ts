@@ -32,6 +32,7 @@ import type { Story } from "../lib/bindings/Story";
 import type { TermMatch } from "../lib/bindings/TermMatch";
 import type { Trend } from "../lib/bindings/Trend";
 import type { TrendQuery } from "../lib/bindings/TrendQuery";
+import type { TrendSeries } from "../lib/bindings/TrendSeries";
 import { ENGINE_EVENT, FOCUS_ALERT_EVENT } from "../lib/ipc";
 import { evaluate, parse, QueryError, validate, type Node } from "./fakeQuery";
 
@@ -448,13 +449,36 @@ export class FakeBackend {
       lang: null,
     });
     const first = Math.floor((since + offset) / width) * width - offset;
-    const points = [];
-    for (let start = first; start < until; start += width) points.push({ start: new Date(Math.max(start, since)).toISOString(), count: 0 });
+    const empty = () => {
+      const points = [];
+      for (let start = first; start < until; start += width) points.push({ start: new Date(Math.max(start, since)).toISOString(), count: 0 });
+      return points;
+    };
+    const points = empty();
+    // As the engine splits: an article counts once for each outlet (or folder) it came through.
+    const series = new Map<string, TrendSeries>();
     for (const a of hits) {
       const i = Math.floor((Date.parse(a.published ?? a.fetched) - first) / width);
-      if (points[i]) points[i].count++;
+      if (!points[i]) continue;
+      points[i].count++;
+      if (!q.split) continue;
+      const keys = new Map<string, { label: string | null; feed: number | null }>();
+      for (const ref of a.feeds) {
+        if (q.split === "outlet") keys.set(`f${ref.id}`, { label: ref.title, feed: ref.id });
+        else {
+          const folder = this.feeds.find((f) => f.id === ref.id)?.folder ?? null;
+          keys.set(`d${folder}`, { label: folder, feed: null });
+        }
+      }
+      for (const [key, { label, feed }] of keys) {
+        let s = series.get(key);
+        if (!s) series.set(key, (s = { label, feed, total: 0, points: empty() }));
+        s.total++;
+        s.points[i].count++;
+      }
     }
-    return { by: q.by, points, total: hits.length, series: [] };
+    const split = [...series.values()].sort((a, b) => b.total - a.total);
+    return { by: q.by, points, total: hits.length, series: split };
   }
 
   private health(): FeedHealthReport[] {

@@ -10,7 +10,7 @@ import FeedHealthNote from "../lib/components/FeedHealthNote.svelte";
 import OfflineBanner from "../lib/components/OfflineBanner.svelte";
 import Sparkline from "../lib/components/Sparkline.svelte";
 import TrendChart from "../lib/components/TrendChart.svelte";
-import { barRange, chartColumns } from "../lib/trend";
+import { barRange, chartColumns, segmentAt, segments, stackedColumns } from "../lib/trend";
 
 // uPlot draws on a canvas, which the test DOM has not: a stand-in records what it is given.
 const plots = vi.hoisted(() => [] as FakePlot[]);
@@ -80,6 +80,36 @@ describe("trend chart", () => {
     await user.click(screen.getByTestId("plot-over"));
     expect(onpick).toHaveBeenCalledWith({ since: "2026-12-05T00:00:00.000Z", until: "2026-12-06T00:00:00.000Z", count: 5 });
     expect(screen.getByTestId("trend-chart")).toHaveTextContent("9 articles");
+  });
+});
+
+describe("split trend", () => {
+  const at = (counts: number[]) => counts.map((count, i) => ({ start: trend.points[i].start, count }));
+  const outlet = (label: string, feed: number, counts: number[]) => ({
+    label,
+    feed,
+    total: counts.reduce((a, b) => a + b, 0),
+    points: at(counts),
+  });
+  const split: Trend = {
+    ...trend,
+    series: [outlet("Dawn", 1, [1, 3, 2]), outlet("Reuters", 2, [0, 2, 1]), outlet("Xinhua", 3, [1, 0, 0])],
+  };
+
+  it("stacks the segments, topmost first, and finds the segment a click fell in", () => {
+    const segs = segments(split);
+    expect(segs.map((s) => [s.label, s.total])).toEqual([["Dawn", 6], ["Reuters", 3], ["Xinhua", 1]]);
+    const [xs, ...tops] = stackedColumns(split, segs);
+    expect(xs).toEqual(chartColumns(trend)[0]);
+    expect(tops).toEqual([[2, 5, 3], [1, 5, 3], [1, 3, 2]]);
+    expect([0, 0.5, 1, 1.5].map((y) => segmentAt(segs, 0, y))).toEqual([0, 0, 2, 2]);
+    expect([2.9, 3, 4.9, 5].map((y) => segmentAt(segs, 1, y))).toEqual([0, 1, 1, null]);
+  });
+
+  it("sums the outlets beyond the largest into one segment", () => {
+    const segs = segments(split, 2);
+    expect(segs.map((s) => [s.label, s.total, s.counts])).toEqual([["Dawn", 6, [1, 3, 2]], ["2 others", 4, [1, 2, 1]]]);
+    expect(segs[1].series.map((s) => s.feed)).toEqual([2, 3]);
   });
 });
 

@@ -3,18 +3,25 @@
 
 import { screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { TrendQuery } from "../lib/bindings/TrendQuery";
 import { goTo, renderApp } from "./render";
 
 // uPlot draws on a canvas, which the test DOM has not: a stand-in keeps what it was given
 // and lets a test say which bar the cursor is on.
-const plots = vi.hoisted(() => [] as { data: number[][]; over: HTMLDivElement; cursor: { idx: number | null } }[]);
+// The cursor's `top` is given as a count: the stand-in's `posToVal` reads it as one.
+type PlotOptions = { series: { label?: string; fill?: string }[] };
+const plots = vi.hoisted(
+  () => [] as { opts: PlotOptions; data: number[][]; over: HTMLDivElement; cursor: { idx: number | null; top: number | null } }[],
+);
 vi.mock("uplot", () => {
   class Plot {
     static paths = { bars: () => () => null };
+    opts: PlotOptions;
     data: number[][];
     over: HTMLDivElement;
-    cursor = { idx: null as number | null };
-    constructor(_opts: unknown, data: number[][], host: HTMLElement) {
+    cursor = { idx: null as number | null, top: null as number | null };
+    constructor(opts: PlotOptions, data: number[][], host: HTMLElement) {
+      this.opts = opts;
       this.data = data;
       this.over = document.createElement("div");
       this.over.dataset.testid = "plot-over";
@@ -24,8 +31,13 @@ vi.mock("uplot", () => {
     setData(data: number[][]) {
       this.data = data;
     }
+    posToVal(pos: number) {
+      return pos;
+    }
     setSize() {}
-    destroy() {}
+    destroy() {
+      this.over.remove();
+    }
   }
   return { default: Plot };
 });
@@ -74,6 +86,73 @@ describe("Trends view", () => {
     await user.click(screen.getByTestId("trend-draw"));
     await waitFor(() => expect(screen.getByTestId("trend-chart")).toBeInTheDocument());
     expect(fake.calls.find((c) => c.cmd === "trend")!.args.query).toMatchObject({ rule: 2, by: "day" });
+  });
+});
+
+describe("Trends split by folder or outlet", () => {
+  it("stacks the outlets' bars with a legend, and a clicked segment lists that outlet's articles", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "trends");
+    await user.selectOptions(screen.getByTestId("trend-range"), "30d");
+    await user.selectOptions(screen.getByTestId("trend-split"), "outlet");
+    await user.click(screen.getByTestId("trend-draw"));
+    const legend = await screen.findByTestId("trend-legend");
+    const call = fake.calls.find((c) => c.cmd === "trend")!;
+    expect(call.args.query).toMatchObject({ split: "outlet", by: "day" });
+    const trend = fake.trend(call.args.query as TrendQuery);
+    expect(trend.series.length).toBeGreaterThan(1);
+    const shown = trend.series.slice(0, 8);
+    // One stacked series per outlet (the fake has few), the topmost first: the whole bar.
+    const plot = plots.at(-1)!;
+    expect(plot.data).toHaveLength(shown.length + 1);
+    const perBar = trend.points.map((_, i) => shown.reduce((n, s) => n + s.points[i].count, 0));
+    expect(plot.data[1]).toEqual(perBar);
+    const bottom = plot.data.at(-1)!;
+    expect(bottom).toEqual(shown[0].points.map((p) => p.count));
+    // The legend names each segment with its total, in the colours' order.
+    const rows = within(legend).getAllByRole("row").slice(1);
+    expect(rows.map((r) => r.textContent?.trim())).toEqual(shown.map((s) => `${s.label}${s.total}`));
+    const labels = plot.opts.series.slice(1).map((s) => s.label).reverse();
+    expect(labels).toEqual(shown.map((s) => s.label));
+    // Click the bottom segment of a bar where the largest outlet has articles.
+    const largest = shown[0];
+    const i = largest.points.findIndex((p) => p.count > 0);
+    plot.cursor.idx = i;
+    plot.cursor.top = 0;
+    await user.click(screen.getByTestId("plot-over"));
+    const listed = await screen.findByTestId("trend-bar-articles");
+    expect(within(listed).getByRole("heading").textContent).toContain(`of ${largest.label}`);
+    await waitFor(() => expect(within(listed).getAllByRole("listitem")).toHaveLength(largest.points[i].count));
+    for (const item of within(listed).getAllByRole("listitem")) expect(item.textContent).toContain(largest.label!);
+    const search = fake.calls.filter((c) => c.cmd === "search_articles").at(-1)!;
+    expect(search.args.query).toMatchObject({ feeds: [largest.feed], folder: null });
+  });
+
+  it("stacks folders; a click above a bar's stack lists the whole bar", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "trends");
+    await user.selectOptions(screen.getByTestId("trend-range"), "30d");
+    await user.selectOptions(screen.getByTestId("trend-split"), "folder");
+    await user.click(screen.getByTestId("trend-draw"));
+    const legend = await screen.findByTestId("trend-legend");
+    expect(within(legend).getByRole("columnheader", { name: "Folder" })).toBeInTheDocument();
+    const trend = fake.trend(fake.calls.find((c) => c.cmd === "trend")!.args.query as TrendQuery);
+    const plot = plots.at(-1)!;
+    const i = trend.points.findIndex((p) => p.count > 0);
+    plot.cursor.idx = i;
+    plot.cursor.top = trend.points[i].count + 1000;
+    await user.click(screen.getByTestId("plot-over"));
+    const listed = await screen.findByTestId("trend-bar-articles");
+    await waitFor(() => expect(within(listed).getAllByRole("listitem")).toHaveLength(trend.points[i].count));
+    // A folder's segment lists the articles of the feeds filed in it.
+    const folder = trend.series.find((s) => s.label !== null && s.points[i].count > 0)!;
+    plot.cursor.top = trend.series.slice(0, trend.series.indexOf(folder)).reduce((n, s) => n + s.points[i].count, 0);
+    await user.click(screen.getByTestId("plot-over"));
+    await waitFor(() => expect(within(listed).getByRole("heading").textContent).toContain(`of ${folder.label}`));
+    const inFolder = fake.feeds.filter((f) => f.folder === folder.label).map((f) => f.id);
+    const search = fake.calls.filter((c) => c.cmd === "search_articles").at(-1)!;
+    expect(search.args.query).toMatchObject({ feeds: inFolder });
+    await waitFor(() => expect(within(listed).getAllByRole("listitem")).toHaveLength(folder.points[i].count));
   });
 });
 

@@ -1,4 +1,4 @@
-//! `feed add|list|remove`, `import`, `export` and `starter`: the subscriptions.
+//! `feed add|list|remove|interval`, `import`, `export` and `starter`: the subscriptions.
 
 use super::{output, Output};
 use anyhow::{bail, Context};
@@ -50,9 +50,9 @@ pub fn list(engine: &Engine, out: Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `feed remove`, by id or URL.
-pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
-    let id = match feed.parse::<i64>() {
+/// The feed `feed` names, by id or URL.
+fn feed_id(engine: &Engine, feed: &str) -> anyhow::Result<i64> {
+    Ok(match feed.parse::<i64>() {
         Ok(id) => id,
         Err(_) => {
             engine
@@ -60,10 +60,32 @@ pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
                 .with_context(|| format!("no subscription to {feed}"))?
                 .id
         }
-    };
+    })
+}
+
+/// `feed remove`, by id or URL.
+pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
+    let id = feed_id(engine, feed)?;
     let f = engine.feed(id)?;
     engine.remove_feed(id)?;
     println!("Removed {} ({})", f.title, f.url);
+    Ok(())
+}
+
+/// `feed interval`: checks `feed` (by id or URL) `every` so often, or on its adaptive
+/// schedule again without it.
+pub fn interval(
+    engine: &Engine,
+    feed: &str,
+    every: Option<chrono::Duration>,
+) -> anyhow::Result<()> {
+    let id = feed_id(engine, feed)?;
+    engine.set_feed_interval(id, every.map(|d| d.num_seconds()))?;
+    let f = engine.feed(id)?;
+    match f.interval_override_secs {
+        Some(secs) => println!("{} is checked every {} now.", f.title, output::span(secs)),
+        None => println!("{} is checked on its adaptive schedule again.", f.title),
+    }
     Ok(())
 }
 

@@ -182,6 +182,17 @@ enum FeedCommand {
         /// Feed id or URL.
         feed: String,
     },
+    /// Check a feed at a fixed interval (a key outlet every few minutes), or adaptively again.
+    Interval {
+        /// Feed id or URL.
+        feed: String,
+        /// How often: 5m, 1h, 2d (at least 60 s).
+        #[arg(long, value_parser = stories::parse_duration, required_unless_present = "adaptive")]
+        every: Option<chrono::Duration>,
+        /// Back to the adaptive schedule (it follows how often the feed publishes).
+        #[arg(long, conflicts_with = "every")]
+        adaptive: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +240,19 @@ enum RuleCommand {
     Remove {
         /// Rule id.
         id: i64,
+    },
+    /// Turn a rule's spike alerts on or off (see README, "Spike alerts").
+    Spikes {
+        /// Rule id.
+        id: i64,
+        /// How readily it spikes: low, medium, high; off for no spike alerts.
+        #[arg(long, value_parser = ["off", "low", "medium", "high"])]
+        sensitivity: String,
+        /// Quiet time after a spike: 90m, 6h, 2d (default 6h, at most a week).
+        #[arg(long, value_parser = stories::parse_duration)]
+        cool_down: Option<chrono::Duration>,
+        #[command(flatten)]
+        out: Output,
     },
 }
 
@@ -279,6 +303,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Feed(FeedCommand::List { out }) => feeds::list(&engine, out),
         Command::Feed(FeedCommand::Remove { feed }) => feeds::remove(&engine, &feed),
+        Command::Feed(FeedCommand::Interval {
+            feed,
+            every,
+            adaptive: _,
+        }) => feeds::interval(&engine, &feed, every),
         Command::Import { file, out } => feeds::import(&engine, &file, out),
         Command::Export { file } => feeds::export(&engine, file),
         Command::Starter { out } => feeds::starter(&engine, out),
@@ -306,6 +335,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             rules::test(&engine, &query, days, out)
         }
         Command::Rule(RuleCommand::Remove { id }) => rules::remove(&engine, id),
+        Command::Rule(RuleCommand::Spikes {
+            id,
+            sensitivity,
+            cool_down,
+            out,
+        }) => rules::spikes(&engine, id, &sensitivity, cool_down, out),
         Command::Concept(ConceptCommand::List { out }) => concepts::list(&engine, out),
         Command::Concept(ConceptCommand::Add { name, variant }) => {
             concepts::add(&engine, &name, &variant)

@@ -319,3 +319,13 @@ pub fn extracted(page: &Extracted) {
     line("Words:", Some(&page.words.to_string()));
     println!("\n{}", page.text);
 }
+
+/// A span of seconds in its largest whole unit: `5 min`, `6 h`, `2 d`, `90 s`.
+pub fn span(secs: i64) -> String {
+    match secs {
+        s if s > 0 && s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s > 0 && s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s if s > 0 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}

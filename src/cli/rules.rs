@@ -1,7 +1,8 @@
-//! `rule add|list|test|remove`: the alert rules.
+//! `rule add|list|test|remove|spikes`: the alert rules and their spike alerts.
 
 use super::{output, Output};
 use wirewatch::model::{RuleDraft, RuleScope};
+use wirewatch::spike::Sensitivity;
 use wirewatch::Engine;
 
 /// `rule add`.
@@ -52,5 +53,42 @@ pub fn test(engine: &Engine, query: &str, days: u32, out: Output) -> anyhow::Res
 pub fn remove(engine: &Engine, id: i64) -> anyhow::Result<()> {
     engine.remove_rule(id)?;
     println!("Removed rule {id}.");
+    Ok(())
+}
+
+/// `rule spikes`: turns rule `id`'s spike alerts on at `sensitivity` (`off`: off), quiet for
+/// `cool_down` after each (the engine's default, six hours, without one).
+pub fn spikes(
+    engine: &Engine,
+    id: i64,
+    sensitivity: &str,
+    cool_down: Option<chrono::Duration>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let sensitivity = match sensitivity {
+        "off" => None,
+        "low" => Some(Sensitivity::Low),
+        "medium" => Some(Sensitivity::Medium),
+        "high" => Some(Sensitivity::High),
+        other => anyhow::bail!("{other:?}: the sensitivity is off, low, medium or high"),
+    };
+    let rule = engine
+        .rules()?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(wirewatch::Error::NotFound { what: "rule", id })?;
+    let settings = engine.set_rule_spikes(id, sensitivity, cool_down.map(|d| d.num_seconds()))?;
+    if out.json {
+        return output::json(&settings);
+    }
+    match settings.sensitivity {
+        None => println!("Spike alerts for rule {id} ({}): off.", rule.name),
+        Some(s) => println!(
+            "Spike alerts for rule {id} ({}): {} sensitivity, quiet for {} after each.",
+            rule.name,
+            format!("{s:?}").to_lowercase(),
+            output::span(settings.cool_down_secs)
+        ),
+    }
     Ok(())
 }

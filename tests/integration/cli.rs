@@ -505,3 +505,78 @@ fn concept_list_add_and_remove_change_the_lexicon_rules_use() {
     let err = failure(&db, &["concept", "add", "Line Of Control", "LoC"]);
     assert!(err.contains("concept"), "{err}");
 }
+
+#[test]
+fn spike_alerts_and_a_feeds_fixed_interval_are_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    ok(
+        &db,
+        &["rule", "add", "Ceasefire", "ceasefire (India OR Pakistan)"],
+    );
+    let on = json(
+        &db,
+        &[
+            "rule",
+            "spikes",
+            "1",
+            "--sensitivity",
+            "high",
+            "--cool-down",
+            "2h",
+            "--json",
+        ],
+    );
+    assert_eq!(on["sensitivity"], "high", "{on}");
+    assert_eq!(on["cool_down_secs"], 7200, "{on}");
+    let said = ok(&db, &["rule", "spikes", "1", "--sensitivity", "low"]);
+    assert_eq!(
+        said.trim(),
+        "Spike alerts for rule 1 (Ceasefire): low sensitivity, quiet for 6 h after each.",
+        "without --cool-down, the default six hours"
+    );
+    let off = json(
+        &db,
+        &["rule", "spikes", "1", "--sensitivity", "off", "--json"],
+    );
+    assert!(off["sensitivity"].is_null(), "{off}");
+    let err = failure(&db, &["rule", "spikes", "9", "--sensitivity", "high"]);
+    assert!(err.contains('9'), "a rule that does not exist: {err}");
+    assert!(
+        !wirewatch(&db, &["rule", "spikes", "1", "--sensitivity", "extreme"])
+            .status
+            .success(),
+        "only off, low, medium and high"
+    );
+
+    // A subscription from OPML (nothing is fetched), given a priority interval and back.
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<opml version="2.0"><body><outline text="UN News" type="rss" xmlUrl="https://news.example.org/feed.xml"/></body></opml>"#,
+    )
+    .unwrap();
+    ok(&db, &["import", opml.to_str().unwrap()]);
+    let said = ok(
+        &db,
+        &[
+            "feed",
+            "interval",
+            "https://news.example.org/feed.xml",
+            "--every",
+            "5m",
+        ],
+    );
+    assert_eq!(said.trim(), "UN News is checked every 5 min now.");
+    let listed = json(&db, &["feed", "list", "--json"]);
+    assert_eq!(listed[0]["interval_override_secs"], 300, "{listed}");
+    let err = failure(&db, &["feed", "interval", "1", "--every", "30s"]);
+    assert!(err.contains("60 seconds"), "{err}");
+    ok(&db, &["feed", "interval", "1", "--adaptive"]);
+    let listed = json(&db, &["feed", "list", "--json"]);
+    assert!(listed[0]["interval_override_secs"].is_null(), "{listed}");
+    assert!(
+        !wirewatch(&db, &["feed", "interval", "1"]).status.success(),
+        "either --every or --adaptive"
+    );
+}

@@ -7,6 +7,7 @@
 //!
 //! - [`schema`]: the append-only migrations.
 //! - `feeds`: subscriptions and their fetch state.
+//! - `full_text`: articles' full texts, their status, and the queue of pages to fetch.
 //! - `ingest`: storing and indexing a poll's prepared entries, and their alerts.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
@@ -23,6 +24,7 @@ mod articles;
 mod backfill;
 mod checks;
 mod feeds;
+mod full_text;
 mod ingest;
 mod lexicon;
 pub mod schema;

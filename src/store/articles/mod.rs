@@ -9,8 +9,8 @@ use super::search::{parse_cursor, search, Count, LISTED_MATCHES};
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
 use crate::model::{
-    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, RuleId,
-    RuleSample, RuleScope, RuleTest, TermMatch,
+    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, FullTextStatus,
+    RuleId, RuleSample, RuleScope, RuleTest, TermMatch,
 };
 use crate::rules::{matcher, Doc, Query};
 use chrono::{DateTime, Utc};
@@ -228,12 +228,16 @@ impl Store {
         Ok(page.ids.into_iter().map(|(id, _)| id).collect())
     }
 
-    /// One whole article.
+    /// One whole article, with its full text when it has one.
     pub fn article(&self, id: ArticleId) -> Result<Article> {
         let conn = self.reader();
         let row = conn
             .query_row(
-                &format!("SELECT {SUMMARY_COLUMNS}, a.guid, a.content_html, a.text, a.updated FROM articles a WHERE a.id = ?1"),
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS}, a.guid, a.content_html, a.text, a.updated,
+                            a.full_text_status, a.full_text_note
+                     FROM articles a WHERE a.id = ?1"
+                ),
                 [id],
                 |r| {
                     Ok((
@@ -242,11 +246,13 @@ impl Store {
                         r.get::<_, String>(11)?,
                         r.get::<_, String>(12)?,
                         r.get::<_, Option<i64>>(13)?,
+                        r.get::<_, Option<String>>(14)?,
+                        r.get::<_, Option<String>>(15)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((summary, guid, content_html, text, updated)) = row else {
+        let Some((summary, guid, content_html, text, updated, status, note)) = row else {
             return Err(Error::NotFound {
                 what: "article",
                 id,
@@ -261,6 +267,12 @@ impl Store {
             text: super::body_text(text, &content_html),
             content_html,
             updated: opt_time(updated),
+            full_text_status: status
+                .as_deref()
+                .map(FullTextStatus::parse)
+                .unwrap_or_default(),
+            full_text: super::full_text::full_text(&conn, id)?,
+            full_text_note: note,
         })
     }
 

@@ -33,6 +33,7 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod full_text;
 pub mod health;
 pub mod model;
 pub mod opml;

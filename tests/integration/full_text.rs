@@ -690,3 +690,54 @@ async fn the_starter_pack_leaves_every_feed_to_decide_by_its_entries() {
         "teasers get their page, whole stories do not (see full_text::teaser)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_sets_a_feeds_full_text_and_lists_it() {
+    let host = FeedHost::default();
+    host.set("/feed.xml", Doc::feed(rss("Frontier", &[])));
+    let server = host.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirewatch"))
+            .args(args)
+            .env("WIREWATCH_DB", &db)
+            .env_remove("WIREWATCH_LOG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let url = server.url("/feed.xml");
+    let opml = dir.path().join("f.opml");
+    std::fs::write(
+        &opml,
+        format!(
+            r#"<opml version="2.0"><head/><body><outline text="F" xmlUrl="{url}"/></body></opml>"#
+        ),
+    )
+    .unwrap();
+    run(&["import", opml.to_str().unwrap()]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["feed", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["full_text"], "auto", "the default");
+    let set = run(&["feed", "set", &url, "--full-text", "never"]);
+    assert!(set.contains("full text never"), "{set}");
+    let set: serde_json::Value = serde_json::from_str(&run(&[
+        "feed",
+        "set",
+        "1",
+        "--full-text",
+        "always",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(set["full_text"], "always", "by id too");
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["feed", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["full_text"], "always");
+}

@@ -741,3 +741,112 @@ async fn the_cli_sets_a_feeds_full_text_and_lists_it() {
         serde_json::from_str(&run(&["feed", "list", "--json"])).unwrap();
     assert_eq!(listed[0]["full_text"], "always");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_that_alerted_on_one_outlets_summary_does_not_alert_again_on_anothers_page() {
+    // Two outlets carry one story; the first's summary names the ceasefire, the second's
+    // does not, but its page does.
+    let story = "India and Pakistan agreed to hold the ceasefire along the Line of Control, \
+                 military officials from both sides said after a hotline call on Monday.";
+    let site = Site::new(
+        &[(
+            "/first/story",
+            "Ceasefire holds along the Line of Control",
+            story,
+        )],
+        FullTextMode::Never,
+    )
+    .await;
+    site.engine
+        .add_rule(&RuleDraft {
+            name: "Ceasefire".into(),
+            query: "ceasefire".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+        })
+        .unwrap();
+    assert_eq!(site.engine.poll_all().await.unwrap().alerts, 1);
+
+    let second = story.replace("the ceasefire", "the truce agreement");
+    let items = [Item {
+        link: site.server.url("/second/story"),
+        ..Item::new("second", "Truce holds along the Line of Control", &second)
+    }];
+    site.host
+        .set("/second.xml", Doc::feed(rss("The Other Post", &items)));
+    site.host.set(
+        "/second/story",
+        html(&page("Truce holds", "The ceasefire was agreed on Monday.")),
+    );
+    let opml = format!(
+        r#"<opml version="2.0"><head/><body><outline text="Other" xmlUrl="{}"/></body></opml>"#,
+        site.server.url("/second.xml")
+    );
+    let other = site.engine.import_opml(&opml).unwrap().added.remove(0);
+    site.engine
+        .set_feed_full_text(other.id, FullTextMode::Always)
+        .unwrap();
+    assert_eq!(
+        site.engine.poll_feeds(&[other.id]).await.unwrap().alerts,
+        0,
+        "the second outlet's own text does not match"
+    );
+    let first = site.article("/first/story").summary.id;
+    let second = site.article("/second/story").summary.id;
+    assert_eq!(
+        site.engine.story_of_article(first).unwrap().id,
+        site.engine.story_of_article(second).unwrap().id,
+        "the premise: one story through two outlets"
+    );
+
+    let done = site.engine.fetch_full_texts().await.unwrap();
+    assert_eq!(done.fetched, 1);
+    assert_eq!(
+        site.engine
+            .article_matches(second, "ceasefire")
+            .unwrap()
+            .iter()
+            .filter(|m| m.field == Field::FullText)
+            .count(),
+        1,
+        "the second outlet's page matches the rule"
+    );
+    assert_eq!(done.alerts, 0, "but its story alerted already");
+    assert_eq!(site.engine.alerts(&Default::default()).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_article_page_is_asked_for_as_html_and_a_feed_as_a_feed() {
+    let accepts = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let router = axum::Router::new().fallback({
+        let accepts = accepts.clone();
+        move |headers: axum::http::HeaderMap| {
+            let accepts = accepts.clone();
+            async move {
+                let accept = headers
+                    .get(axum::http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                accepts.lock().unwrap().push(accept);
+                "ok"
+            }
+        }
+    });
+    let server = TestServer::start(router).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fetcher = wirewatch::fetch::Fetcher::new(&crate::support::test_config(dir.path())).unwrap();
+    fetcher.fetch_page(&server.url("/page")).await.unwrap();
+    fetcher
+        .fetch(&server.url("/feed"), &Default::default())
+        .await
+        .unwrap();
+    let accepts = accepts.lock().unwrap().clone();
+    assert!(accepts[0].starts_with("text/html"), "{}", accepts[0]);
+    assert!(
+        accepts[1].starts_with("application/rss+xml"),
+        "{}",
+        accepts[1]
+    );
+}

@@ -850,3 +850,42 @@ async fn an_article_page_is_asked_for_as_html_and_a_feed_as_a_feed() {
         accepts[1]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_loop_fetches_pages_after_each_poll_by_itself() {
+    let site = Site::new(
+        &[("/world/talks", "Talks resume in the capital", TEASER)],
+        FullTextMode::Auto,
+    )
+    .await;
+    site.host.set(
+        "/world/talks",
+        html(&page(
+            "Talks resume in the capital",
+            "Hydrographers joined.",
+        )),
+    );
+    let mut events = site.engine.events().subscribe();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn({
+        let (engine, shutdown) = (site.engine.clone(), shutdown.clone());
+        async move { engine.run(shutdown).await }
+    });
+    let arrived = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Ok(EngineEvent::FullText { status, .. }) = events.recv().await {
+                return status;
+            }
+        }
+    })
+    .await
+    .expect("the full text arrives without being asked for");
+    assert_eq!(arrived, FullTextStatus::Fetched);
+    assert!(site.article("/world/talks").full_text.is_some());
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(20), running)
+        .await
+        .expect("both loops stop on shutdown")
+        .unwrap()
+        .unwrap();
+}

@@ -313,7 +313,11 @@ impl Pages {
                 note: None,
             };
         }
-        let fetched = match self.robots.allowed(&self.fetcher, &parsed).await {
+        let fetched = match self
+            .robots
+            .allowed(&self.fetcher, &parsed, self.clock.now())
+            .await
+        {
             Ok(false) => {
                 return final_status(
                     FullTextStatus::Blocked,

@@ -59,6 +59,14 @@ pub fn run(
             async move { answer(&www, uri.path(), seed).await }
         })
     };
+    // Without TCP_NODELAY a response's last segment waits for the client's delayed ACK
+    // (40 ms), which made a cold poll of 1000 feeds take 24 s instead of 3.
+    let listener = {
+        use axum::serve::ListenerExt;
+        listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        })
+    };
     server_rt.spawn(async move { axum::serve(listener, app).await });
 
     let opml = {

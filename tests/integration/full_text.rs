@@ -232,12 +232,16 @@ async fn a_rule_that_only_the_full_text_matches_alerts_once_when_it_arrives() {
     let polled = site.engine.poll_all().await.unwrap();
     assert_eq!(polled.alerts, 1, "the summary matches the talks rule only");
 
+    // Saved after the article was stored: like any rule, it sees only later articles.
+    site.engine.add_rule(&rule("Later", "\"Wang Yi\"")).unwrap();
+
     let mut events = site.engine.events().subscribe();
     let done = site.engine.fetch_full_texts().await.unwrap();
     assert_eq!(done.fetched, 1);
     assert_eq!(
         done.alerts, 1,
-        "the full text raises the Wang rule's alert; the talks rule alerted already"
+        "the full text raises the Wang rule's alert; the talks rule alerted already, \
+         and the later rule came after the article"
     );
     let mut seen = Vec::new();
     while let Ok(event) = events.try_recv() {

@@ -3,7 +3,8 @@
 //! 1. it leaves the queue;
 //! 2. fetched: the full text is stored beside the article (whose feed summary stays), its
 //!    words recorded, the article's index row rewritten with it, and the article matched
-//!    against the rules again on its title, summary and full text. A rule it now matches
+//!    against the rules again on its title, summary and full text (the rules saved before
+//!    the article was stored, as at ingest). A rule it now matches
 //!    raises its alert through the same path as at ingest ([`Applying::raise`]): once per
 //!    story, so a rule that alerted on the summary, or on another outlet's article of the
 //!    story, does not alert again;
@@ -139,18 +140,25 @@ fn match_again(
     let Some(text) = article_text(tx, id)? else {
         return Ok(());
     };
-    let Some((story, lang)) = tx
-        .prepare_cached("SELECT story_id, lang FROM articles WHERE id = ?1")?
+    let Some((story, lang, fetched)) = tx
+        .prepare_cached("SELECT story_id, lang, fetched FROM articles WHERE id = ?1")?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, Option<StoryId>>(0)?,
                 r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
             ))
         })
         .optional()?
     else {
         return Ok(());
     };
+    // A rule sees the articles stored after it (and those its backfill offers): one saved
+    // while this page was on its way does not alert on it now.
+    let newer: Vec<i64> = tx
+        .prepare_cached("SELECT id FROM rules WHERE created > ?1")?
+        .query_map([fetched], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let story = story.unwrap_or(id);
     let mut origin = Origin {
         feeds: Vec::new(),
@@ -173,6 +181,9 @@ fn match_again(
     let feed_refs: Vec<&str> = text.feeds.iter().map(String::as_str).collect();
     let doc = Doc::new(&text.title, &text.body, &feed_refs).with_lang(lang.as_deref());
     for (rule, hits) in rules.matching(&doc, &origin) {
+        if newer.contains(&rule.id) {
+            continue;
+        }
         let matches = text.split_matches(doc.term_matches(&hits));
         let json = serde_json::to_string(&matches).expect("matches serialise");
         applying.raise(tx, rule, id, story, &json, now, || {

@@ -224,11 +224,16 @@ pub enum ErrorCode {
     Autostart,
     /// See [`Error::ShuttingDown`].
     ShuttingDown,
+    /// An article's link leads to something that is not a web page
+    /// ([`crate::extract::ExtractError::NotHtml`]).
+    NotHtml,
+    /// An article's page has no article text ([`crate::extract::ExtractError::NoContent`]).
+    NoContent,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidUrl,
         ErrorCode::Unreachable,
         ErrorCode::Timeout,
@@ -249,6 +254,8 @@ impl ErrorCode {
         ErrorCode::DecoderFailed,
         ErrorCode::Autostart,
         ErrorCode::ShuttingDown,
+        ErrorCode::NotHtml,
+        ErrorCode::NoContent,
     ];
 
     /// The code as text.
@@ -274,6 +281,8 @@ impl ErrorCode {
             ErrorCode::DecoderFailed => "decoder_failed",
             ErrorCode::Autostart => "autostart",
             ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::NotHtml => "not_html",
+            ErrorCode::NoContent => "no_content",
         }
     }
 }

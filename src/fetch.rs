@@ -6,7 +6,8 @@
 //! 2. Waits for a slot on the URL's host (`max_requests_per_host`), then for a slot overall
 //!    (`max_concurrent_requests`), so a reader with fifty feeds on one site does not hammer it
 //!    and a large subscription list does not open hundreds of sockets at once.
-//! 3. Sends a GET with an honest User-Agent, an `Accept` header preferring feed types, and
+//! 3. Sends a GET with an honest User-Agent, an `Accept` header preferring feed types (HTML
+//!    for an article's page, [`Fetcher::fetch_page`]), and
 //!    `If-None-Match` / `If-Modified-Since` from the previous fetch's [`Validators`].
 //!    reqwest advertises and transparently undoes gzip, brotli and deflate.
 //! 4. Follows redirects itself, one hop at a time (slots are released between hops), so it can
@@ -42,6 +43,9 @@ use url::Url;
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
     application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
     text/html;q=0.5, */*;q=0.1";
+
+/// Web pages first (an article's own page, for its full text), anything else last.
+const ACCEPT_PAGES: &str = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0.1";
 
 /// Largest buffer reserved up front from a `Content-Length`; a server can claim any length, so
 /// beyond this the buffer grows with what actually arrives.
@@ -101,6 +105,7 @@ struct Limits {
     connect_timeout: Duration,
     request_timeout: Duration,
     max_body_bytes: u64,
+    max_page_bytes: u64,
     max_redirects: usize,
     per_host: usize,
     global: Arc<Semaphore>,
@@ -156,6 +161,7 @@ impl Fetcher {
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
                 max_body_bytes: config.max_body_bytes,
+                max_page_bytes: config.max_page_bytes,
                 max_redirects: config.max_redirects,
                 per_host: clamp(config.max_requests_per_host),
                 global: Arc::new(Semaphore::new(clamp(config.max_concurrent_requests))),
@@ -170,6 +176,27 @@ impl Fetcher {
     /// Errors name `url` as given (the subscription the user knows), except
     /// [`Error::InvalidUrl`] for a bad redirect target, which names that target.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched> {
+        let limit = self.limits.max_body_bytes;
+        self.fetch_accepting(url, validators, ACCEPT_FEEDS, limit)
+            .await
+    }
+
+    /// GETs the web page at `url` (an article's own page), unconditionally, with an `Accept`
+    /// header that prefers HTML and the smaller size cap of pages (`max_page_bytes`);
+    /// otherwise as [`Fetcher::fetch`] (the same slots, time cap and redirect rules).
+    pub async fn fetch_page(&self, url: &str) -> Result<Fetched> {
+        let limit = self.limits.max_page_bytes;
+        self.fetch_accepting(url, &Validators::default(), ACCEPT_PAGES, limit)
+            .await
+    }
+
+    async fn fetch_accepting(
+        &self,
+        url: &str,
+        validators: &Validators,
+        accept: &'static str,
+        limit: u64,
+    ) -> Result<Fetched> {
         let mut current = parse_http_url(url)?;
         let mut visited = HashSet::from([current.clone()]);
         let mut redirects = 0usize;
@@ -180,7 +207,9 @@ impl Fetcher {
         loop {
             let slots = self.acquire_slots(&current).await?;
             let started = tokio::time::Instant::now();
-            let hop = tokio::time::timeout(budget, self.hop(&current, validators, url)).await;
+            let hop =
+                tokio::time::timeout(budget, self.hop(&current, validators, url, accept, limit))
+                    .await;
             drop(slots);
             // The deadline is shared by all hops, so each one spends from what is left.
             budget = budget.saturating_sub(started.elapsed());
@@ -258,11 +287,15 @@ impl Fetcher {
     }
 
     /// One request: a redirect to follow, or the final answer with its body read.
-    async fn hop(&self, url: &Url, validators: &Validators, requested: &str) -> Result<Hop> {
-        let mut request = self
-            .client
-            .get(url.clone())
-            .header(header::ACCEPT, ACCEPT_FEEDS);
+    async fn hop(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        requested: &str,
+        accept: &'static str,
+        limit: u64,
+    ) -> Result<Hop> {
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
         // Validators come from a server; one that is not a legal header value is dropped
         // rather than failing the fetch (we then simply download the document again).
         if let Some(etag) = validators.etag.as_deref().and_then(header_value) {
@@ -329,7 +362,7 @@ impl Fetcher {
         }
 
         let content_type = header_string(headers, header::CONTENT_TYPE);
-        let bytes = self.read_body(response, requested).await?;
+        let bytes = self.read_body(response, requested, limit).await?;
         Ok(Hop::Done(Fetched {
             final_url: url.to_string(),
             moved_permanently_to: None,
@@ -342,14 +375,18 @@ impl Fetcher {
         }))
     }
 
-    /// Reads the (decompressed) body, never holding more than `max_body_bytes`.
+    /// Reads the (decompressed) body, never holding more than `limit` bytes.
     ///
     /// reqwest removes `Content-Length` from compressed responses, so the early check only
     /// applies to uncompressed ones; the running count covers both, and since decompressed
     /// data is never meaningfully smaller than its compressed form, it bounds the wire bytes
     /// too. A stream that inflates to nothing at all is cut off by the deadline.
-    async fn read_body(&self, mut response: reqwest::Response, requested: &str) -> Result<Vec<u8>> {
-        let limit = self.limits.max_body_bytes;
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        requested: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
         let too_large = || Error::TooLarge {
             url: requested.to_owned(),
             limit,

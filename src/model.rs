@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod full_text;
+
+pub use full_text::{FullText, FullTextMode, FullTextStatus};
+
 /// Row id of a subscribed feed.
 pub type FeedId = i64;
 /// Row id of a stored article.
@@ -64,6 +68,9 @@ pub struct Feed {
     pub unread_count: i64,
     /// When the user subscribed.
     pub created: DateTime<Utc>,
+    /// Whether new articles of this feed get their full text fetched from their own pages.
+    #[serde(default)]
+    pub full_text: FullTextMode,
 }
 
 /// The feed an article was seen in (an article can arrive through several feeds).
@@ -118,10 +125,20 @@ pub struct Article {
     pub guid: Option<String>,
     /// Sanitised HTML body (no script, no styles, no event handlers, links http/https/mailto only).
     pub content_html: String,
-    /// Plain text of the body, as indexed for search.
+    /// Plain text of the feed's own body (the summary), as indexed for search.
     pub text: String,
     /// When the title or body last changed after it was first stored.
     pub updated: Option<DateTime<Utc>>,
+    /// Where its full text stands.
+    #[serde(default)]
+    pub full_text_status: FullTextStatus,
+    /// The full text, once fetched; the feed's summary above is kept beside it.
+    #[serde(default)]
+    pub full_text: Option<FullText>,
+    /// Why there is no full text, as a sentence for people ("The page is behind a login
+    /// wall; the feed's summary is shown"), for every status but `fetched` and `not_needed`.
+    #[serde(default)]
+    pub full_text_note: Option<String>,
 }
 
 /// Where an alert rule applies. Empty lists mean everywhere.
@@ -204,6 +221,9 @@ pub enum Field {
     Title,
     /// The plain text of summary and content.
     Body,
+    /// The full text fetched from the article's page ([`FullText::text`]).
+    #[serde(rename = "full_text")]
+    FullText,
 }
 
 /// One place where a rule's term matched, for highlighting.
@@ -585,6 +605,16 @@ pub enum EngineEvent {
     OfflineChanged {
         /// Since when offline; `None` when back online.
         since: Option<DateTime<Utc>>,
+    },
+    /// An article's full text arrived (`fetched`) or will not come (any other status but
+    /// `pending`); read the article again for its text or note. Alerts its full text raised
+    /// come as `alert` events before this one.
+    FullText {
+        /// The article.
+        #[ts(type = "number")]
+        article_id: ArticleId,
+        /// Where its full text now stands.
+        status: FullTextStatus,
     },
 }
 

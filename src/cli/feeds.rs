@@ -1,9 +1,10 @@
-//! `feed add|list|remove|interval`, `import`, `export` and `starter`: the subscriptions.
+//! `feed add|list|remove|interval|set`, `import`, `export` and `starter`: the subscriptions.
 
 use super::{output, Output};
 use anyhow::{bail, Context};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use wirewatch::model::FullTextMode;
 use wirewatch::Engine;
 
 /// `feed add`: subscribes to `urls` and those listed in `file`, checking and storing them
@@ -61,6 +62,32 @@ fn feed_id(engine: &Engine, feed: &str) -> anyhow::Result<i64> {
                 .id
         }
     })
+}
+
+/// `feed set`: changes a subscription's settings and shows it as it now is.
+pub fn set(
+    engine: &Engine,
+    feed: &str,
+    full_text: Option<&str>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let id = feed_id(engine, feed)?;
+    let mut f = engine.feed(id)?;
+    if let Some(mode) = full_text {
+        let mode = FullTextMode::parse(mode)
+            .with_context(|| format!("--full-text is auto, always or never, not {mode}"))?;
+        f = engine.set_feed_full_text(id, mode)?;
+    }
+    if out.json {
+        return output::json(&f);
+    }
+    println!(
+        "{} ({}): full text {}",
+        f.title,
+        f.url,
+        f.full_text.as_str()
+    );
+    Ok(())
 }
 
 /// `feed remove`, by id or URL.

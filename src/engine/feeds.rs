@@ -10,8 +10,8 @@ use crate::discover;
 use crate::error::{Error, Result};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{
-    AddFeedOutcome, DiscoveredFeed, EngineEvent, Feed, FeedId, FeedInspection, ImportReport,
-    InspectedEntry, RuleDraft, RuleScope, SkippedOutline,
+    AddFeedOutcome, DiscoveredFeed, EngineEvent, Feed, FeedId, FeedInspection, FullTextMode,
+    ImportReport, InspectedEntry, RuleDraft, RuleScope, SkippedOutline,
 };
 use crate::opml;
 use crate::poll::{on_decoder, Unread};
@@ -326,6 +326,15 @@ impl Engine {
         self.store().set_feed_folder(id, folder)?;
         self.events().emit(EngineEvent::FeedsChanged);
         Ok(())
+    }
+
+    /// Sets whether a feed's new articles get their full text fetched from their own pages
+    /// (`auto`: when the feed's text is a teaser); returns the feed as it now is. Articles
+    /// already stored keep their status.
+    pub fn set_feed_full_text(&self, id: FeedId, mode: FullTextMode) -> Result<Feed> {
+        self.store().set_feed_full_text(id, mode)?;
+        self.events().emit(EngineEvent::FeedsChanged);
+        self.store().feed(id)
     }
 
     /// Fixes a feed's interval in seconds (`None`: adaptive).

@@ -34,7 +34,8 @@ mod pixels;
 
 pub use charset::page_text;
 
-use crate::fetch::{Fetcher, Validators};
+use crate::error::ErrorCode;
+use crate::fetch::Fetcher;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use unicode_segmentation::UnicodeSegmentation;
@@ -83,10 +84,15 @@ pub enum ExtractError {
 impl ExtractError {
     /// A stable, machine-readable code, as [`crate::Error::code`] gives for the engine's.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// This error's code, typed: one of the engine's [`ErrorCode`]s.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ExtractError::Fetch(e) => e.code(),
-            ExtractError::NotHtml { .. } => "not_html",
-            ExtractError::NoContent => "no_content",
+            ExtractError::Fetch(e) => e.error_code(),
+            ExtractError::NotHtml { .. } => ErrorCode::NotHtml,
+            ExtractError::NoContent => ErrorCode::NoContent,
         }
     }
 }
@@ -142,7 +148,7 @@ pub fn extract_bytes(
 
 /// Fetches one article page with `fetcher` and extracts its main content.
 pub async fn fetch_and_extract(fetcher: &Fetcher, url: &str) -> Result<Extracted, ExtractError> {
-    let fetched = fetcher.fetch(url, &Validators::default()).await?;
+    let fetched = fetcher.fetch_page(url).await?;
     // No validators were sent, so a body-less answer is a server's mistake: nothing to read.
     let body = fetched.body.ok_or(ExtractError::NoContent)?;
     let final_url = Url::parse(&fetched.final_url).map_err(|e| crate::Error::InvalidUrl {

@@ -3,7 +3,7 @@
 use super::{ms, opt_time, time, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Feed, FeedId};
+use crate::model::{Feed, FeedId, FullTextMode};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -49,7 +49,7 @@ const FEED_COLUMNS: &str = "f.id, f.url, f.title, f.site_url, f.folder, f.interv
      f.interval_secs, f.last_fetched, f.next_check, f.error_count, f.last_error, f.last_error_code, f.created, \
      f.recovery_note, (SELECT count(*) FROM article_feeds af WHERE af.feed_id = f.id), \
      (SELECT count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id \
-        WHERE af.feed_id = f.id AND a.read = 0)";
+        WHERE af.feed_id = f.id AND a.read = 0), f.full_text";
 
 fn feed_row(r: &Row) -> rusqlite::Result<Feed> {
     Ok(Feed {
@@ -69,6 +69,7 @@ fn feed_row(r: &Row) -> rusqlite::Result<Feed> {
         recovery_note: r.get(13)?,
         article_count: r.get(14)?,
         unread_count: r.get(15)?,
+        full_text: FullTextMode::parse(r.get_ref(16)?.as_str()?).unwrap_or_default(),
     })
 }
 
@@ -217,6 +218,19 @@ impl Store {
         let n = self.writer().execute(
             "UPDATE feeds SET folder = ?2 WHERE id = ?1",
             params![id, folder],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "feed", id });
+        }
+        Ok(())
+    }
+
+    /// Sets whether a feed's new articles get their full text fetched. Articles already
+    /// stored keep their status.
+    pub fn set_feed_full_text(&self, id: FeedId, mode: FullTextMode) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE feeds SET full_text = ?2 WHERE id = ?1",
+            params![id, mode.as_str()],
         )?;
         if n == 0 {
             return Err(Error::NotFound { what: "feed", id });

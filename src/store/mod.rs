@@ -7,6 +7,7 @@
 //!
 //! - [`schema`]: the append-only migrations.
 //! - `feeds`: subscriptions and their fetch state.
+//! - `full_text`: articles' full texts, their status, and the queue of pages to fetch.
 //! - `ingest`: storing and indexing a poll's prepared entries, and their alerts.
 //! - `articles`: listing and searching the archive.
 //! - `alerts`: rules and the alerts they raised.
@@ -23,6 +24,7 @@ mod articles;
 mod backfill;
 mod checks;
 mod feeds;
+mod full_text;
 mod ingest;
 mod lexicon;
 pub mod schema;
@@ -34,7 +36,10 @@ mod writeback;
 
 pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
+pub use full_text::QueuedPage;
+pub use ingest::{
+    FeedOutcome, FeedUpdate, PageOutcome, PageResult, PollApplied, PollStep, RuleTally,
+};
 pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{
     Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,

@@ -232,4 +232,32 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_by_story ON articles(story_id);
     CREATE INDEX alerts_by_story ON alerts(story_id, rule_id);
     "#,
+    // 11: full text. Each feed's setting (`auto`, `always`, `never`); each article's status
+    // (NULL: not needed) and, when there is none, why, as a sentence; the full text itself in
+    // a table of its own, so the wide `articles` rows and every listing stay as they were
+    // (it goes with its article: a starred one keeps it). The queue of articles waiting for
+    // their page, with the tries made so far and when to try next, survives a restart.
+    r#"
+    ALTER TABLE feeds ADD COLUMN full_text TEXT NOT NULL DEFAULT 'auto';
+    ALTER TABLE articles ADD COLUMN full_text_status TEXT;
+    ALTER TABLE articles ADD COLUMN full_text_note TEXT;
+    CREATE TABLE full_texts (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,
+        byline TEXT,
+        published INTEGER,
+        lang TEXT,
+        image TEXT,
+        words INTEGER NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );
+    CREATE TABLE full_text_queue (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try INTEGER NOT NULL
+    );
+    CREATE INDEX full_text_queue_by_time ON full_text_queue(next_try);
+    "#,
 ];

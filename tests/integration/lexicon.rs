@@ -450,6 +450,7 @@ fn folded_spellings_search_and_highlight_alike_in_each_script() {
             let field = match m.field {
                 wirewatch::model::Field::Title => &a.summary.title,
                 wirewatch::model::Field::Body => &a.text,
+                wirewatch::model::Field::FullText => &a.full_text.as_ref().unwrap().text,
             };
             let units: Vec<u16> = field.encode_utf16().collect();
             assert_eq!(

@@ -50,6 +50,7 @@ fn feed(url: &str, title: &str, site: Option<&str>, folder: Option<&str>) -> Fee
         article_count: 0,
         unread_count: 0,
         created: t,
+        full_text: Default::default(),
     }
 }
 

@@ -81,6 +81,21 @@ fn a_database_from_schema_1_is_migrated_and_keeps_everything() {
         starred.articles[0].title,
         "Karachi markets close higher as the rupee steadies"
     );
+    assert_eq!(
+        feed.full_text,
+        wirewatch::model::FullTextMode::Auto,
+        "an old feed takes the default full-text setting"
+    );
+    let article = engine.article(starred.articles[0].id).unwrap();
+    assert_eq!(
+        (
+            article.full_text_status,
+            article.full_text,
+            article.full_text_note
+        ),
+        (wirewatch::model::FullTextStatus::NotNeeded, None, None),
+        "an article stored before full text has none, and needs none"
+    );
 }
 
 /// New archives use 32 KiB pages, which hold whole articles (a story with its HTML and text
@@ -176,6 +191,10 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
              ALTER TABLE articles DROP COLUMN story_id;
              ALTER TABLE articles DROP COLUMN story_detached;
              ALTER TABLE alerts DROP COLUMN story_id;
+             DROP TABLE full_texts; DROP TABLE full_text_queue;
+             ALTER TABLE feeds DROP COLUMN full_text;
+             ALTER TABLE articles DROP COLUMN full_text_status;
+             ALTER TABLE articles DROP COLUMN full_text_note;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -4,4 +4,4 @@
  * The stable codes of [`Error`]: what the UI (through its generated bindings) and `--json`
  * consumers switch on. Serialised in snake case, as [`ErrorCode::as_str`] spells them.
  */
-export type ErrorCode = "invalid_url" | "unreachable" | "timeout" | "http_status" | "retry_later" | "too_many_redirects" | "too_large" | "not_a_feed" | "invalid_feed" | "invalid_opml" | "invalid_query" | "invalid_rule" | "invalid_settings" | "invalid_concept" | "not_found" | "database" | "io" | "decoder_failed" | "autostart" | "shutting_down";
+export type ErrorCode = "invalid_url" | "unreachable" | "timeout" | "http_status" | "retry_later" | "too_many_redirects" | "too_large" | "not_a_feed" | "invalid_feed" | "invalid_opml" | "invalid_query" | "invalid_rule" | "invalid_settings" | "invalid_concept" | "not_found" | "database" | "io" | "decoder_failed" | "autostart" | "shutting_down" | "not_html" | "no_content";

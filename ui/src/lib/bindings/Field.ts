@@ -3,4 +3,4 @@
 /**
  * Which part of an article a term matched in.
  */
-export type Field = "title" | "body";
+export type Field = "title" | "body" | "full_text";

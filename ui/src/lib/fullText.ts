@@ -70,12 +70,16 @@ function escapeAttr(value: string): string {
 
 /**
  * The full article's HTML with its lead image first, unless the body already shows that
- * image. The image goes through the reader's preparation like any other: it loads only as
- * the user's image setting allows.
+ * image or opens with one of its own (often the same picture in another size). The image
+ * goes through the reader's preparation like any other: it loads only as the user's image
+ * setting allows.
  */
 export function fullHtml(full: FullText): string {
   const image = full.image;
   if (!image || full.html.includes(image) || full.html.includes(escapeAttr(image))) return full.html;
+  const firstImage = full.html.search(/<img[\s>]/i);
+  const firstParagraph = full.html.search(/<p[\s>]/i);
+  if (firstImage >= 0 && (firstParagraph < 0 || firstImage < firstParagraph)) return full.html;
   return `<figure class="lead-image"><img src="${escapeAttr(image)}" alt=""></figure>${full.html}`;
 }
 

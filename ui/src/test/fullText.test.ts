@@ -47,6 +47,8 @@ describe("full text helpers", () => {
     expect(fullHtml(ANALYSIS_FULL_TEXT)).toMatch(/^<figure class="lead-image"><img src="https:\/\/www\.aljazeera\.com\/[^"]+loc-valley\.jpg"/);
     const shown = { ...ANALYSIS_FULL_TEXT, html: `<p><img src="${ANALYSIS_FULL_TEXT.image}"></p>` };
     expect(fullHtml(shown)).toBe(shown.html);
+    const opensWithOwn = { ...ANALYSIS_FULL_TEXT, html: `<figure><img src="https://x.example/lead-800.jpg"></figure><p>Text.</p>` };
+    expect(fullHtml(opensWithOwn)).toBe(opensWithOwn.html);
     expect(fullHtml({ ...ANALYSIS_FULL_TEXT, image: 'https://x.example/a.jpg"><script>' })).not.toContain('"><script>');
   });
 });

@@ -90,6 +90,20 @@ describe("Reader with full text", () => {
     expect(screen.queryByTestId("image-consent")).toBeNull();
   });
 
+  it("prepares the full text as a feed's body: no script, no frame, no handler, nothing remote", async () => {
+    const fake = installFakeBackend();
+    const hostile =
+      `<p onmouseover="window.pwned = true">Talks resumed.</p><script>window.pwned = true</script>` +
+      `<iframe src="https://evil.example/"></iframe><img src="https://cdn.evil.example/x.jpg" onerror="window.pwned = true">`;
+    fake.articles[7].full_text = { ...ANALYSIS_FULL_TEXT, html: hostile, image: null };
+    openReader(fake, 8);
+    await waitFor(() => expect(body()).toHaveTextContent("Talks resumed."));
+    expect(document.querySelector("script, iframe")).toBeNull();
+    expect(body().innerHTML).not.toMatch(/onmouseover|onerror/);
+    expect(body().querySelector("img")!.hasAttribute("src")).toBe(false);
+    expect((window as { pwned?: boolean }).pwned).toBeUndefined();
+  });
+
   it("highlights the search terms in the full text as in the summary", async () => {
     const fake = installFakeBackend();
     openReader(fake, 8, { query: '"Ishaq Dar" OR ceasefire' });

@@ -41,6 +41,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Largest body accepted, counted both on the wire and after decompression.
     pub max_body_bytes: u64,
+    /// Largest article page read for its full text, counted like `max_body_bytes`.
+    pub max_page_bytes: u64,
     /// Most redirects followed for one request.
     pub max_redirects: usize,
     /// Requests in flight at once, in all.
@@ -74,6 +76,9 @@ impl Config {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024 * 1024,
+            // News pages weigh 0.2–2 MB of HTML, inline scripts and data included; a page
+            // bigger than this is not an article worth its memory.
+            max_page_bytes: 5 * 1024 * 1024,
             max_redirects: 5,
             max_concurrent_requests: 32,
             max_requests_per_host: 2,

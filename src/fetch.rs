@@ -105,6 +105,7 @@ struct Limits {
     connect_timeout: Duration,
     request_timeout: Duration,
     max_body_bytes: u64,
+    max_page_bytes: u64,
     max_redirects: usize,
     per_host: usize,
     global: Arc<Semaphore>,
@@ -160,6 +161,7 @@ impl Fetcher {
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
                 max_body_bytes: config.max_body_bytes,
+                max_page_bytes: config.max_page_bytes,
                 max_redirects: config.max_redirects,
                 per_host: clamp(config.max_requests_per_host),
                 global: Arc::new(Semaphore::new(clamp(config.max_concurrent_requests))),
@@ -174,14 +176,17 @@ impl Fetcher {
     /// Errors name `url` as given (the subscription the user knows), except
     /// [`Error::InvalidUrl`] for a bad redirect target, which names that target.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched> {
-        self.fetch_accepting(url, validators, ACCEPT_FEEDS).await
+        let limit = self.limits.max_body_bytes;
+        self.fetch_accepting(url, validators, ACCEPT_FEEDS, limit)
+            .await
     }
 
     /// GETs the web page at `url` (an article's own page), unconditionally, with an `Accept`
-    /// header that prefers HTML; otherwise as [`Fetcher::fetch`] (the same slots, caps and
-    /// redirect rules).
+    /// header that prefers HTML and the smaller size cap of pages (`max_page_bytes`);
+    /// otherwise as [`Fetcher::fetch`] (the same slots, time cap and redirect rules).
     pub async fn fetch_page(&self, url: &str) -> Result<Fetched> {
-        self.fetch_accepting(url, &Validators::default(), ACCEPT_PAGES)
+        let limit = self.limits.max_page_bytes;
+        self.fetch_accepting(url, &Validators::default(), ACCEPT_PAGES, limit)
             .await
     }
 
@@ -190,6 +195,7 @@ impl Fetcher {
         url: &str,
         validators: &Validators,
         accept: &'static str,
+        limit: u64,
     ) -> Result<Fetched> {
         let mut current = parse_http_url(url)?;
         let mut visited = HashSet::from([current.clone()]);
@@ -202,7 +208,8 @@ impl Fetcher {
             let slots = self.acquire_slots(&current).await?;
             let started = tokio::time::Instant::now();
             let hop =
-                tokio::time::timeout(budget, self.hop(&current, validators, url, accept)).await;
+                tokio::time::timeout(budget, self.hop(&current, validators, url, accept, limit))
+                    .await;
             drop(slots);
             // The deadline is shared by all hops, so each one spends from what is left.
             budget = budget.saturating_sub(started.elapsed());
@@ -286,6 +293,7 @@ impl Fetcher {
         validators: &Validators,
         requested: &str,
         accept: &'static str,
+        limit: u64,
     ) -> Result<Hop> {
         let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
         // Validators come from a server; one that is not a legal header value is dropped
@@ -354,7 +362,7 @@ impl Fetcher {
         }
 
         let content_type = header_string(headers, header::CONTENT_TYPE);
-        let bytes = self.read_body(response, requested).await?;
+        let bytes = self.read_body(response, requested, limit).await?;
         Ok(Hop::Done(Fetched {
             final_url: url.to_string(),
             moved_permanently_to: None,
@@ -367,14 +375,18 @@ impl Fetcher {
         }))
     }
 
-    /// Reads the (decompressed) body, never holding more than `max_body_bytes`.
+    /// Reads the (decompressed) body, never holding more than `limit` bytes.
     ///
     /// reqwest removes `Content-Length` from compressed responses, so the early check only
     /// applies to uncompressed ones; the running count covers both, and since decompressed
     /// data is never meaningfully smaller than its compressed form, it bounds the wire bytes
     /// too. A stream that inflates to nothing at all is cut off by the deadline.
-    async fn read_body(&self, mut response: reqwest::Response, requested: &str) -> Result<Vec<u8>> {
-        let limit = self.limits.max_body_bytes;
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        requested: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
         let too_large = || Error::TooLarge {
             url: requested.to_owned(),
             limit,

@@ -13,7 +13,10 @@
 //!    matched against the rules ([`rules`]: the query language, in memory and in search);
 //! 4. [`store`] — the SQLite archive, written by one writer in a few transactions per poll;
 //!    it keeps the alerts of the new articles among the prepared entries;
-//! 5. [`alert`] — events (alerts, progress, errors) for the window or terminal.
+//! 5. [`alert`] — events (alerts, progress, errors) for the window or terminal;
+//! 6. [`full_text`] — after store, beside polls: the own pages of teasers, extracted
+//!    ([`extract`]), stored, indexed and matched again, raising the alerts only the full
+//!    text earns.
 //!
 //! [`poll`] runs one pass of that pipeline over a set of feeds, [`schedule`] decides when each
 //! feed is next due, and [`engine::Engine`] ties it together for the CLI and the desktop app.
@@ -33,6 +36,7 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod full_text;
 pub mod health;
 pub mod model;
 pub mod opml;

@@ -9,8 +9,9 @@
 //! 4. **dedup and store** each feed and the alerts of its new articles as it completes, on one
 //!    writer thread, committing when no feed has come for a moment and at least every few
 //!    seconds ([`Store::apply_poll_stream`]);
-//! 5. **alert**: emit the alerts and coalesced notifications of each commit as it happens,
-//!    then feed errors and the poll summary.
+//! 5. **alert**: emit the alerts and coalesced notifications of each commit as it happens
+//!    (then wake the full-text stage, [`crate::full_text`], for the pages it queued), then
+//!    feed errors and the poll summary.
 //!
 //! Polls never overlap: a second one waits for the first, so no feed is fetched twice at once.
 //! The `Poller` owns what a poll needs (the store, the fetcher, the configuration, the clock
@@ -80,7 +81,7 @@ impl Decoders {
                 let spawned = std::thread::Builder::new()
                     .name(format!("wirewatch-decode-{i}"))
                     .spawn(move || {
-                        lower_priority();
+                        lower_priority(DECODE_NICENESS);
                         loop {
                             // The lock is held only while waiting for the next job.
                             let job = match queue.lock() {
@@ -121,17 +122,17 @@ pub(crate) async fn on_decoder<T: Send + 'static>(
     Decoders::get().run(work).await
 }
 
-/// Lowers the calling thread's priority by [`DECODE_NICENESS`]; where the system refuses,
-/// decoding simply runs at the normal priority.
-fn lower_priority() {
+/// Lowers the calling thread's priority by `by` (a `nice` increment); where the system
+/// refuses, the thread simply runs at the normal priority.
+pub(crate) fn lower_priority(by: i32) {
     #[cfg(target_os = "linux")]
     {
         // On Linux the nice value belongs to the thread, named by its thread id.
         let me = rustix::thread::gettid();
         let result = rustix::process::getpriority_process(Some(me))
-            .and_then(|now| rustix::process::setpriority_process(Some(me), now + DECODE_NICENESS));
+            .and_then(|now| rustix::process::setpriority_process(Some(me), now + by));
         if let Err(err) = result {
-            tracing::debug!(error = %err, "cannot lower the decoding threads' priority");
+            tracing::debug!(error = %err, "cannot lower a worker thread's priority");
         }
     }
 }
@@ -168,6 +169,8 @@ pub(crate) struct Poller {
     events: Events,
     /// Spike counts and the offline state, shared with the engine.
     watch: Arc<Watch>,
+    /// The full-text stage, woken by each commit that stored new articles.
+    pages: Arc<tokio::sync::Notify>,
     one_at_a_time: tokio::sync::Mutex<()>,
 }
 
@@ -180,6 +183,7 @@ impl Poller {
         clock: SharedClock,
         events: Events,
         watch: Arc<Watch>,
+        pages: Arc<tokio::sync::Notify>,
     ) -> Poller {
         Poller {
             store,
@@ -188,6 +192,7 @@ impl Poller {
             clock,
             events,
             watch,
+            pages,
             one_at_a_time: tokio::sync::Mutex::new(()),
         }
     }
@@ -309,6 +314,7 @@ impl Poller {
         let now = self.clock.now();
         let live_alerts = self.config.live_alerts_per_poll;
         let watch = self.watch.clone();
+        let pages = self.pages.clone();
         let writer = tokio::task::spawn_blocking(move || {
             let steps = std::iter::from_fn(move || match rx.blocking_recv() {
                 Some(Some(step)) => Some(Ok(step)),
@@ -322,7 +328,12 @@ impl Poller {
                 written.alerts += committed.alert_count();
                 let alerts = committed.alerts.iter().map(|(alert, _)| alert);
                 watch.spikes.count(alerts, &committed.tallies, now);
+                let stored = committed.new_articles > 0;
                 crate::alert::announce(&events, committed);
+                // After the commit's alerts are out: its new articles' pages may be queued.
+                if stored {
+                    pages.notify_one();
+                }
             })?;
             Ok::<_, Error>(written)
         });

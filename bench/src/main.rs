@@ -13,11 +13,14 @@
 //! 6. `decode-corpus` prints what decoding makes of every file of a folder of feed documents,
 //!    for `bench/agreement.py` (not part of a run).
 //! 7. `trend` times trends over the search archive, `spikes` the spike checks after a poll.
+//! 8. `full-text` is a cold poll in which one feed in ten fetches its articles' pages (served
+//!    by the harness itself), beside a baseline without, both in one run.
 //!
 //! Results are printed as one JSON object per line on stdout, for `bench/report.py`.
 
 mod agreement;
 mod corpus;
+mod full_text;
 mod grouping;
 mod matching;
 mod search;
@@ -105,6 +108,28 @@ enum Command {
         /// Requests in flight overall.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Full text: a cold poll with one feed in ten fetching every article's page (served on
+    /// loopback by this process), beside a baseline without; times and peak memory.
+    FullText {
+        /// Working directory (feed files, two databases).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Number of feeds.
+        #[arg(long, default_value_t = 1000)]
+        feeds: usize,
+        /// Items per feed.
+        #[arg(long, default_value_t = 50)]
+        items: usize,
+        /// One feed in this many fetches full texts.
+        #[arg(long, default_value_t = 10)]
+        every: usize,
+        /// Generated rules.
+        #[arg(long, default_value_t = 100)]
+        rules: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Story grouping: precision and recall on the labelled set, cost per article by archive size.
     Grouping {
@@ -300,6 +325,14 @@ fn main() -> anyhow::Result<()> {
             runs,
             statements,
         } => search::sql(&db, runs.max(1), &statements),
+        Command::FullText {
+            dir,
+            feeds,
+            items,
+            every,
+            rules,
+            seed,
+        } => full_text::run(&dir, feeds, items, every, rules, seed),
         Command::Grouping {
             archives,
             measure,

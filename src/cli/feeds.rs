@@ -1,9 +1,10 @@
-//! `feed add|list|remove`, `import`, `export` and `starter`: the subscriptions.
+//! `feed add|list|remove|set`, `import`, `export` and `starter`: the subscriptions.
 
 use super::{output, Output};
 use anyhow::{bail, Context};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use wirewatch::model::FullTextMode;
 use wirewatch::Engine;
 
 /// `feed add`: subscribes to `urls` and those listed in `file`, checking and storing them
@@ -50,9 +51,9 @@ pub fn list(engine: &Engine, out: Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `feed remove`, by id or URL.
-pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
-    let id = match feed.parse::<i64>() {
+/// A subscription's id, given as an id or its URL.
+fn feed_id(engine: &Engine, feed: &str) -> anyhow::Result<i64> {
+    Ok(match feed.parse::<i64>() {
         Ok(id) => id,
         Err(_) => {
             engine
@@ -60,7 +61,38 @@ pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
                 .with_context(|| format!("no subscription to {feed}"))?
                 .id
         }
-    };
+    })
+}
+
+/// `feed set`: changes a subscription's settings and shows it as it now is.
+pub fn set(
+    engine: &Engine,
+    feed: &str,
+    full_text: Option<&str>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let id = feed_id(engine, feed)?;
+    let mut f = engine.feed(id)?;
+    if let Some(mode) = full_text {
+        let mode = FullTextMode::parse(mode)
+            .with_context(|| format!("--full-text is auto, always or never, not {mode}"))?;
+        f = engine.set_feed_full_text(id, mode)?;
+    }
+    if out.json {
+        return output::json(&f);
+    }
+    println!(
+        "{} ({}): full text {}",
+        f.title,
+        f.url,
+        f.full_text.as_str()
+    );
+    Ok(())
+}
+
+/// `feed remove`, by id or URL.
+pub fn remove(engine: &Engine, feed: &str) -> anyhow::Result<()> {
+    let id = feed_id(engine, feed)?;
     let f = engine.feed(id)?;
     engine.remove_feed(id)?;
     println!("Removed {} ({})", f.title, f.url);

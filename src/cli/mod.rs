@@ -70,6 +70,10 @@ enum Command {
         /// Poll every feed now, not only the due ones (still with conditional requests).
         #[arg(long)]
         all: bool,
+        /// Then fetch the full texts the poll queued (and any others due), and say what
+        /// became of them.
+        #[arg(long)]
+        full_text: bool,
         #[command(flatten)]
         out: Output,
     },
@@ -182,6 +186,17 @@ enum FeedCommand {
         /// Feed id or URL.
         feed: String,
     },
+    /// Change a subscription's settings, by id or URL.
+    Set {
+        /// Feed id or URL.
+        feed: String,
+        /// Fetch new articles' own pages for their full text: `auto` (when the feed's text
+        /// is a teaser), `always` or `never`.
+        #[arg(long, value_parser = ["auto", "always", "never"])]
+        full_text: Option<String>,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,6 +294,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Feed(FeedCommand::List { out }) => feeds::list(&engine, out),
         Command::Feed(FeedCommand::Remove { feed }) => feeds::remove(&engine, &feed),
+        Command::Feed(FeedCommand::Set {
+            feed,
+            full_text,
+            out,
+        }) => feeds::set(&engine, &feed, full_text.as_deref(), out),
         Command::Import { file, out } => feeds::import(&engine, &file, out),
         Command::Export { file } => feeds::export(&engine, file),
         Command::Starter { out } => feeds::starter(&engine, out),
@@ -313,7 +333,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Concept(ConceptCommand::Remove { name, variant }) => {
             concepts::remove(&engine, &name, &variant)
         }
-        Command::Poll { once: _, all, out } => watch::poll(&engine, all, out).await,
+        Command::Poll {
+            once: _,
+            all,
+            full_text,
+            out,
+        } => watch::poll(&engine, all, full_text, out).await,
         Command::Run => watch::run(&engine).await,
         Command::Alerts {
             unread,

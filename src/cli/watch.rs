@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use wirewatch::Engine;
 
 /// `poll`: the due feeds, or all with `all`, once.
-pub async fn poll(engine: &Engine, all: bool, out: Output) -> anyhow::Result<()> {
+pub async fn poll(engine: &Engine, all: bool, full_text: bool, out: Output) -> anyhow::Result<()> {
     let progress = show_progress(engine, out.json);
     let summary = if all {
         engine.poll_all().await?
@@ -14,10 +14,32 @@ pub async fn poll(engine: &Engine, all: bool, out: Output) -> anyhow::Result<()>
         engine.poll_due().await?
     };
     progress.abort();
+    let pages = match full_text {
+        true => Some(engine.fetch_full_texts().await?),
+        false => None,
+    };
     if out.json {
-        return output::json(&summary);
+        return match pages {
+            // The poll's summary, with what became of the pages beside it.
+            Some(p) => output::json(&serde_json::json!({
+                "poll": summary,
+                "full_text": {
+                    "fetched": p.fetched,
+                    "given_up": p.given_up,
+                    "put_off": p.put_off,
+                    "alerts": p.alerts,
+                },
+            })),
+            None => output::json(&summary),
+        };
     }
     output::poll_summary(&summary);
+    if let Some(p) = pages {
+        println!(
+            "full texts: {} fetched, {} without (see each article), {} to try again; {} alerts",
+            p.fetched, p.given_up, p.put_off, p.alerts
+        );
+    }
     Ok(())
 }
 

@@ -13,7 +13,9 @@
 //! The loop, in order, until shut down: poll the feeds that are due (unless paused; while
 //! offline, probe one feed instead), run daily maintenance (retention, index optimisation),
 //! then sleep until the next feed is due (offline: until the next probe), at most a minute,
-//! or until woken (a feed or setting changed, "refresh now", back online).
+//! or until woken (a feed or setting changed, "refresh now", back online). Beside it, a
+//! second loop fetches the full texts polls queue ([`crate::full_text`]), woken by each
+//! commit of a poll.
 //!
 //! Subscribing (one address, a list, OPML, the starter pack) lives in `feeds`, rules and the
 //! lexicon in `rules`; trends, spikes and health in [`crate::coverage`].
@@ -23,6 +25,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
+use crate::full_text::{Pages, PagesDone};
 use crate::model::{
     Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery, EngineEvent, FeedId,
     PollSummary, RuleId, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
@@ -56,6 +59,8 @@ struct Inner {
     wake: Notify,
     /// Spike counts and the offline state, kept between polls (shared with the poller).
     watch: Arc<crate::coverage::Watch>,
+    /// The full-text stage, woken by the poller's commits.
+    pages: Pages,
 }
 
 /// Longest sleep of the background loop: it re-reads the schedule at least this often, so a
@@ -69,6 +74,13 @@ impl Engine {
         let fetcher = Fetcher::with_clock(&config, clock.clone())?;
         let events = Events::default();
         let watch = Arc::new(crate::coverage::Watch::default());
+        let pages = Pages::new(
+            store.clone(),
+            fetcher.clone(),
+            &config,
+            clock.clone(),
+            events.clone(),
+        );
         let poller = Poller::new(
             store.clone(),
             fetcher,
@@ -76,6 +88,7 @@ impl Engine {
             clock.clone(),
             events.clone(),
             watch.clone(),
+            pages.wake.clone(),
         );
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -87,6 +100,7 @@ impl Engine {
                 rules: RwLock::new(Arc::new(RuleSet::default())),
                 wake: Notify::new(),
                 watch,
+                pages,
             }),
         };
         engine.reload_rules()?;
@@ -317,8 +331,66 @@ impl Engine {
 
     // ---- The background loop ----
 
-    /// Polls feeds as they come due until `shutdown` is cancelled.
+    /// Polls feeds as they come due until `shutdown` is cancelled, and fetches the full
+    /// texts they queue beside ([`Engine::run_full_texts`]).
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
+        let pages = tokio::spawn({
+            let (engine, shutdown) = (self.clone(), shutdown.clone());
+            async move { engine.run_full_texts(shutdown).await }
+        });
+        let polled = self.run_polls(&shutdown).await;
+        shutdown.cancel();
+        let _ = pages.await;
+        polled
+    }
+
+    /// Fetches the full texts of queued articles as they come due (woken by each commit of a
+    /// poll), until `shutdown` is cancelled; nothing while monitoring is paused.
+    async fn run_full_texts(&self, shutdown: CancellationToken) {
+        loop {
+            let paused = match self.on_store(|s| s.settings()).await {
+                Ok(s) => s.paused,
+                Err(Error::ShuttingDown) => return,
+                Err(_) => false,
+            };
+            if !paused {
+                tokio::select! {
+                    result = self.fetch_full_texts() => match result {
+                        Ok(_) => {}
+                        Err(Error::ShuttingDown) => return,
+                        // The queue is kept in the archive: the next round takes it up again.
+                        Err(e) => tracing::warn!(error = %e, "full texts failed"),
+                    },
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+            let next = self.inner.pages.next_due().await.ok().flatten();
+            let wait = match (paused, next) {
+                (false, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
+                _ => MAX_SLEEP,
+            }
+            .min(MAX_SLEEP);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.pages.wake.notified() => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// Fetches the full texts that are due now (see [`crate::full_text`]) and returns what
+    /// became of them; the background loop does this by itself.
+    pub async fn fetch_full_texts(&self) -> Result<PagesDone> {
+        let engine = self.clone();
+        self.inner.pages.due(move || engine.rule_set()).await
+    }
+
+    /// When the next queued full text is due (or to be tried again), if any is queued.
+    pub fn next_full_text_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.store().next_page_due()
+    }
+
+    async fn run_polls(&self, shutdown: &CancellationToken) -> Result<()> {
         let mut last_maintenance: Option<DateTime<Utc>> = None;
         loop {
             if shutdown.is_cancelled() {

@@ -6,8 +6,10 @@
 //!    tokens once ([`text::tokens`]), noting the words the store may not know yet;
 //! 2. its dedup keys are made: the canonical link and the content hash ([`dedup`]);
 //! 3. its folded words are joined as the full-text index stores them;
-//! 4. its language is detected ([`lang`]) from its title and the start of its text;
-//! 5. [`PreparedEntry::match_rules`] matches it against the enabled rules as an article of
+//! 4. whether its text is only a teaser is noted, for feeds set to fetch full texts
+//!    when it is ([`crate::full_text::teaser`]);
+//! 5. its language is detected ([`lang`]) from its title and the start of its text;
+//! 6. [`PreparedEntry::match_rules`] matches it against the enabled rules as an article of
 //!    its feed, keeping each matching rule's highlight spans ready to store. Whether the
 //!    article is new, and so alerts, only the writer knows; which rules it would alert for
 //!    does not depend on it.
@@ -54,6 +56,9 @@ pub struct PreparedEntry {
     /// What story grouping compares it by ([`crate::story`]), made here so the writer only
     /// places it.
     pub signature: Signature,
+    /// Whether its text is only a teaser ([`crate::full_text::teaser`]): a feed set to
+    /// `auto` has its page fetched for the full text.
+    pub teaser: bool,
 }
 
 /// A rule that an entry matches, and where.
@@ -94,6 +99,7 @@ impl PreparedEntry {
         let signature = Signature::new(&entry.title, &title_tokens, &entry.text, &body_tokens);
         PreparedEntry {
             signature,
+            teaser: crate::full_text::teaser::is_teaser(&entry.text, body_tokens.len()),
             canonical_url: entry.url.as_deref().and_then(dedup::canonical_url),
             content_hash: dedup::content_hash(&entry.title, &entry.text),
             indexed_title: text::join_folded(&title_tokens),

@@ -36,7 +36,10 @@ mod writeback;
 
 pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
+pub use full_text::QueuedPage;
+pub use ingest::{
+    FeedOutcome, FeedUpdate, PageOutcome, PageResult, PollApplied, PollStep, RuleTally,
+};
 pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{
     Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,

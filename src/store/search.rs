@@ -144,9 +144,10 @@ pub(super) fn search(
         )?;
         let mut matching = Vec::new();
         for (id, t) in candidates {
-            if let Some((title, body, feeds)) = article_text(conn, id)? {
-                let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
-                if matcher::words_match(q, &Doc::new(&title, &body, &feed_refs)).is_some() {
+            if let Some(text) = article_text(conn, id)? {
+                let feed_refs: Vec<&str> = text.feeds.iter().map(String::as_str).collect();
+                let doc = Doc::new(&text.title, &text.body, &feed_refs);
+                if matcher::words_match(q, &doc).is_some() {
                     matching.push((id, t));
                 }
             }

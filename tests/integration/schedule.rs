@@ -25,6 +25,15 @@ fn server_on_its_own_thread(host: FeedHost) -> (TestServer, std::sync::mpsc::Sen
     (rx.recv().unwrap(), stop_tx)
 }
 
+/// The items' links lead off this machine: the loop's full-text stage must not follow them.
+fn never_full_text(engine: &Engine) {
+    for feed in engine.feeds().unwrap() {
+        engine
+            .set_feed_full_text(feed.id, wirewatch::model::FullTextMode::Never)
+            .unwrap();
+    }
+}
+
 fn items(every: chrono::Duration, now: chrono::DateTime<chrono::Utc>, prefix: &str) -> Vec<Item> {
     (0..10)
         .map(|i| {
@@ -75,6 +84,7 @@ async fn each_feed_is_polled_on_its_own_schedule_and_errors_back_off() {
         server.url("/broken.xml")
     );
     assert_eq!(engine.import_opml(&opml).unwrap().added.len(), 3);
+    never_full_text(&engine);
 
     // While the loop waits on the network, paused time would leap to the next timer; a
     // one-second ticker keeps those leaps small next to intervals of minutes.
@@ -162,6 +172,7 @@ async fn a_quiet_feed_is_checked_at_least_every_half_hour_by_default() {
         server.url("/daily.xml")
     );
     assert_eq!(engine.import_opml(&opml).unwrap().added.len(), 1);
+    never_full_text(&engine);
     let ticker = tokio::spawn(async {
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;

@@ -9,8 +9,8 @@ use super::search::{parse_cursor, search, Count, LISTED_MATCHES};
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
 use crate::model::{
-    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, FullTextStatus,
-    RuleId, RuleSample, RuleScope, RuleTest, TermMatch,
+    Article, ArticleId, ArticlePage, ArticleQuery, ArticleSummary, FeedId, FeedRef, Field,
+    FullTextStatus, RuleId, RuleSample, RuleScope, RuleTest, TermMatch,
 };
 use crate::rules::{matcher, Doc, Query};
 use chrono::{DateTime, Utc};
@@ -325,7 +325,10 @@ impl Store {
     }
 }
 
-fn summaries(conn: &Connection, ids: &[(ArticleId, i64)]) -> Result<Vec<ArticleSummary>> {
+pub(super) fn summaries(
+    conn: &Connection,
+    ids: &[(ArticleId, i64)],
+) -> Result<Vec<ArticleSummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -346,45 +349,93 @@ pub(super) fn article_matches(
     id: ArticleId,
     query: &Query,
 ) -> Result<Vec<TermMatch>> {
-    let Some((title, body, feeds)) = article_text(conn, id)? else {
+    let Some(text) = article_text(conn, id)? else {
         return Err(Error::NotFound {
             what: "article",
             id,
         });
     };
-    let feed_refs: Vec<&str> = feeds.iter().map(String::as_str).collect();
-    let doc = Doc::new(&title, &body, &feed_refs);
+    let feed_refs: Vec<&str> = text.feeds.iter().map(String::as_str).collect();
+    let doc = Doc::new(&text.title, &text.body, &feed_refs);
     // The article is chosen already: its words are highlighted whatever its language.
-    Ok(matcher::words_match(query, &doc)
+    let matches = matcher::words_match(query, &doc)
         .map(|hits| doc.term_matches(&hits))
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(text.split_matches(matches))
 }
 
-/// An article's title, plain text and the titles of the feeds it came through (in the order
-/// they brought it): what it is matched and indexed by.
-pub(super) fn article_text(
-    conn: &Connection,
-    id: ArticleId,
-) -> Result<Option<(String, String, Vec<String>)>> {
+/// What an article is matched and indexed by: its title, its body (the feed's text, then its
+/// full text when it has one) and the titles of the feeds it came through (in the order they
+/// brought it).
+pub(crate) struct ArticleText {
+    /// The title.
+    pub title: String,
+    /// The feed's plain text, followed by a blank line and the full text, if any.
+    pub body: String,
+    /// The feeds' titles.
+    pub feeds: Vec<String>,
+    /// Where the full text starts in `body`, in UTF-16 code units, if it has one.
+    pub full_text_from: Option<u32>,
+}
+
+impl ArticleText {
+    /// `matches` made against [`ArticleText::body`], with those in its full text moved to
+    /// [`Field::FullText`], counted from the full text's start.
+    pub fn split_matches(&self, mut matches: Vec<TermMatch>) -> Vec<TermMatch> {
+        if let Some(from) = self.full_text_from {
+            for m in &mut matches {
+                if m.field == Field::Body && m.start >= from {
+                    m.field = Field::FullText;
+                    m.start -= from;
+                    m.end -= from;
+                }
+            }
+        }
+        matches
+    }
+}
+
+/// Separates the feed's text from the full text in [`ArticleText::body`].
+const FULL_TEXT_SEPARATOR: &str = "\n\n";
+
+/// An article's [`ArticleText`], or `None` when there is no such article.
+pub(crate) fn article_text(conn: &Connection, id: ArticleId) -> Result<Option<ArticleText>> {
     // Cached: a poll rewrites the index rows of every story a second feed brought through
     // this, one after another.
-    let row: Option<(String, String)> = conn
-        .prepare_cached("SELECT title, text, content_html FROM articles WHERE id = ?1")?
+    let row: Option<(String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT a.title, a.text, a.content_html, ft.text FROM articles a
+             LEFT JOIN full_texts ft ON ft.article_id = a.id WHERE a.id = ?1",
+        )?
         .query_row([id], |r| {
             Ok((
                 r.get(0)?,
                 super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
+                r.get(3)?,
             ))
         })
         .optional()?;
-    let Some((title, body)) = row else {
+    let Some((title, mut body, full)) = row else {
         return Ok(None);
     };
+    let full_text_from = full.map(|full| {
+        if !body.is_empty() {
+            body.push_str(FULL_TEXT_SEPARATOR);
+        }
+        let from = body.encode_utf16().count() as u32;
+        body.push_str(&full);
+        from
+    });
     let mut stmt = conn.prepare_cached(
         "SELECT f.title FROM article_feeds af JOIN feeds f ON f.id = af.feed_id WHERE af.article_id = ?1 ORDER BY af.seen",
     )?;
     let feeds = stmt
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(Some((title, body, feeds)))
+    Ok(Some(ArticleText {
+        title,
+        body,
+        feeds,
+        full_text_from,
+    }))
 }

@@ -4,15 +4,16 @@
 //!    its earlier entries can be found), an article with the same link from another feed,
 //!    one an earlier entry of this poll already wrote (the first listing wins), or new;
 //! 2. known: its changed words replace the stored ones; from another feed: this feed is
-//!    attached to it; new: *insert* it, list it under this feed, index it;
+//!    attached to it; new: *insert* it, list it under this feed, index it, and queue its page
+//!    when its feed wants full texts;
 //! 3. *record the alerts* of a new article, once per rule it matches.
 //!
 //! No alert is raised for a known article or one attached from another feed.
 
-use super::{ms, Applying, FeedInfo, RuleTally, KEPT_PER_RULE};
+use super::{ms, Applying, FeedInfo};
 use crate::decode::DecodedEntry;
 use crate::error::Result;
-use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, StoryId};
+use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
 use crate::store::stories::{count_outlets, StoryDesk};
@@ -228,11 +229,16 @@ impl FeedIngest<'_> {
             _ => now,
         };
         let placement = self.desk.place(tx, &p.signature, sort_time, self.feed_id)?;
+        let page = e
+            .url
+            .as_deref()
+            .filter(|_| crate::full_text::wanted(self.feed.full_text, p.teaser))
+            .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
         tx.prepare_cached(
             "INSERT INTO articles (canonical_url, url, guid, content_hash, title, author, snippet, content_html,
                                    text, published, fetched, sort_time, lang,
-                                   story_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                   story_id, full_text_status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             p.canonical_url,
@@ -248,9 +254,16 @@ impl FeedIngest<'_> {
             ms(now),
             ms(sort_time),
             p.lang,
-            placement.story
+            placement.story,
+            page.map(|_| FullTextStatus::Pending.as_str())
         ])?;
         let article_id = tx.last_insert_rowid();
+        if let Some(url) = page {
+            tx.prepare_cached(
+                "INSERT INTO full_text_queue (article_id, url, next_try) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![article_id, url, ms(now)])?;
+        }
         self.seen.touched.insert(article_id);
         tx.prepare_cached(
             "INSERT INTO article_feeds (feed_id, article_id, guid, link, content_hash, seen)
@@ -315,75 +328,38 @@ impl FeedIngest<'_> {
             let Some(rule) = self.rules.get(rule_id) else {
                 continue;
             };
-            // A rule alerts once per story: a later article of a story it alerted on joins
-            // that alert's row (its outlets are read from the story) and notifies no one.
-            let alerted: bool = self
-                .tx
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM alerts WHERE story_id = ?1 AND rule_id = ?2)",
-                )?
-                .query_row(params![story, rule.id], |r| r.get(0))?;
-            if alerted {
-                continue;
-            }
-            let inserted = self
-                .tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![rule.id, article_id, json, ms(now), story])?;
-            if inserted == 0 {
-                continue;
-            }
-            let alert_id = self.tx.last_insert_rowid();
-            let applied = &mut self.applying.applied;
-            let i = *self.applying.tally_of.entry(rule.id).or_insert_with(|| {
-                applied.tallies.push(RuleTally {
-                    rule_id: rule.id,
-                    rule_name: rule.name.clone(),
-                    notify: rule.notify,
-                    count: 0,
-                    kept: 0,
-                    newest: alert_id,
-                });
-                applied.tallies.len() - 1
-            });
-            let tally = &mut applied.tallies[i];
-            tally.count += 1;
-            tally.newest = alert_id;
-            if applied.alerts.len() >= self.applying.live_alerts && tally.kept >= KEPT_PER_RULE {
-                continue;
-            }
-            tally.kept += 1;
-            let alert = Alert {
-                id: alert_id,
-                rule_id: rule.id,
-                rule_name: rule.name.clone(),
-                article: ArticleSummary {
-                    id: article_id,
-                    feeds: vec![FeedRef {
-                        id: self.feed_id,
-                        title: self.feed.title.clone(),
-                    }],
-                    url: e.url.clone(),
-                    title: e.title.clone(),
-                    author: e.author.clone(),
-                    snippet: e.snippet.clone(),
-                    published: e.published,
-                    fetched: now,
-                    read: false,
-                    starred: false,
-                    lang: p.lang.map(str::to_string),
-                },
-                matches,
-                created: now,
-                read: false,
-                story: Store::alert_stories(self.tx, [story])?
-                    .remove(&story)
-                    .map(Box::new),
+            let feed = FeedRef {
+                id: self.feed_id,
+                title: self.feed.title.clone(),
             };
-            applied.alerts.push((alert, rule.notify));
+            let tx = self.tx;
+            self.applying
+                .raise(tx, rule, article_id, story, &json, now, || {
+                    Ok(Alert {
+                        id: 0,
+                        rule_id: rule.id,
+                        rule_name: rule.name.clone(),
+                        article: ArticleSummary {
+                            id: article_id,
+                            feeds: vec![feed],
+                            url: e.url.clone(),
+                            title: e.title.clone(),
+                            author: e.author.clone(),
+                            snippet: e.snippet.clone(),
+                            published: e.published,
+                            fetched: now,
+                            read: false,
+                            starred: false,
+                            lang: p.lang.map(str::to_string),
+                        },
+                        matches,
+                        created: now,
+                        read: false,
+                        story: Store::alert_stories(tx, [story])?
+                            .remove(&story)
+                            .map(Box::new),
+                    })
+                })?;
         }
         Ok(())
     }

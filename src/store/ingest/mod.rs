@@ -10,7 +10,8 @@
 //!      with the same link from another feed;
 //!    - known and changed: update it (no new alert); known and the same: nothing; the same
 //!      link through another feed: attach this feed to that article (no new alert);
-//!    - otherwise *insert* a new article and index it in the full-text index;
+//!    - otherwise *insert* a new article and index it in the full-text index, and queue its
+//!      page for its full text when the feed's setting asks for it ([`crate::full_text`]);
 //!    - *record the alerts* of a new article, exactly once: for the rules the prepare stage
 //!      matched it against ([`crate::prepare`]), or matched now if it was not.
 //! 3. Before the transaction commits (when the poll says so, or after its last feed), rewrite
@@ -21,17 +22,19 @@
 //! off the writer thread, in [`crate::prepare`].
 
 mod entry;
+mod full_text;
 
 use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Alert, ArticleId, FeedId, RuleId};
+use crate::model::{Alert, ArticleId, FeedId, FullTextMode, RuleId, StoryId};
 use crate::prepare::PreparedEntry;
-use crate::rules::RuleSet;
+use crate::rules::{CompiledRule, RuleSet};
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use entry::{FeedIngest, NewFeedKeys, SeenInFeed};
+pub use full_text::{PageOutcome, PageResult};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::BTreeSet;
 // The writer's own sets and maps: keyed by what it hashes for every entry (story keys, words,
@@ -193,6 +196,8 @@ struct FeedInfo {
     tokens: Vec<Token>,
     /// The title's folded words, as the full-text index stores them.
     indexed: String,
+    /// Whether its new articles' pages are fetched for their full text.
+    full_text: FullTextMode,
 }
 
 impl Store {
@@ -301,6 +306,66 @@ impl Store {
 }
 
 impl Applying {
+    /// Raises `rule`'s alert on article `article_id` of `story` with its highlights `json`,
+    /// unless the rule already alerted on this story or article: a rule alerts once per
+    /// story, and a later article of a story it alerted on joins that alert's row (its
+    /// outlets are read from the story) and notifies no one. Tallies it, and keeps it whole
+    /// (`alert` makes it, its id filled in here) within the poll's budget. Whether it was
+    /// raised.
+    #[allow(clippy::too_many_arguments)]
+    fn raise(
+        &mut self,
+        tx: &Transaction,
+        rule: &CompiledRule,
+        article_id: ArticleId,
+        story: StoryId,
+        json: &str,
+        now: DateTime<Utc>,
+        alert: impl FnOnce() -> Result<Alert>,
+    ) -> Result<bool> {
+        let alerted: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM alerts WHERE story_id = ?1 AND rule_id = ?2)",
+            )?
+            .query_row(params![story, rule.id], |r| r.get(0))?;
+        if alerted {
+            return Ok(false);
+        }
+        let inserted = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![rule.id, article_id, json, ms(now), story])?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        let alert_id = tx.last_insert_rowid();
+        let applied = &mut self.applied;
+        let i = *self.tally_of.entry(rule.id).or_insert_with(|| {
+            applied.tallies.push(RuleTally {
+                rule_id: rule.id,
+                rule_name: rule.name.clone(),
+                notify: rule.notify,
+                count: 0,
+                kept: 0,
+                newest: alert_id,
+            });
+            applied.tallies.len() - 1
+        });
+        let tally = &mut applied.tallies[i];
+        tally.count += 1;
+        tally.newest = alert_id;
+        if applied.alerts.len() >= self.live_alerts && tally.kept >= KEPT_PER_RULE {
+            return Ok(true);
+        }
+        tally.kept += 1;
+        let mut alert = alert()?;
+        alert.id = alert_id;
+        applied.alerts.push((alert, rule.notify));
+        Ok(true)
+    }
+
     /// What the last transaction wrote. Tallies start again; the poll's budget of alerts kept
     /// whole shrinks by those handed out.
     fn take_committed(&mut self) -> PollApplied {
@@ -324,10 +389,14 @@ fn apply_feed(
     if let FeedOutcome::Fetched { entries, .. } = &update.outcome {
         record_words(tx, entries, &mut applying.recorded)?;
     }
-    let Some((old_title, folder)) = tx
-        .prepare_cached("SELECT title, folder FROM feeds WHERE id = ?1")?
+    let Some((old_title, folder, full_text)) = tx
+        .prepare_cached("SELECT title, folder, full_text FROM feeds WHERE id = ?1")?
         .query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                FullTextMode::parse(r.get_ref(2)?.as_str()?).unwrap_or_default(),
+            ))
         })
         .optional()?
     else {
@@ -415,6 +484,7 @@ fn apply_feed(
                 folder,
                 tokens,
                 indexed,
+                full_text,
             };
             let mut seen = SeenInFeed::default();
             let brought_before: bool = tx
@@ -499,8 +569,11 @@ pub(super) fn refold(conn: &mut rusqlite::Connection) -> Result<()> {
         return Ok(());
     }
     for &article_id in &ids {
-        if let Some((title, body, feeds)) = super::articles::article_text(&tx, article_id)? {
-            for t in std::iter::once(&title).chain([&body]).chain(&feeds) {
+        if let Some(text) = super::articles::article_text(&tx, article_id)? {
+            for t in std::iter::once(&text.title)
+                .chain([&text.body])
+                .chain(&text.feeds)
+            {
                 insert_words(&tx, text::tokens(t).iter().map(Token::folded))?;
             }
         }
@@ -516,12 +589,13 @@ pub(super) fn refold(conn: &mut rusqlite::Connection) -> Result<()> {
 }
 
 /// Rewrites an article's full-text row from its stored title and text and its feeds' titles.
-fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
-    let (title, body, feeds) =
-        super::articles::article_text(tx, article_id)?.ok_or(Error::NotFound {
-            what: "article",
-            id: article_id,
-        })?;
+pub(super) fn reindex_article(tx: &Transaction, article_id: ArticleId) -> Result<()> {
+    let super::articles::ArticleText {
+        title, body, feeds, ..
+    } = super::articles::article_text(tx, article_id)?.ok_or(Error::NotFound {
+        what: "article",
+        id: article_id,
+    })?;
     let feeds: Vec<String> = feeds
         .iter()
         .map(|t| text::join_folded(&text::tokens(t)))

@@ -34,13 +34,15 @@ const REASONS: Record<Exclude<FullTextStatus, "not_needed" | "pending" | "fetche
 };
 
 /**
- * The engine's note, made to complete "No full text: …": its first clause, without the
- * part that says the summary is shown (the line says that itself) and without the capital.
+ * The engine's note ("The page is behind a login wall; the feed's summary is shown."), made
+ * to complete "No full text: …": without the clause that says the summary is shown (the
+ * line says that itself), the full stop and the capital.
  */
 function reasonFromNote(note: string | null): string | null {
   const clause = note
-    ?.split(/[;—]|\.\s|\.$/)[0]
-    ?.replace(/,?\s*(so\s+)?(the\s+)?(feed's\s+)?summary.*$/i, "")
+    ?.trim()
+    .replace(/\.$/, "")
+    .replace(/[;,]?\s*the feed's summary is shown$/i, "")
     .trim();
   if (!clause) return null;
   // "The page…" reads on after the colon as "the page…"; "HTTP 403…" keeps its capitals.
@@ -49,12 +51,13 @@ function reasonFromNote(note: string | null): string | null {
 
 /**
  * The status line for an article without its full text, or null when there is nothing to
- * say (the full text is there, or the feed's own text is the whole story).
+ * say (the full text is there, or the feed's own text is the whole story). A page to be
+ * tried again says why after "Fetching the full article…".
  */
 export function statusLine(article: Pick<Article, "full_text_status" | "full_text_note" | "full_text">): string | null {
   const status = article.full_text_status;
   if (status === "not_needed" || (status === "fetched" && article.full_text)) return null;
-  if (status === "pending") return "Fetching the full article…";
+  if (status === "pending") return article.full_text_note ? `Fetching the full article… ${article.full_text_note}` : "Fetching the full article…";
   const reason = reasonFromNote(article.full_text_note) ?? (status === "fetched" ? null : REASONS[status]) ?? "it could not be read";
   return `No full text: ${reason} — showing the feed's summary`;
 }

@@ -112,7 +112,7 @@ export const ANALYSIS_FULL_TEXT: FullText = {
 /** Where the seeded articles' full texts stand (by article id); the others are `not_needed`. */
 const FULL_TEXT_STATES: Record<number, Pick<Article, "full_text_status" | "full_text" | "full_text_note">> = {
   2: { full_text_status: "pending", full_text: null, full_text_note: null },
-  3: { full_text_status: "no_content", full_text: null, full_text_note: "The page is behind a login wall; the feed's summary is shown" },
+  3: { full_text_status: "no_content", full_text: null, full_text_note: "The page is behind a login wall; the feed's summary is shown." },
   7: { full_text_status: "blocked", full_text: null, full_text_note: null },
   8: { full_text_status: "fetched", full_text: ANALYSIS_FULL_TEXT, full_text_note: null },
 };

@@ -32,13 +32,22 @@ describe("full text helpers", () => {
   it("completes the status line from the engine's note, else from the status", () => {
     const line = (full_text_status: FullTextStatus, full_text_note: string | null = null) =>
       statusLine({ full_text_status, full_text_note, full_text: null });
-    expect(line("no_content", "The page is behind a login wall; the feed's summary is shown")).toBe(
+    expect(line("no_content", "The page is behind a login wall; the feed's summary is shown.")).toBe(
       "No full text: the page is behind a login wall — showing the feed's summary",
     );
     expect(line("blocked", "HTTP 403: the site refuses automated readers")).toBe(
       "No full text: HTTP 403: the site refuses automated readers — showing the feed's summary",
     );
     expect(line("gone")).toBe("No full text: the page is gone from the site — showing the feed's summary");
+    expect(line("blocked", "The site's robots.txt asks automated readers not to fetch this page; the feed's summary is shown.")).toBe(
+      "No full text: the site's robots.txt asks automated readers not to fetch this page — showing the feed's summary",
+    );
+    expect(line("too_large", "The page is larger than 2.5 MB, more than Wirewatch reads; the feed's summary is shown.")).toBe(
+      "No full text: the page is larger than 2.5 MB, more than Wirewatch reads — showing the feed's summary",
+    );
+    expect(line("pending", "The page could not be fetched yet (no answer within 20 s); Wirewatch will try again.")).toBe(
+      "Fetching the full article… The page could not be fetched yet (no answer within 20 s); Wirewatch will try again.",
+    );
     expect(line("pending")).toBe("Fetching the full article…");
     expect(line("not_needed")).toBeNull();
   });
@@ -125,7 +134,7 @@ describe("Reader with full text", () => {
 
   const CASES: [FullTextStatus, string | null, string][] = [
     ["pending", null, "Fetching the full article…"],
-    ["no_content", "The page is behind a login wall; the feed's summary is shown", "No full text: the page is behind a login wall — showing the feed's summary"],
+    ["no_content", "The page is behind a login wall; the feed's summary is shown.", "No full text: the page is behind a login wall — showing the feed's summary"],
     ["not_html", null, "No full text: the link leads to a file, not a web page — showing the feed's summary"],
     ["too_large", null, "No full text: the page is larger than Wirewatch reads — showing the feed's summary"],
     ["blocked", null, "No full text: the site does not let automated readers in — showing the feed's summary"],
@@ -173,7 +182,7 @@ describe("Reader with full text", () => {
     const fake = installFakeBackend();
     openReader(fake, 2);
     expect(await screen.findByTestId("reader-full-text-status")).toHaveTextContent("Fetching the full article…");
-    await fake.settleFullText(2, "gone", null, "The page is gone (HTTP 404); the feed's summary is shown");
+    await fake.settleFullText(2, "gone", null, "The page is gone (HTTP 404); the feed's summary is shown.");
     await waitFor(() =>
       expect(screen.getByTestId("reader-full-text-status")).toHaveTextContent(
         "No full text: the page is gone (HTTP 404) — showing the feed's summary",

@@ -52,12 +52,12 @@ function reasonFromNote(note: string | null): string | null {
 /**
  * The status line for an article without its full text, or null when there is nothing to
  * say (the full text is there, or the feed's own text is the whole story). A page to be
- * tried again says why after "Fetching the full article…".
+ * tried again says so in the engine's own words ("…; Wirewatch will try again.").
  */
 export function statusLine(article: Pick<Article, "full_text_status" | "full_text_note" | "full_text">): string | null {
   const status = article.full_text_status;
   if (status === "not_needed" || (status === "fetched" && article.full_text)) return null;
-  if (status === "pending") return article.full_text_note ? `Fetching the full article… ${article.full_text_note}` : "Fetching the full article…";
+  if (status === "pending") return article.full_text_note ?? "Fetching the full article…";
   const reason = reasonFromNote(article.full_text_note) ?? (status === "fetched" ? null : REASONS[status]) ?? "it could not be read";
   return `No full text: ${reason} — showing the feed's summary`;
 }

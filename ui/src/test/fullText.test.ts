@@ -46,7 +46,7 @@ describe("full text helpers", () => {
       "No full text: the page is larger than 2.5 MB, more than Wirewatch reads — showing the feed's summary",
     );
     expect(line("pending", "The page could not be fetched yet (no answer within 20 s); Wirewatch will try again.")).toBe(
-      "Fetching the full article… The page could not be fetched yet (no answer within 20 s); Wirewatch will try again.",
+      "The page could not be fetched yet (no answer within 20 s); Wirewatch will try again.",
     );
     expect(line("pending")).toBe("Fetching the full article…");
     expect(line("not_needed")).toBeNull();

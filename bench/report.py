@@ -263,6 +263,17 @@ def main():
         p(f"\nMemory held by the poll before storing: {st['rss_prepared_mib']:.0f} MiB "
           f"({st['prepared_kib_per_item']:.1f} KiB per prepared item; decoded documents alone {st['rss_decoded_mib']:.0f} MiB).\n")
 
+    ft = [r for r in rows if r.get("scenario") == "full_text"]
+    if ft:
+        f = ft[-1]
+        p(f"## Full text in a cold poll ({f['feeds']} feeds × {f['items']} items, one feed in {f['every']} `always`)\n")
+        p("| | last feed-level alert | poll done | last full text | peak RSS |")
+        p("|---|---:|---:|---:|---:|")
+        p(f"| baseline (all `never`) | {fmt(f['baseline_last_alert_s'])} s | {fmt(f['baseline_poll_s'])} s | – | {fmt(f['baseline_peak_mib'], 1)} MiB |")
+        p(f"| with full text | {fmt(f['last_feed_alert_s'])} s | {fmt(f['poll_s'])} s | {fmt(f['last_full_text_s'])} s | {fmt(f['peak_mib'], 1)} MiB |")
+        p(f"\n{f['full_texts']:,} full texts stored, {f['without_full_text']:,} without; "
+          f"{f['full_text_alerts']:,} alerts raised by full texts alone.\n")
+
     desk = [r for r in rows if r.get("scenario") == "desktop"]
     p("## 6. Desktop\n")
     if not desk or desk[-1].get("skipped"):

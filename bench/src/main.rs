@@ -131,6 +131,25 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// One measured run of `full-text`, in its own process (started by it).
+    #[command(hide = true)]
+    FullTextRun {
+        /// Database (fresh).
+        #[arg(long)]
+        db: PathBuf,
+        /// Subscriptions.
+        #[arg(long)]
+        opml: PathBuf,
+        /// One feed in this many fetches full texts; 0: none.
+        #[arg(long)]
+        every: usize,
+        /// Generated rules.
+        #[arg(long)]
+        rules: usize,
+        /// Seed.
+        #[arg(long)]
+        seed: u64,
+    },
     /// Story grouping: precision and recall on the labelled set, cost per article by archive size.
     Grouping {
         /// Archive sizes to fill the index with, separated by commas.
@@ -333,6 +352,13 @@ fn main() -> anyhow::Result<()> {
             rules,
             seed,
         } => full_text::run(&dir, feeds, items, every, rules, seed),
+        Command::FullTextRun {
+            db,
+            opml,
+            every,
+            rules,
+            seed,
+        } => full_text::run_one(&db, &opml, every, rules, seed),
         Command::Grouping {
             archives,
             measure,

@@ -67,6 +67,9 @@ struct Inner {
 /// laptop waking from suspend catches up within a minute.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// The pause of the full-text loop after a round failed (the archive could not be written).
+const RETRY_FULL_TEXTS: Duration = Duration::from_secs(10);
+
 impl Engine {
     /// Opens the database in `config` and prepares to poll.
     pub fn open(config: Config, clock: SharedClock) -> Result<Engine> {
@@ -334,12 +337,14 @@ impl Engine {
     /// Polls feeds as they come due until `shutdown` is cancelled, and fetches the full
     /// texts they queue beside ([`Engine::run_full_texts`]).
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
+        // Its own token, so a poll loop that stops on an error stops the pages too.
+        let pages_shutdown = shutdown.child_token();
         let pages = tokio::spawn({
-            let (engine, shutdown) = (self.clone(), shutdown.clone());
+            let (engine, shutdown) = (self.clone(), pages_shutdown.clone());
             async move { engine.run_full_texts(shutdown).await }
         });
         let polled = self.run_polls(&shutdown).await;
-        shutdown.cancel();
+        pages_shutdown.cancel();
         let _ = pages.await;
         polled
     }
@@ -353,13 +358,17 @@ impl Engine {
                 Err(Error::ShuttingDown) => return,
                 Err(_) => false,
             };
+            let mut failed = false;
             if !paused {
                 tokio::select! {
                     result = self.fetch_full_texts() => match result {
                         Ok(_) => {}
                         Err(Error::ShuttingDown) => return,
-                        // The queue is kept in the archive: the next round takes it up again.
-                        Err(e) => tracing::warn!(error = %e, "full texts failed"),
+                        // The queue is kept in the archive: a later round takes it up again.
+                        Err(e) => {
+                            tracing::warn!(error = %e, "full texts failed");
+                            failed = true;
+                        }
                     },
                     _ = shutdown.cancelled() => return,
                 }
@@ -369,6 +378,12 @@ impl Engine {
                 (false, Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
                 _ => MAX_SLEEP,
             }
+            // After a failure, pages still due wait a moment rather than spin.
+            .max(if failed {
+                RETRY_FULL_TEXTS
+            } else {
+                Duration::ZERO
+            })
             .min(MAX_SLEEP);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

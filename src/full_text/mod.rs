@@ -233,6 +233,7 @@ impl Pages {
             .await;
         let mut done = PagesDone::default();
         let mut outcomes = Vec::new();
+        let mut retries = Vec::new();
         for verdict in verdicts {
             match verdict {
                 Verdict::Done(outcome) => {
@@ -249,12 +250,12 @@ impl Pages {
                     note,
                 } => {
                     done.put_off += 1;
-                    on_store(&self.store, move |s| {
-                        s.retry_page(article_id, attempts, at, note.as_deref())
-                    })
-                    .await?;
+                    retries.push((article_id, attempts, at, note));
                 }
             }
+        }
+        if !retries.is_empty() {
+            on_store(&self.store, move |s| s.retry_pages(&retries)).await?;
         }
         if outcomes.is_empty() {
             return Ok(done);
@@ -312,7 +313,11 @@ impl Pages {
                 note: None,
             };
         }
-        let fetched = match self.robots.allowed(&self.fetcher, &parsed).await {
+        let fetched = match self
+            .robots
+            .allowed(&self.fetcher, &parsed, self.clock.now())
+            .await
+        {
             Ok(false) => {
                 return final_status(
                     FullTextStatus::Blocked,

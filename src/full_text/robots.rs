@@ -10,12 +10,12 @@
 
 use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use texting_robots::Robot;
 use tokio::sync::OnceCell;
-use tokio::time::Instant;
 use url::Url;
 
 /// The product token robots.txt groups are matched against (the User-Agent's first word).
@@ -41,7 +41,8 @@ enum Rules {
 #[derive(Debug)]
 struct Site {
     rules: OnceCell<Rules>,
-    since: Instant,
+    /// When it was first asked for (by the engine's clock).
+    since: DateTime<Utc>,
 }
 
 /// The robots.txt of every site pages were fetched from.
@@ -52,25 +53,25 @@ pub struct Robots {
 
 impl Robots {
     /// Whether robots.txt allows Wirewatch to fetch `url`, fetching the site's robots.txt
-    /// with `fetcher` if it is not known. An error means robots.txt could not be read now.
-    pub async fn allowed(&self, fetcher: &Fetcher, url: &Url) -> Result<bool> {
+    /// with `fetcher` if it is not known or was read more than a day before `now`. An error
+    /// means robots.txt could not be read now.
+    pub async fn allowed(&self, fetcher: &Fetcher, url: &Url, now: DateTime<Utc>) -> Result<bool> {
         let origin = url.origin().ascii_serialization();
         let site = {
             let mut sites = self.sites.lock().unwrap_or_else(PoisonError::into_inner);
             if sites.len() >= MAX_SITES {
                 sites.clear();
             }
-            let site = sites.entry(origin.clone()).or_insert_with(|| {
+            let fresh = || {
                 Arc::new(Site {
                     rules: OnceCell::new(),
-                    since: Instant::now(),
+                    since: now,
                 })
-            });
-            if site.since.elapsed() >= KEPT_FOR {
-                *site = Arc::new(Site {
-                    rules: OnceCell::new(),
-                    since: Instant::now(),
-                });
+            };
+            let site = sites.entry(origin.clone()).or_insert_with(fresh);
+            let kept_for = chrono::Duration::from_std(KEPT_FOR).unwrap_or_default();
+            if now - site.since >= kept_for {
+                *site = fresh();
             }
             site.clone()
         };

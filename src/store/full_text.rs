@@ -69,26 +69,24 @@ impl Store {
         Ok(opt_time(next))
     }
 
-    /// Puts off a queued page until `next_try`, having made `attempts` tries; `note` says
-    /// why, for people (`None` leaves the article's note as it is).
-    pub fn retry_page(
+    /// Puts off queued pages, in one transaction: each `(article, attempts, next_try, note)`
+    /// waits until `next_try`, having made `attempts` tries; `note` says why, for people
+    /// (`None` leaves the article's note as it is).
+    pub fn retry_pages(
         &self,
-        article_id: ArticleId,
-        attempts: u32,
-        next_try: DateTime<Utc>,
-        note: Option<&str>,
+        pages: &[(ArticleId, u32, DateTime<Utc>, Option<String>)],
     ) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE full_text_queue SET attempts = ?2, next_try = ?3 WHERE article_id = ?1",
-            params![article_id, attempts, ms(next_try)],
-        )?;
-        if let Some(note) = note {
-            tx.execute(
-                "UPDATE articles SET full_text_note = ?2 WHERE id = ?1",
-                params![article_id, note],
-            )?;
+        for (article_id, attempts, next_try, note) in pages {
+            tx.prepare_cached(
+                "UPDATE full_text_queue SET attempts = ?2, next_try = ?3 WHERE article_id = ?1",
+            )?
+            .execute(params![article_id, attempts, ms(*next_try)])?;
+            if let Some(note) = note {
+                tx.prepare_cached("UPDATE articles SET full_text_note = ?2 WHERE id = ?1")?
+                    .execute(params![article_id, note])?;
+            }
         }
         tx.commit()?;
         Ok(())

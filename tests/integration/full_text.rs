@@ -8,7 +8,7 @@ use std::time::Duration;
 use wirewatch::model::{
     ArticleQuery, EngineEvent, Field, FullTextMode, FullTextStatus, RuleDraft, RuleScope,
 };
-use wirewatch::{Engine, TokioClock};
+use wirewatch::Engine;
 
 /// An article page: the site's menu and footer around a story of four paragraphs, the
 /// second of which holds `special` (words the feed's teaser does not have).
@@ -570,27 +570,28 @@ async fn a_starred_article_keeps_its_full_text_when_retention_deletes_the_rest()
     );
 }
 
-/// Serves `host` from a runtime on its own thread, so a paused test clock does not stop it.
-fn server_on_its_own_thread(host: FeedHost) -> (TestServer, std::sync::mpsc::Sender<()>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            tx.send(host.start().await).unwrap();
-            tokio::task::spawn_blocking(move || stop_rx.recv())
-                .await
-                .ok();
-        });
-    });
-    (rx.recv().unwrap(), stop_tx)
+/// A clock the test moves by hand. Back-off and pauses are measured against the engine's
+/// clock, so moving it is all a retry needs; paused tokio time would also leap ahead while a
+/// request waits on the real loopback socket, by more than a back-off on a loaded machine.
+#[derive(Debug)]
+struct HandClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl wirewatch::Clock for HandClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
 }
 
-#[tokio::test(start_paused = true)]
+impl HandClock {
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += chrono::Duration::from_std(by).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
-    let start: chrono::DateTime<chrono::Utc> = "2026-05-10T12:00:00Z".parse().unwrap();
     let host = FeedHost::default();
-    let (server, stop) = server_on_its_own_thread(host.clone());
+    let server = host.start().await;
     let items: Vec<Item> = (0..5)
         .map(|i| Item {
             link: server.url(&format!("/down/{i}")),
@@ -602,11 +603,10 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
         host.set(&format!("/down/{i}"), Doc::status(500, "text/html", "down"));
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::test_config(dir.path());
-    // Virtual time runs on while a request waits on the real network.
-    config.connect_timeout = Duration::from_secs(600);
-    config.request_timeout = Duration::from_secs(600);
-    let engine = Engine::open(config, Arc::new(TokioClock::starting_at(start))).unwrap();
+    let clock = Arc::new(HandClock(std::sync::Mutex::new(
+        "2026-05-10T12:00:00Z".parse().unwrap(),
+    )));
+    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
     let opml = format!(
         r#"<opml version="2.0"><head/><body><outline text="Down" xmlUrl="{}"/></body></opml>"#,
         server.url("/feed.xml")
@@ -616,13 +616,6 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
         .set_feed_full_text(feed.id, FullTextMode::Always)
         .unwrap();
     engine.poll_all().await.unwrap();
-    // While a request waits on the real network, paused time would leap to the next timer
-    // (a timeout); a one-second ticker keeps those leaps small.
-    let ticker = tokio::spawn(async {
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
     let hits = || {
         (0..5)
             .map(|i| host.hits(&format!("/down/{i}")))
@@ -639,7 +632,7 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
         hits()
     );
     let paused = hits();
-    tokio::time::advance(wirewatch::full_text::BACKOFF[0]).await;
+    clock.advance(wirewatch::full_text::BACKOFF[0]);
     engine.fetch_full_texts().await.unwrap();
     assert_eq!(hits(), paused, "a paused site gets no retries");
 
@@ -648,10 +641,10 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
     while engine.next_full_text_due().unwrap().is_some() {
         rounds += 1;
         assert!(rounds < 50, "the queue empties");
-        tokio::time::advance(wirewatch::full_text::SITE_PAUSE).await;
+        clock.advance(wirewatch::full_text::SITE_PAUSE);
         engine.fetch_full_texts().await.unwrap();
     }
-    tokio::time::advance(Duration::from_secs(24 * 3600)).await;
+    clock.advance(Duration::from_secs(24 * 3600));
     assert_eq!(engine.fetch_full_texts().await.unwrap(), Default::default());
     assert_eq!(
         hits(),
@@ -673,9 +666,6 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
         assert_eq!(a.text, "Short.", "the summary stays");
     }
     assert_eq!(host.hits("/robots.txt"), 1, "robots.txt once for the site");
-    ticker.abort();
-    drop(server);
-    let _ = stop.send(());
 }
 
 #[tokio::test]
@@ -849,4 +839,43 @@ async fn an_article_page_is_asked_for_as_html_and_a_feed_as_a_feed() {
         "{}",
         accepts[1]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_loop_fetches_pages_after_each_poll_by_itself() {
+    let site = Site::new(
+        &[("/world/talks", "Talks resume in the capital", TEASER)],
+        FullTextMode::Auto,
+    )
+    .await;
+    site.host.set(
+        "/world/talks",
+        html(&page(
+            "Talks resume in the capital",
+            "Hydrographers joined.",
+        )),
+    );
+    let mut events = site.engine.events().subscribe();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn({
+        let (engine, shutdown) = (site.engine.clone(), shutdown.clone());
+        async move { engine.run(shutdown).await }
+    });
+    let arrived = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Ok(EngineEvent::FullText { status, .. }) = events.recv().await {
+                return status;
+            }
+        }
+    })
+    .await
+    .expect("the full text arrives without being asked for");
+    assert_eq!(arrived, FullTextStatus::Fetched);
+    assert!(site.article("/world/talks").full_text.is_some());
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(20), running)
+        .await
+        .expect("both loops stop on shutdown")
+        .unwrap()
+        .unwrap();
 }

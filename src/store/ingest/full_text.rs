@@ -9,7 +9,7 @@
 //!    story, does not alert again;
 //! 3. not fetched for good: its status and the sentence that says why.
 //!
-//! A page to try again is not written here but by [`Store::retry_page`].
+//! A page to try again is not written here but by [`Store::retry_pages`].
 
 use super::{insert_words, reindex_article, Applying, PollApplied};
 use crate::error::Result;

@@ -15,8 +15,8 @@ use wirewatch::coverage::{RuleSparkline, TrendQuery};
 use wirewatch::error::ErrorPayload;
 use wirewatch::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
-    Feed, FeedId, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId, RuleScope,
-    RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
+    Feed, FeedId, FullTextMode, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId,
+    RuleScope, RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
 };
 use wirewatch::rules::lexicon::Concept;
 use wirewatch::spike::Sensitivity;
@@ -47,6 +47,7 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         remove_feed,
         set_feed_folder,
         set_feed_interval,
+        set_feed_full_text,
         refresh_feed,
         refresh_all,
         import_opml,
@@ -221,6 +222,16 @@ pub async fn set_feed_interval(
     interval_secs: Option<i64>,
 ) -> CmdResult<()> {
     blocking(&engine, move |e| e.set_feed_interval(id, interval_secs)).await
+}
+
+/// Whether the feed's new articles get their full text from their own pages; returns the feed.
+#[tauri::command]
+pub async fn set_feed_full_text(
+    engine: State<'_, Engine>,
+    id: FeedId,
+    mode: FullTextMode,
+) -> CmdResult<Feed> {
+    blocking(&engine, move |e| e.set_feed_full_text(id, mode)).await
 }
 
 #[tauri::command]

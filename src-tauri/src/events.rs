@@ -4,7 +4,7 @@ use crate::{notify, tray};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
-use wirewatch::model::EngineEvent;
+use wirewatch::model::{EngineEvent, FullTextStatus};
 use wirewatch::Engine;
 
 /// Event name under which the window receives every [`EngineEvent`], unchanged.
@@ -46,6 +46,12 @@ fn forward(app: &AppHandle, event: EngineEvent) {
         EngineEvent::PollFinished { .. }
         | EngineEvent::RulesChanged
         | EngineEvent::AlertsChanged { .. } => tray::refresh_unread(app),
+        // A full text that matched a rule raised its alert just before (outside any poll, and
+        // without a notification when the rule wants none): the badge counts it now.
+        EngineEvent::FullText {
+            status: FullTextStatus::Fetched,
+            ..
+        } => tray::refresh_unread(app),
         EngineEvent::MonitoringChanged { paused } => tray::set_paused(app, paused),
         EngineEvent::Spike { spike } => notify::spike(app, &spike.rule_name, &spike.message),
         _ => {}

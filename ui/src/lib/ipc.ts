@@ -22,6 +22,7 @@ import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { Feed } from "./bindings/Feed";
 import type { FeedHealthReport } from "./bindings/FeedHealthReport";
+import type { FullTextMode } from "./bindings/FullTextMode";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { PollSummary } from "./bindings/PollSummary";
 import type { QueryProblem } from "./bindings/QueryProblem";
@@ -76,6 +77,8 @@ export interface Backend {
   removeFeed(id: number): Promise<void>;
   setFeedFolder(id: number, folder: string | null): Promise<void>;
   setFeedInterval(id: number, intervalSecs: number | null): Promise<void>;
+  /** Whether the feed's new articles get their full text from their own pages; returns the feed. */
+  setFeedFullText(id: number, mode: FullTextMode): Promise<Feed>;
   refreshFeed(id: number): Promise<PollSummary>;
   refreshAll(): Promise<PollSummary>;
   importOpml(path: string): Promise<ImportReport>;
@@ -204,6 +207,7 @@ export const tauriBackend: Backend = {
   removeFeed: (id) => call("remove_feed", { id }),
   setFeedFolder: (id, folder) => call("set_feed_folder", { id, folder }),
   setFeedInterval: (id, intervalSecs) => call("set_feed_interval", { id, intervalSecs }),
+  setFeedFullText: (id, mode) => call("set_feed_full_text", { id, mode }),
   refreshFeed: (id) => call("refresh_feed", { id }),
   refreshAll: () => call("refresh_all"),
   importOpml: (path) => call("import_opml", { path }),

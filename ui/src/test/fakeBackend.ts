@@ -17,6 +17,9 @@ import type { EngineEvent } from "../lib/bindings/EngineEvent";
 import type { ErrorPayload } from "../lib/bindings/ErrorPayload";
 import type { Feed } from "../lib/bindings/Feed";
 import type { FeedHealthReport } from "../lib/bindings/FeedHealthReport";
+import type { FullText } from "../lib/bindings/FullText";
+import type { FullTextMode } from "../lib/bindings/FullTextMode";
+import type { FullTextStatus } from "../lib/bindings/FullTextStatus";
 import type { ImportReport } from "../lib/bindings/ImportReport";
 import type { PollSummary } from "../lib/bindings/PollSummary";
 import type { Rule } from "../lib/bindings/Rule";
@@ -36,7 +39,9 @@ import type { TrendSeries } from "../lib/bindings/TrendSeries";
 import { ENGINE_EVENT, FOCUS_ALERT_EVENT } from "../lib/ipc";
 import { evaluate, parse, QueryError, validate, type Node } from "./fakeQuery";
 
-type StoredArticle = ArticleSummary & { content_html: string; text: string; guid: string | null; updated: string | null };
+type StoredArticle = ArticleSummary & { content_html: string; text: string; guid: string | null; updated: string | null } & Partial<
+    Pick<Article, "full_text_status" | "full_text" | "full_text_note">
+  >;
 
 export type FakeOptions = {
   /** No feeds, articles, rules or alerts, and the starter pack not offered yet. */
@@ -66,6 +71,7 @@ function feed(id: number, title: string, url: string, folder: string | null, ext
     article_count: 0,
     unread_count: 0,
     created: iso(60 * 24 * 20),
+    full_text: "auto",
     ...extra,
   };
 }
@@ -82,6 +88,35 @@ const SEED: { feed: number; title: string; body: string; author: string | null; 
   { feed: 6, title: "Nepal and India review boundary working group", body: "Officials from Kathmandu and New Delhi met to review the boundary working group's progress.", author: null, ago: 520, read: true },
   { feed: 2, title: "Cricket: India name squad for Champions Trophy", body: "The selectors named a 15-member squad. Pakistan will host the tournament.", author: "Sports Desk", ago: 700, read: true },
 ];
+
+/** The full text of the first seeded article, as the engine extracts it from Dawn's page. */
+// Its rules see these words too: they name neither country, so no seeded rule newly matches.
+const ANALYSIS_PARAGRAPHS = [
+  "Residents on both sides of the Line of Control have welcomed the quiet, but analysts warn the ceasefire remains fragile without a political process.",
+  "In Neelum valley, shelled for years, families said they hoped to turn bunkers back into storerooms. Schools that had shut in the spring reopened this week.",
+  "Officials in Islamabad pointed to Foreign Minister Ishaq Dar's remarks to the Senate, that the two militaries would keep talking every week.",
+  "Earlier ceasefires, in 2003 and 2021, held for months before frequent violations returned; diplomats in New Delhi said this one would be judged by the summer.",
+];
+
+/** The full text of the seeded analysis piece, as the engine extracts it from its page. */
+export const ANALYSIS_FULL_TEXT: FullText = {
+  html: ANALYSIS_PARAGRAPHS.map((p, i) => (i === 2 ? `<blockquote><p>${p}</p></blockquote>` : `<p>${p}</p>`)).join(""),
+  text: ANALYSIS_PARAGRAPHS.join("\n\n"),
+  byline: "Asad Hashim",
+  published: iso(400),
+  lang: "en",
+  image: "https://www.aljazeera.com/wp-content/uploads/loc-valley.jpg",
+  words: ANALYSIS_PARAGRAPHS.join(" ").split(/\s+/).length,
+  fetched_at: iso(398),
+};
+
+/** Where the seeded articles' full texts stand (by article id); the others are `not_needed`. */
+const FULL_TEXT_STATES: Record<number, Pick<Article, "full_text_status" | "full_text" | "full_text_note">> = {
+  2: { full_text_status: "pending", full_text: null, full_text_note: null },
+  3: { full_text_status: "no_content", full_text: null, full_text_note: "The page is behind a login wall; the feed's summary is shown." },
+  7: { full_text_status: "blocked", full_text: null, full_text_note: null },
+  8: { full_text_status: "fetched", full_text: ANALYSIS_FULL_TEXT, full_text_note: null },
+};
 
 const DISCOVERY: Record<string, DiscoveredFeed[]> = {
   "https://www.dawn.com": [
@@ -168,7 +203,7 @@ export class FakeBackend {
     this.feeds = [
       feed(1, "Dawn", "https://www.dawn.com/feeds/home", "Pakistan"),
       feed(2, "The Hindu — National", "https://www.thehindu.com/news/national/feeder/default.rss", "India"),
-      feed(3, "Al Jazeera — Asia", "https://www.aljazeera.com/xml/rss/all.xml", "World", { interval_override_secs: 1800, interval_secs: 1800 }),
+      feed(3, "Al Jazeera — Asia", "https://www.aljazeera.com/xml/rss/all.xml", "World", { interval_override_secs: 1800, interval_secs: 1800, full_text: "always" }),
       feed(4, "Global Times — China", "https://www.globaltimes.cn/rss/china.xml", "China"),
       feed(5, "Reuters — World", "https://www.reuters.com/world/rss", "World", {
         error_count: 3,
@@ -177,6 +212,7 @@ export class FakeBackend {
         last_fetched: iso(60 * 26),
       }),
       feed(6, "The Kathmandu Post", "https://kathmandupost.com/rss", null, {
+        full_text: "never",
         recovery_note: "recovered: 12 entries, the document was cut at byte 48213",
       }),
     ];
@@ -201,6 +237,7 @@ export class FakeBackend {
         updated: null,
         text: s.body,
         content_html: `${img}<p>${s.body}</p><p>Read more on <a href="${f.site_url}/news/${i + 1}">${f.title}</a>.</p>`,
+        ...structuredClone(FULL_TEXT_STATES[i + 1]),
       });
     });
     for (let i = 0; i < (opts.bulkArticles ?? 0); i++) {
@@ -289,7 +326,9 @@ export class FakeBackend {
   }
 
   private doc(a: StoredArticle) {
-    return { title: a.title, body: a.text, feeds: a.feeds.map((f) => f.title) };
+    // Rules and search see the full text too, as the engine's do.
+    const body = a.full_text ? `${a.text}\n\n${a.full_text.text}` : a.text;
+    return { title: a.title, body, feeds: a.feeds.map((f) => f.title) };
   }
 
   /** As the engine: names are ASCII lower case letters, digits and inner `-`; a variant needs a letter or digit. */
@@ -314,7 +353,7 @@ export class FakeBackend {
   }
 
   private summary(a: StoredArticle): ArticleSummary {
-    const { content_html: _c, text: _t, guid: _g, updated: _u, ...s } = a;
+    const { content_html: _c, text: _t, guid: _g, updated: _u, full_text_status: _s, full_text: _f, full_text_note: _n, ...s } = a;
     return { ...s, feeds: s.feeds.map((f) => ({ ...f })) };
   }
 
@@ -377,6 +416,18 @@ export class FakeBackend {
     });
   }
 
+  /**
+   * Settles an article's full text as the engine's full-text stage does: stores the text (or
+   * the reason there is none) and emits the `full_text` event.
+   */
+  async settleFullText(articleId: number, status: FullTextStatus, full: FullText | null = null, note: string | null = null) {
+    const a = this.article(articleId);
+    a.full_text_status = status;
+    a.full_text = full;
+    a.full_text_note = note;
+    await this.emit({ type: "full_text", article_id: articleId, status });
+  }
+
   async emit(event: EngineEvent) {
     await emit(ENGINE_EVENT, event);
   }
@@ -427,6 +478,8 @@ export class FakeBackend {
   listedMatches = Number.POSITIVE_INFINITY;
   /** While set, `count_articles` answers only once it settles (counting takes a while). */
   countGate: Promise<void> | null = null;
+  /** While set, `set_feed_full_text` saves and answers only once it settles. */
+  settingGate: Promise<void> | null = null;
 
   /** Counts per bucket as the engine's trend does: the first bucket clipped, days from UTC midnight shifted by the offset. */
   trend(q: TrendQuery): Trend {
@@ -636,7 +689,12 @@ export class FakeBackend {
       case "get_article": {
         const a = this.article(args.id as number);
         const { guid, content_html, text, updated } = a;
-        return { ...this.summary(a), guid, content_html, text, updated } satisfies Article;
+        const fullText = {
+          full_text_status: a.full_text_status ?? "not_needed",
+          full_text: a.full_text ? structuredClone(a.full_text) : null,
+          full_text_note: a.full_text_note ?? null,
+        };
+        return { ...this.summary(a), guid, content_html, text, updated, ...fullText } satisfies Article;
       }
       case "article_matches": {
         const a = this.article(args.id as number);
@@ -673,6 +731,15 @@ export class FakeBackend {
         f.interval_override_secs = (args.intervalSecs as number | null) ?? null;
         f.interval_secs = f.interval_override_secs ?? 900;
         return null;
+      }
+      case "set_feed_full_text": {
+        const f = this.feeds.find((x) => x.id === args.id);
+        if (!f) throw new Rejection(err("not_found", `No feed ${String(args.id)}.`));
+        const save = () => {
+          f.full_text = args.mode as FullTextMode;
+          return this.feedsOut().find((x) => x.id === f.id);
+        };
+        return this.settingGate ? this.settingGate.then(save) : save();
       }
       case "refresh_feed": {
         const f = this.feeds.find((x) => x.id === args.id)!;

@@ -6,7 +6,8 @@
 //! 2. the article row is written with that story id;
 //! 3. [`StoryDesk::record`] writes the story row: created with the article as its first,
 //!    or updated (last update, counts, terms).
-//! 4. Before a poll's last commit, [`StoryDesk::save_vocabulary`] writes the vocabulary.
+//! 4. Before a poll's last commit, [`StoryDesk::end_poll`] lets go of the stories too old to
+//!    take more articles and writes the vocabulary.
 //!
 //! A transaction that rolls back leaves the in-memory index ahead of the archive; the index
 //! is then dropped and loaded again ([`StoryDesk::forget`]), so they never disagree for long.
@@ -95,9 +96,11 @@ impl StoryDesk {
         Ok(())
     }
 
-    /// Writes the vocabulary, if the index is loaded.
-    pub(crate) fn save_vocabulary(&self, conn: &Connection) -> Result<()> {
-        if let Some(index) = &self.index {
+    /// Closes a poll, if the index is loaded: evicts the stories too old to take more
+    /// articles ([`StoryIndex::end_poll`]) and writes the vocabulary.
+    pub(crate) fn end_poll(&mut self, conn: &Connection) -> Result<()> {
+        if let Some(index) = &mut self.index {
+            index.end_poll();
             conn.prepare_cached(
                 "INSERT INTO story_vocabulary (id, bytes) VALUES (1, ?1)
                  ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes",

@@ -137,12 +137,12 @@ async fn polls_of_several_outlets_group_each_event_into_one_story() {
     let assigned: Vec<i64> = articles.iter().map(|a| story_of[&link(a)]).collect();
     let s = Scores::of(&events, &assigned);
     // The labelled set is adversarial (same-topic and same-person distractors), and each poll
-    // places articles in whatever order the feeds answer, which moves the scores: over 20 runs,
-    // precision 0.89 to 1.00 and recall 0.88 to 1.00. This test checks the grouping through
-    // real polls with a margin for that order; the quality figures themselves come from the
-    // evaluation harness over fixed orders (`story::eval`, BENCHMARKS.md "Story grouping").
+    // places articles in whatever order the feeds answer. Since stories are weighed by the
+    // vocabulary of the moment and evicted only between polls, that order moves the scores
+    // little: over 200 drawn orders of daily polls, precision 0.89 to 1.00 (median 0.97) and
+    // recall 0.85 to 1.00 (`story::eval`, BENCHMARKS.md "Story grouping").
     assert!(
-        s.precision() >= 0.85 && s.recall() >= 0.8,
+        s.precision() >= 0.9 && s.recall() >= 0.8,
         "pairwise precision {:.3}, recall {:.3} ({s:?})",
         s.precision(),
         s.recall()
@@ -163,6 +163,39 @@ async fn polls_of_several_outlets_group_each_event_into_one_story() {
     assert_eq!(
         quake.outlets[0], "kathmandu-post",
         "the first outlet to report comes first"
+    );
+}
+
+#[tokio::test]
+async fn one_poll_of_every_outlet_s_whole_feed_groups_each_event_into_one_story() {
+    // A fresh archive's first poll: every outlet's feed lists all it published, newest
+    // first, and the feeds answer in any order.
+    let dir = tempfile::tempdir().unwrap();
+    let articles = labelled(&[]);
+    let feeds = outlets(&articles);
+    let server = serve(&FeedHost::default(), &feeds).await;
+    let engine = crate::support::engine(dir.path());
+    let names: Vec<String> = feeds.keys().cloned().collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    let stories = all_stories(&engine);
+    let story_of: HashMap<String, i64> = stories
+        .iter()
+        .flat_map(|s| {
+            s.articles
+                .iter()
+                .map(move |a| (a.link.clone().unwrap_or_default(), s.id))
+        })
+        .collect();
+    let events: Vec<&str> = articles.iter().map(|a| a.event.as_str()).collect();
+    let assigned: Vec<i64> = articles.iter().map(|a| story_of[&link(a)]).collect();
+    let s = Scores::of(&events, &assigned);
+    // In one poll the whole set's order is the feeds': over 200 drawn orders precision was
+    // 0.87 to 1.00 (median 0.97), recall 0.84 to 1.00; six runs here gave 0.89 to 1.00.
+    assert!(
+        s.precision() >= 0.85 && s.recall() >= 0.8,
+        "pairwise precision {:.3}, recall {:.3} ({s:?})",
+        s.precision(),
+        s.recall()
     );
 }
 

@@ -274,7 +274,7 @@ impl Store {
                 }
                 if last {
                     // Statistics only: once per poll is enough.
-                    desk.save_vocabulary(&tx)?;
+                    desk.end_poll(&tx)?;
                 }
                 tx.commit()?;
                 // Free the writer between transactions: the window's own writes (marking

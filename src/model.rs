@@ -159,6 +159,10 @@ pub struct RuleDraft {
     /// A muted rule is kept but matches nothing.
     #[serde(default)]
     pub muted: bool,
+    /// Notify once more when a story this rule alerted on reaches this many outlets
+    /// (`None`: never; at least 2).
+    #[serde(default)]
+    pub renotify_outlets: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -182,6 +186,8 @@ pub struct Rule {
     pub notify: bool,
     /// A muted rule is kept but matches nothing.
     pub muted: bool,
+    /// Notify once more when a story this rule alerted on reaches this many outlets.
+    pub renotify_outlets: Option<u32>,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Alerts raised by it so far.

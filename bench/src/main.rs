@@ -406,6 +406,7 @@ fn setup(
                 scope: RuleScope::default(),
                 notify: true,
                 muted: false,
+                renotify_outlets: None,
             })?;
             added += 1;
         }

@@ -34,7 +34,7 @@ mod writeback;
 
 pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
-pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, RuleTally};
+pub use ingest::{FeedOutcome, FeedUpdate, PollApplied, PollStep, Renotified, RuleTally};
 pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{
     Trend, TrendBucket, TrendPoint, TrendRange, TrendSeries, TrendSplit, MAX_BUCKETS,

@@ -232,4 +232,14 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_by_story ON articles(story_id);
     CREATE INDEX alerts_by_story ON alerts(story_id, rule_id);
     "#,
+    // 11: kept for the full-text fields of articles and feeds, which come with their own
+    // migration; nothing here.
+    "",
+    // 12: a rule may notify once more when a story it alerted on reaches N outlets
+    // (`rules.renotify_outlets`, NULL: never); `alerts.renotified_outlets` is the threshold
+    // an alert last notified again for, so each threshold notifies once.
+    r#"
+    ALTER TABLE rules ADD COLUMN renotify_outlets INTEGER;
+    ALTER TABLE alerts ADD COLUMN renotified_outlets INTEGER;
+    "#,
 ];

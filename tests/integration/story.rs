@@ -217,6 +217,7 @@ async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .unwrap();
     let names: Vec<String> = feeds.keys().cloned().collect();
@@ -319,4 +320,181 @@ async fn a_detached_article_stays_alone_and_stories_survive_a_restart() {
         .collect();
     assert_eq!(alone.len(), 1);
     assert_eq!(alone[0].articles.len(), 1, "and alone");
+}
+
+#[tokio::test]
+async fn a_rule_notifies_once_more_when_its_story_reaches_n_outlets_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    articles.sort_by_key(|a| a.published);
+    assert_eq!(articles.len(), 4);
+    let host = FeedHost::default();
+    for a in &articles {
+        host.set(
+            &format!("/{}.xml", a.outlet),
+            crate::support::Doc::feed(rss(&a.outlet, &[])),
+        );
+    }
+    let server = host.start().await;
+    // The clock reads the morning the story broke, so every report is in the past.
+    let now = articles[3].published + chrono::Duration::hours(1);
+    let engine = wirewatch::Engine::open(
+        crate::support::test_config(dir.path()),
+        std::sync::Arc::new(wirewatch::TokioClock::starting_at(now)),
+    )
+    .unwrap();
+    let rule = engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: Some(3),
+        })
+        .unwrap();
+    assert_eq!(rule.renotify_outlets, Some(3));
+    assert!(
+        engine
+            .add_rule(&RuleDraft {
+                renotify_outlets: Some(1),
+                name: "Too soon".into(),
+                ..draft_of(&rule)
+            })
+            .is_err(),
+        "a story starts with one outlet: notifying again at 1 is refused"
+    );
+    let names: Vec<String> = articles.iter().map(|a| a.outlet.clone()).collect();
+    let mut events = engine.events().subscribe();
+    let publish = |upto: usize| {
+        for a in &articles[..upto] {
+            host.set(
+                &format!("/{}.xml", a.outlet),
+                crate::support::Doc::feed(rss(&a.outlet, &[item(a)])),
+            );
+        }
+    };
+    let mut notified = || {
+        let mut out = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            if let wirewatch::model::EngineEvent::Notify { notifications } = e {
+                out.extend(notifications);
+            }
+        }
+        out
+    };
+
+    publish(2);
+    subscribe_and_poll(&engine, &server, &names).await;
+    let first = notified();
+    assert_eq!(first.len(), 1, "the story's first alert: {first:#?}");
+    assert_eq!(first[0].title, "Nepal");
+
+    publish(3);
+    engine.refresh_all().await.expect("poll");
+    let again = notified();
+    assert_eq!(
+        again.len(),
+        1,
+        "three outlets: notified once more: {again:#?}"
+    );
+    assert_eq!(again[0].title, "Nepal");
+    assert!(
+        again[0]
+            .body
+            .starts_with("now 3 outlets · kathmandu-post first, 90 min before bbc\n"),
+        "{:?}",
+        again[0].body
+    );
+    assert_eq!(
+        again[0].body.lines().nth(1),
+        Some(articles[0].title.as_str())
+    );
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(alerts.len(), 1, "still one alert for the story");
+    assert_eq!(
+        again[0].alert_id, alerts[0].id,
+        "it opens the story's alert"
+    );
+
+    publish(4);
+    engine.refresh_all().await.expect("poll");
+    assert!(
+        notified().is_empty(),
+        "a fourth outlet is past the threshold: no third notification"
+    );
+    engine.refresh_all().await.expect("poll");
+    assert!(notified().is_empty(), "nor on a poll that brings nothing");
+    let rules = engine.rules().unwrap();
+    assert_eq!(
+        serde_json::to_value(&rules).unwrap()[0]["renotify_outlets"],
+        serde_json::json!(3),
+        "rules --json shows the setting"
+    );
+}
+
+#[tokio::test]
+async fn one_poll_that_brings_n_outlets_at_once_notifies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    articles.sort_by_key(|a| a.published);
+    let host = FeedHost::default();
+    let server = serve(&host, &outlets(&articles[..3])).await;
+    host.set(
+        &format!("/{}.xml", articles[3].outlet),
+        crate::support::Doc::feed(rss(&articles[3].outlet, &[])),
+    );
+    let now = articles[3].published + chrono::Duration::hours(1);
+    let engine = wirewatch::Engine::open(
+        crate::support::test_config(dir.path()),
+        std::sync::Arc::new(wirewatch::TokioClock::starting_at(now)),
+    )
+    .unwrap();
+    engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: Some(3),
+        })
+        .unwrap();
+    let mut events = engine.events().subscribe();
+    let names: Vec<String> = articles.iter().map(|a| a.outlet.clone()).collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    host.set(
+        &format!("/{}.xml", articles[3].outlet),
+        crate::support::Doc::feed(rss(&articles[3].outlet, &[item(&articles[3])])),
+    );
+    engine.refresh_all().await.expect("poll");
+    let mut notifications = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let wirewatch::model::EngineEvent::Notify { notifications: n } = e {
+            notifications.extend(n);
+        }
+    }
+    assert_eq!(
+        notifications.len(),
+        1,
+        "the story came with three outlets in its first poll: one notification, not a second \
+         for the threshold, nor one for the fourth outlet: {notifications:#?}"
+    );
+}
+
+fn draft_of(rule: &wirewatch::model::Rule) -> RuleDraft {
+    RuleDraft {
+        name: rule.name.clone(),
+        query: rule.query.clone(),
+        scope: rule.scope.clone(),
+        notify: rule.notify,
+        muted: rule.muted,
+        renotify_outlets: rule.renotify_outlets,
+    }
 }

@@ -26,7 +26,7 @@ use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Alert, ArticleId, FeedId, RuleId};
+use crate::model::{Alert, AlertId, AlertStory, ArticleId, FeedId, RuleId};
 use crate::prepare::PreparedEntry;
 use crate::rules::RuleSet;
 use crate::text::{self, Token};
@@ -129,6 +129,24 @@ pub struct PollApplied {
     pub alerts: Vec<(Alert, bool)>,
     /// Every alert raised, counted per rule, in the order the rules first fired.
     pub tallies: Vec<RuleTally>,
+    /// Alerts whose story reached the number of outlets their rule asked to be told of again.
+    pub renotified: Vec<Renotified>,
+}
+
+/// An alert whose story reached its rule's [`crate::model::Rule::renotify_outlets`]: notified
+/// once more, once per threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renotified {
+    /// The alert.
+    pub alert_id: AlertId,
+    /// Its rule.
+    pub rule_id: RuleId,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The story's headline (its first outlet's).
+    pub title: String,
+    /// The story now: outlets, first and second outlet, lead.
+    pub story: AlertStory,
 }
 
 impl PollApplied {

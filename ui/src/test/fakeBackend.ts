@@ -224,8 +224,8 @@ export class FakeBackend {
       });
     }
     this.rules = [
-      this.makeRule(1, { name: "South Asia ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false }),
-      this.makeRule(2, { name: "China on India–Pakistan", query: "(China OR Beijing) AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: false, muted: false }),
+      this.makeRule(1, { name: "South Asia ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false, renotify_outlets: null }),
+      this.makeRule(2, { name: "China on India–Pakistan", query: "(China OR Beijing) AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: false, muted: false, renotify_outlets: null }),
     ];
     for (const a of [...this.articles.slice(0, SEED.length)].reverse()) {
       for (const r of this.rules) {
@@ -667,7 +667,7 @@ export class FakeBackend {
         return null;
       case "add_starter_pack": {
         const report = this.import(STARTER, []);
-        const rule = this.makeRule(++this.nextId.rule, { name: "India–Pakistan ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false });
+        const rule = this.makeRule(++this.nextId.rule, { name: "India–Pakistan ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false, renotify_outlets: null });
         this.rules.push(rule);
         report.rules_added.push(rule);
         this.settings.starter_offered = true;
@@ -679,6 +679,7 @@ export class FakeBackend {
         const d = args.draft as RuleDraft;
         this.parseOrReject(d.query);
         if (!d.name.trim()) throw new Rejection(err("invalid_rule", "A rule needs a name."));
+        if (d.renotify_outlets !== null && d.renotify_outlets < 2) throw new Rejection(err("invalid_rule", "notify again at 2 outlets or more"));
         const r = this.makeRule(++this.nextId.rule, d);
         this.rules.push(r);
         return { ...r };

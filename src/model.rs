@@ -670,6 +670,26 @@ pub struct StoryArticle {
     pub seen: DateTime<Utc>,
 }
 
+/// The story of an article in a list, for grouping a list by story: its headline and size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ArticleStory {
+    /// The article.
+    #[ts(type = "number")]
+    pub article_id: ArticleId,
+    /// Its story.
+    #[ts(type = "number")]
+    pub story_id: StoryId,
+    /// The story's headline: its first outlet's.
+    pub title: String,
+    /// The outlet (feed title) that reported it first.
+    pub first_outlet: Option<String>,
+    /// Outlets that reported it.
+    pub outlets: u32,
+    /// Articles in it.
+    pub articles: u32,
+}
+
 /// Which stories to list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -24,8 +24,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
 use crate::model::{
-    Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery, EngineEvent, FeedId,
-    PollSummary, RuleId, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
+    Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery, ArticleStory,
+    EngineEvent, FeedId, PollSummary, RuleId, Settings, Stats, Story, StoryId, StoryQuery,
+    TermMatch,
 };
 use crate::poll::{on_store, Poller};
 use crate::rules::{CompiledRule, Query, RuleSet};
@@ -193,6 +194,12 @@ impl Engine {
     /// The story an article belongs to (the reader's "also reported by").
     pub fn story_of_article(&self, article: ArticleId) -> Result<Story> {
         self.store().story_of_article(article)
+    }
+
+    /// The stories of a list's articles, in the order given: the Articles view groups its
+    /// list by them.
+    pub fn article_stories(&self, articles: &[ArticleId]) -> Result<Vec<ArticleStory>> {
+        self.store().article_stories(articles)
     }
 
     /// Takes an article out of its story, for good; returns the story it now has alone.

@@ -17,7 +17,9 @@
 
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
-use crate::model::{AlertStory, ArticleId, FeedId, Story, StoryArticle, StoryId, StoryQuery};
+use crate::model::{
+    AlertStory, ArticleId, ArticleStory, FeedId, Story, StoryArticle, StoryId, StoryQuery,
+};
 use crate::story::{LiveStory, Placement, Settings, Signature, StoryIndex};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -275,6 +277,35 @@ impl Store {
                 id: article_id,
             }),
         }
+    }
+
+    /// The stories of these articles (for a list grouped by story), in the order given;
+    /// articles that no longer exist are left out.
+    pub fn article_stories(&self, ids: &[ArticleId]) -> Result<Vec<ArticleStory>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.id, s.title, f.title, s.outlets, s.articles
+             FROM articles a JOIN stories s ON s.id = a.story_id
+             LEFT JOIN feeds f ON f.id = s.first_feed
+             WHERE a.id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(ArticleStory {
+                        article_id: id,
+                        story_id: r.get(0)?,
+                        title: r.get(1)?,
+                        first_outlet: r.get(2)?,
+                        outlets: r.get(3)?,
+                        articles: r.get(4)?,
+                    })
+                })
+                .optional()?;
+            out.extend(row);
+        }
+        Ok(out)
     }
 
     /// What alert rows show of their stories, by story id.

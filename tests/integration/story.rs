@@ -256,6 +256,25 @@ async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
         .unwrap();
     assert_eq!(by_rule.len(), 1, "the rule's stories");
     assert_eq!(by_rule[0].id, story.id);
+
+    // The Articles view groups its list by the stories of the listed articles.
+    let mut ids: Vec<i64> = by_rule[0].articles.iter().map(|a| a.id).collect();
+    ids.push(i64::MAX);
+    let of = engine.article_stories(&ids).unwrap();
+    assert_eq!(of.len(), articles.len(), "a missing article is left out");
+    assert!(of.iter().zip(&ids).all(|(s, id)| s.article_id == *id));
+    assert!(of.iter().all(|s| s.story_id == story.id
+        && s.outlets as usize == articles.len()
+        && s.first_outlet.as_deref() == Some("kathmandu-post")));
+    let first = articles
+        .iter()
+        .min_by_key(|a| a.published)
+        .map(|a| a.title.as_str());
+    assert_eq!(
+        Some(of[0].title.as_str()),
+        first,
+        "the first outlet's headline"
+    );
 }
 
 #[tokio::test]

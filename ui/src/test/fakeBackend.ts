@@ -601,6 +601,13 @@ export class FakeBackend {
       }
       case "story_of_article":
         return structuredClone(this.storyOf(args.id as number));
+      case "article_stories":
+        return (args.ids as number[])
+          .filter((id) => this.articles.some((a) => a.id === id))
+          .map((id) => {
+            const st = this.storyOf(id);
+            return { article_id: id, story_id: st.id, title: st.title, first_outlet: st.outlets[0] ?? null, outlets: st.outlets.length, articles: st.articles.length };
+          });
       case "detach_from_story": {
         const id = args.id as number;
         for (const st of this.stories) {

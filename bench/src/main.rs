@@ -105,6 +105,10 @@ enum Command {
         /// Requests in flight overall.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Store each new article as a story of its own (no story signature, no grouping):
+        /// what grouping is measured against.
+        #[arg(long)]
+        no_grouping: bool,
     },
     /// Story grouping: precision and recall on the labelled set, cost per article by archive size.
     Grouping {
@@ -265,7 +269,8 @@ fn main() -> anyhow::Result<()> {
             db,
             per_host,
             concurrency,
-        } => poll(&db, per_host, concurrency),
+            no_grouping,
+        } => poll(&db, per_host, concurrency, !no_grouping),
         Command::AddList {
             db,
             urls,
@@ -415,12 +420,18 @@ fn setup(
     Ok(())
 }
 
-fn poll(db: &std::path::Path, per_host: usize, concurrency: usize) -> anyhow::Result<()> {
+fn poll(
+    db: &std::path::Path,
+    per_host: usize,
+    concurrency: usize,
+    grouping: bool,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let mut config = Config::new(db);
         config.max_requests_per_host = per_host;
         config.max_concurrent_requests = concurrency;
+        config.group_stories = grouping;
         let engine = Engine::open(config, Arc::new(SystemClock))?;
         let summary = engine.poll_all().await?;
         println!("{}", serde_json::to_string(&summary)?);

@@ -67,6 +67,7 @@ impl Engine {
     /// Opens the database in `config` and prepares to poll.
     pub fn open(config: Config, clock: SharedClock) -> Result<Engine> {
         let store = Arc::new(Store::open(&config.db_path)?);
+        store.set_story_grouping(config.group_stories);
         let fetcher = Fetcher::with_clock(&config, clock.clone())?;
         let events = Events::default();
         let watch = Arc::new(crate::coverage::Watch::default());

@@ -27,9 +27,20 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// The writer's story index, loaded on first use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct StoryDesk {
     index: Option<StoryIndex>,
+    /// Off ([`crate::Config::group_stories`]): each new article starts a story of its own.
+    grouping: bool,
+}
+
+impl Default for StoryDesk {
+    fn default() -> StoryDesk {
+        StoryDesk {
+            index: None,
+            grouping: true,
+        }
+    }
 }
 
 impl StoryDesk {
@@ -49,7 +60,21 @@ impl StoryDesk {
         at: DateTime<Utc>,
         feed_id: FeedId,
     ) -> Result<Placement> {
-        Ok(self.index(conn)?.place(signature, at, feed_id as u64))
+        let grouping = self.grouping;
+        let index = self.index(conn)?;
+        if !grouping {
+            return Ok(Placement {
+                story: index.reserve_id(),
+                started: true,
+                score: 0.0,
+            });
+        }
+        Ok(index.place(signature, at, feed_id as u64))
+    }
+
+    /// Turns grouping on or off for the articles stored from now on.
+    pub(crate) fn set_grouping(&mut self, on: bool) {
+        self.grouping = on;
     }
 
     /// Writes the story row of an article just stored with `placement`'s story id.
@@ -180,6 +205,12 @@ fn load_index(conn: &Connection, settings: Settings) -> Result<StoryIndex> {
 }
 
 impl Store {
+    /// Turns story grouping on or off for the articles stored from now on
+    /// ([`crate::Config::group_stories`]).
+    pub fn set_story_grouping(&self, on: bool) {
+        self.stories_desk().set_grouping(on);
+    }
+
     /// Stories, most recently updated first, each with its outlets and articles.
     pub fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>> {
         let mut clauses = Vec::new();

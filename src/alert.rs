@@ -4,10 +4,12 @@
 //! them to the window, the CLI draws progress from them. Each time a poll commits, its new
 //! alerts go out ([`announce`]) and those that ask for a notification are coalesced
 //! ([`coalesce`]) so a burst of matches becomes one notification per rule — or one in all when
-//! many rules fire at once — instead of a flood.
+//! many rules fire at once — instead of a flood. Then the stories that reached the number of
+//! outlets their rule asked to be told of again ([`renotifications`]): "now 12 outlets · Dawn
+//! first, 14 min before Reuters".
 
 use crate::model::{Alert, EngineEvent, Notification};
-use crate::store::{PollApplied, RuleTally};
+use crate::store::{PollApplied, Renotified, RuleTally};
 use tokio::sync::broadcast;
 
 /// Headlines listed in a coalesced notification's body.
@@ -44,13 +46,42 @@ impl Events {
 
 /// Sends the alerts that one transaction of a poll committed, then their notifications.
 pub fn announce(events: &Events, committed: PollApplied) {
-    let notifications = coalesce(&committed.alerts, &committed.tallies);
+    let mut notifications = coalesce(&committed.alerts, &committed.tallies);
+    notifications.extend(renotifications(&committed.renotified));
     for (alert, notify) in committed.alerts {
         events.emit(EngineEvent::Alert { alert, notify });
     }
     if !notifications.is_empty() {
         events.emit(EngineEvent::Notify { notifications });
     }
+}
+
+/// Notifications for stories that reached their rule's number of outlets: one each, or one
+/// in all when more than [`MAX_NOTIFICATIONS`] did at once.
+pub fn renotifications(renotified: &[Renotified]) -> Vec<Notification> {
+    if renotified.len() > MAX_NOTIFICATIONS {
+        let body = renotified
+            .iter()
+            .take(HEADLINES)
+            .map(|r| format!("• {} ({} outlets)", r.title, r.story.outlets))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return vec![Notification {
+            title: format!("{} stories spread further", renotified.len()),
+            body,
+            alert_id: renotified.iter().map(|r| r.alert_id).max().unwrap_or(0),
+            count: renotified.len() as u32,
+        }];
+    }
+    renotified
+        .iter()
+        .map(|r| Notification {
+            title: r.rule_name.clone(),
+            body: format!("now {}\n{}", r.story.line(), r.title),
+            alert_id: r.alert_id,
+            count: 1,
+        })
+        .collect()
 }
 
 /// Notifications for alerts committed together: `tallies` count every alert per rule, `alerts`
@@ -182,6 +213,45 @@ mod tests {
             read: false,
             story: None,
         }
+    }
+
+    fn renotified(alert_id: i64, outlets: u32) -> Renotified {
+        Renotified {
+            alert_id,
+            rule_id: 1,
+            rule_name: "Ceasefire".into(),
+            title: format!("Story {alert_id}"),
+            story: crate::model::AlertStory {
+                id: alert_id,
+                outlets,
+                articles: outlets,
+                first_outlet: Some("Dawn".into()),
+                second_outlet: Some("Reuters".into()),
+                lead_secs: Some(14 * 60),
+            },
+        }
+    }
+
+    #[test]
+    fn a_story_that_reached_its_outlets_says_how_many_and_who_was_first() {
+        let n = renotifications(&[renotified(9, 12)]);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].title, "Ceasefire");
+        assert_eq!(
+            n[0].body,
+            "now 12 outlets · Dawn first, 14 min before Reuters\nStory 9"
+        );
+        assert_eq!((n[0].alert_id, n[0].count), (9, 1));
+    }
+
+    #[test]
+    fn many_stories_reaching_their_outlets_at_once_make_one_notification() {
+        let many: Vec<Renotified> = (1..=5).map(|i| renotified(i, 10)).collect();
+        let n = renotifications(&many);
+        assert_eq!(n.len(), 1, "{n:#?}");
+        assert_eq!(n[0].title, "5 stories spread further");
+        assert_eq!(n[0].alert_id, 5, "it opens the newest");
+        assert_eq!(n[0].body.lines().count(), HEADLINES);
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub struct Config {
     /// a large subscription list) is counted in the poll's summary and notifications, and the
     /// window reloads its lists instead of taking tens of thousands of events.
     pub live_alerts_per_poll: usize,
+    /// Whether new articles are grouped into stories (on). Off, no signature is made on the
+    /// decoding threads and each new article is a story of its own, so a rule alerts once
+    /// per article: what the benchmark compares grouping against (`wirewatch-bench poll
+    /// --no-grouping`).
+    pub group_stories: bool,
 }
 
 impl Config {
@@ -86,6 +91,7 @@ impl Config {
             user_agent: default_user_agent(),
             retention_days: None,
             live_alerts_per_poll: 1_000,
+            group_stories: true,
         }
     }
 }

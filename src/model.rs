@@ -176,6 +176,10 @@ pub struct RuleDraft {
     /// A muted rule is kept but matches nothing.
     #[serde(default)]
     pub muted: bool,
+    /// Notify once more when a story this rule alerted on reaches this many outlets
+    /// (`None`: never; at least 2).
+    #[serde(default)]
+    pub renotify_outlets: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -199,6 +203,8 @@ pub struct Rule {
     pub notify: bool,
     /// A muted rule is kept but matches nothing.
     pub muted: bool,
+    /// Notify once more when a story this rule alerted on reaches this many outlets.
+    pub renotify_outlets: Option<u32>,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Alerts raised by it so far.
@@ -692,6 +698,26 @@ pub struct StoryArticle {
     pub published: Option<DateTime<Utc>>,
     /// When it counts as reported: `published`, or when Wirewatch first saw it.
     pub seen: DateTime<Utc>,
+}
+
+/// The story of an article in a list, for grouping a list by story: its headline and size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ArticleStory {
+    /// The article.
+    #[ts(type = "number")]
+    pub article_id: ArticleId,
+    /// Its story.
+    #[ts(type = "number")]
+    pub story_id: StoryId,
+    /// The story's headline: its first outlet's.
+    pub title: String,
+    /// The outlet (feed title) that reported it first.
+    pub first_outlet: Option<String>,
+    /// Outlets that reported it.
+    pub outlets: u32,
+    /// Articles in it.
+    pub articles: u32,
 }
 
 /// Which stories to list.

@@ -627,6 +627,7 @@ impl Poller {
         let rules = rules.clone();
         let (feed_id, old_title, folder) = (feed.id, feed.title.clone(), feed.folder.clone());
         let word_epoch = self.store.word_epoch();
+        let group = self.config.group_stories;
         let decoded = Decoders::get()
             .run(move || {
                 decode::decode_limited(&bytes, content_type.as_deref(), &url, cap).map(|mut doc| {
@@ -651,7 +652,7 @@ impl Poller {
                     let entries: Vec<PreparedEntry> = std::mem::take(&mut doc.entries)
                         .into_iter()
                         .map(|entry| {
-                            let mut p = PreparedEntry::noting_words(entry, word_epoch);
+                            let mut p = PreparedEntry::noting_words_for(entry, word_epoch, group);
                             if !rules.is_empty() {
                                 p.match_rules(&rules, feed_id, folder.as_deref(), &feed_tokens);
                             }

@@ -508,6 +508,7 @@ pub fn store_rules(
                 scope: wirewatch::model::RuleScope::default(),
                 notify: true,
                 muted: false,
+                renotify_outlets: None,
             },
             now,
         )?;

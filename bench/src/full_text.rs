@@ -151,6 +151,7 @@ pub fn run_one(
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })?;
     }
     let seen = tokio::runtime::Runtime::new()?.block_on(measure(&engine))?;

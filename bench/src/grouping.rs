@@ -2,17 +2,22 @@
 //! the archive grows.
 //!
 //! 1. Pairwise precision and recall of [`wirewatch::story::eval`] on each half of the
-//!    labelled set and on the whole (one JSON line each).
+//!    labelled set and on the whole (one JSON line each), then their lowest and median over
+//!    200 drawn orders of arrival of each kind ([`wirewatch::story::eval::Arrival`]).
 //! 2. For each archive size, an index is filled with that many generated articles (spread
 //!    evenly over days, so the window holds what a day and a half of them bring), then
-//!    `measure` more are placed and timed. Signatures are made up front: they are made on the
-//!    decoding threads, and the writer only places. A flat figure from 100k to 1M is the claim.
+//!    `measure` more are placed and timed, a poll closed every [`POLL`] articles as the writer
+//!    closes each poll. Signatures are made up front: they are made on the decoding threads,
+//!    and the writer only places. A flat figure from 100k to 1M is the claim.
 
 use crate::corpus;
 use chrono::{Duration, Utc};
 use std::time::Instant;
 use wirewatch::story::{eval, Settings, Signature, StoryIndex};
 use wirewatch::text::tokens;
+
+/// Articles per poll: the writer closes a poll ([`StoryIndex::end_poll`]) after each.
+const POLL: usize = 1_000;
 
 /// Runs the scenario.
 pub fn run(archives: &[usize], measure: usize, per_day: usize, seed: u64) -> anyhow::Result<()> {
@@ -30,6 +35,34 @@ pub fn run(archives: &[usize], measure: usize, per_day: usize, seed: u64) -> any
             })
         );
     }
+    // The same over orders of arrival: the lowest and the median over 200 drawn orders.
+    for arrival in [
+        eval::Arrival::Daily,
+        eval::Arrival::OnePoll,
+        eval::Arrival::Shuffled,
+    ] {
+        for half in [Some("C"), None] {
+            let s = eval::Spread::of(&eval::scores_by_order(
+                half,
+                Settings::default(),
+                arrival,
+                200,
+            ));
+            println!(
+                "{}",
+                serde_json::json!({
+                    "scenario": "grouping-orders",
+                    "arrival": format!("{arrival:?}"),
+                    "half": half.unwrap_or("all"),
+                    "orders": 200,
+                    "min_precision": s.min_precision,
+                    "median_precision": s.median_precision,
+                    "min_recall": s.min_recall,
+                    "median_recall": s.median_recall,
+                })
+            );
+        }
+    }
     // A pool of distinct generated articles' signatures, reused round-robin to fill the archive.
     let pool: Vec<Signature> = (0..20_000)
         .map(|i| {
@@ -46,12 +79,18 @@ pub fn run(archives: &[usize], measure: usize, per_day: usize, seed: u64) -> any
         for i in 0..archive {
             index.place(&pool[i % pool.len()], at, (i % 997) as u64);
             at += step;
+            if i % POLL == POLL - 1 {
+                index.end_poll();
+            }
         }
         let fill = t.elapsed().as_secs_f64();
         let t = Instant::now();
         for i in 0..measure {
             index.place(&pool[(archive + i * 7) % pool.len()], at, (i % 997) as u64);
             at += step;
+            if i % POLL == POLL - 1 {
+                index.end_poll();
+            }
         }
         let placed = t.elapsed().as_secs_f64();
         let bytes = index.to_bytes().len();

@@ -108,6 +108,10 @@ enum Command {
         /// Requests in flight overall.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Store each new article as a story of its own (no story signature, no grouping):
+        /// what grouping is measured against.
+        #[arg(long)]
+        no_grouping: bool,
     },
     /// Full text: a cold poll with one feed in ten fetching every article's page (served on
     /// loopback by this process), beside a baseline without; times and peak memory.
@@ -309,7 +313,8 @@ fn main() -> anyhow::Result<()> {
             db,
             per_host,
             concurrency,
-        } => poll(&db, per_host, concurrency),
+            no_grouping,
+        } => poll(&db, per_host, concurrency, !no_grouping),
         Command::AddList {
             db,
             urls,
@@ -465,6 +470,7 @@ fn setup(
                 scope: RuleScope::default(),
                 notify: true,
                 muted: false,
+                renotify_outlets: None,
             })?;
             added += 1;
         }
@@ -473,12 +479,18 @@ fn setup(
     Ok(())
 }
 
-fn poll(db: &std::path::Path, per_host: usize, concurrency: usize) -> anyhow::Result<()> {
+fn poll(
+    db: &std::path::Path,
+    per_host: usize,
+    concurrency: usize,
+    grouping: bool,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let mut config = Config::new(db);
         config.max_requests_per_host = per_host;
         config.max_concurrent_requests = concurrency;
+        config.group_stories = grouping;
         let engine = Engine::open(config, Arc::new(SystemClock))?;
         let summary = engine.poll_all().await?;
         println!("{}", serde_json::to_string(&summary)?);

@@ -3,8 +3,9 @@
 //!
 //! In order: read the files; `decode::decode` each (parse, sanitise, plain text);
 //! `PreparedEntry::new` each entry (tokenise, stem, hash, detect the language; detection is
-//! timed again apart); then `Store::apply_poll` of the whole poll in one transaction, into a
-//! fresh database, once without rules and once with the generated rules. Each stage runs on one thread, so the figures are CPU costs; the
+//! timed again apart, and so is the story signature); then `Store::apply_poll` of the whole
+//! poll in one transaction, into a fresh database, once without rules, once without rules and
+//! without story grouping, and once with the generated rules. Each stage runs on one thread, so the figures are CPU costs; the
 //! poll spreads decode and prepare over the blocking pool, the store is one writer.
 
 use crate::corpus;
@@ -35,9 +36,10 @@ fn store_poll(
     seed: u64,
     updates: Vec<FeedUpdate>,
     rules: &RuleSet,
+    grouping: bool,
 ) -> anyhow::Result<(f64, u64, usize)> {
     remove_db(db);
-    store_poll_keep(db, feeds, seed, updates, rules)
+    store_poll_keep(db, feeds, seed, updates, rules, grouping)
 }
 
 fn remove_db(db: &Path) {
@@ -124,9 +126,29 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         }
     }
     let lang_s = t.elapsed().as_secs_f64();
+    // The story signature `PreparedEntry::new` makes, timed apart the same way.
+    let t = Instant::now();
+    let mut terms = 0usize;
+    for u in &updates {
+        if let FeedOutcome::Fetched { entries, .. } = &u.outcome {
+            for p in entries {
+                terms += wirewatch::story::Signature::new(
+                    &p.entry.title,
+                    &p.title_tokens,
+                    &p.entry.text,
+                    &p.body_tokens,
+                )
+                .terms
+                .len();
+            }
+        }
+    }
+    let signature_s = t.elapsed().as_secs_f64();
 
     let (store_none_s, articles, _) =
-        store_poll(db, feeds, seed, updates.clone(), &RuleSet::default())?;
+        store_poll(db, feeds, seed, updates.clone(), &RuleSet::default(), true)?;
+    let (store_ungrouped_s, _, _) =
+        store_poll(db, feeds, seed, updates.clone(), &RuleSet::default(), false)?;
     let compiled = corpus::compile(&corpus::rules(seed, rules))?;
     let set = RuleSet::new(compiled);
     // Alerts refer to their rules: store the rules first, in a fresh database.
@@ -135,7 +157,7 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         let store = Store::open(db)?;
         corpus::store_rules(&store, seed, rules, now)?;
         drop(store);
-        store_poll_keep(db, feeds, seed, updates, &set)?
+        store_poll_keep(db, feeds, seed, updates, &set, true)?
     };
     let line = serde_json::json!({
         "scenario": "stages",
@@ -149,7 +171,10 @@ pub fn run(dir: &Path, feeds: usize, rules: usize, db: &Path, seed: u64) -> anyh
         "prepare_s": prepare_s,
         "lang_detect_s": lang_s,
         "lang_told": told,
+        "signature_s": signature_s,
+        "signature_terms": terms,
         "store_no_rules_s": store_none_s,
+        "store_no_rules_no_grouping_s": store_ungrouped_s,
         "store_with_rules_s": store_rules_s,
         "rules": rules,
         "rss_decoded_mib": rss_decoded - rss0,
@@ -167,8 +192,10 @@ fn store_poll_keep(
     seed: u64,
     updates: Vec<FeedUpdate>,
     rules: &RuleSet,
+    grouping: bool,
 ) -> anyhow::Result<(f64, u64, usize)> {
     let store = Store::open(db)?;
+    store.set_story_grouping(grouping);
     let now = Utc::now();
     let ids = corpus::subscribe(&store, feeds, seed, now)?;
     let updates: Vec<FeedUpdate> = updates

@@ -15,8 +15,8 @@ use wirewatch::coverage::{RuleSparkline, TrendQuery};
 use wirewatch::error::ErrorPayload;
 use wirewatch::model::{
     AddFeedOutcome, Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery,
-    Feed, FeedId, FullTextMode, ImportReport, PollSummary, QueryProblem, Rule, RuleDraft, RuleId,
-    RuleScope, RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
+    ArticleStory, Feed, FeedId, FullTextMode, ImportReport, PollSummary, QueryProblem, Rule,
+    RuleDraft, RuleId, RuleScope, RuleTest, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
 };
 use wirewatch::rules::lexicon::Concept;
 use wirewatch::spike::Sensitivity;
@@ -35,6 +35,7 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         list_stories,
         get_story,
         story_of_article,
+        article_stories,
         detach_from_story,
         search_articles,
         count_articles,
@@ -111,6 +112,14 @@ pub async fn get_story(engine: State<'_, Engine>, id: StoryId) -> CmdResult<Stor
 #[tauri::command]
 pub async fn story_of_article(engine: State<'_, Engine>, id: ArticleId) -> CmdResult<Story> {
     blocking(&engine, move |e| e.story_of_article(id)).await
+}
+
+#[tauri::command]
+pub async fn article_stories(
+    engine: State<'_, Engine>,
+    ids: Vec<ArticleId>,
+) -> CmdResult<Vec<ArticleStory>> {
+    blocking(&engine, move |e| e.article_stories(&ids)).await
 }
 
 #[tauri::command]

@@ -233,6 +233,28 @@ enum RuleCommand {
         /// Also alert on what it matched in the last 24 hours.
         #[arg(long)]
         backfill: bool,
+        /// Notify once more when a story it alerted on reaches N outlets (2 or more).
+        #[arg(long, value_name = "N")]
+        renotify_at: Option<u32>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Change a rule: its name, query, or when it notifies again.
+    Edit {
+        /// Rule id.
+        id: i64,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new query.
+        #[arg(long)]
+        query: Option<String>,
+        /// Notify once more when a story it alerted on reaches N outlets (2 or more).
+        #[arg(long, value_name = "N", conflicts_with = "no_renotify")]
+        renotify_at: Option<u32>,
+        /// Never notify again for a story it alerted on.
+        #[arg(long)]
+        no_renotify: bool,
         #[command(flatten)]
         out: Output,
     },
@@ -339,6 +361,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             no_notify,
             muted,
             backfill,
+            renotify_at,
             out,
         }) => {
             let draft = wirewatch::model::RuleDraft {
@@ -347,8 +370,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 scope: wirewatch::model::RuleScope { folders, feeds },
                 notify: !no_notify,
                 muted,
+                renotify_outlets: renotify_at,
             };
             rules::add(&engine, &draft, backfill, out)
+        }
+        Command::Rule(RuleCommand::Edit {
+            id,
+            name,
+            query,
+            renotify_at,
+            no_renotify,
+            out,
+        }) => {
+            let renotify = match (renotify_at, no_renotify) {
+                (Some(n), _) => Some(Some(n)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            rules::edit(&engine, id, name, query, renotify, out)
         }
         Command::Rule(RuleCommand::List { out }) => rules::list(&engine, out),
         Command::Rule(RuleCommand::Test { query, days, out }) => {

@@ -112,10 +112,13 @@ pub fn rules(rules: &[Rule]) {
     }
     for r in rules {
         println!(
-            "{:>4}  {}{}  {} alerts ({} unread)\n      {}",
+            "{:>4}  {}{}{}  {} alerts ({} unread)\n      {}",
             r.id,
             r.name,
             if r.muted { " (muted)" } else { "" },
+            r.renotify_outlets
+                .map(|n| format!(" (again at {n} outlets)"))
+                .unwrap_or_default(),
             r.alert_count,
             r.unread_count,
             r.query

@@ -1,4 +1,4 @@
-//! `rule add|list|test|remove|spikes`: the alert rules and their spike alerts.
+//! `rule add|edit|list|test|remove|spikes`: the alert rules and their spike alerts.
 
 use super::{output, Output};
 use wirewatch::model::{RuleDraft, RuleScope};
@@ -26,6 +26,37 @@ pub fn add(engine: &Engine, draft: &RuleDraft, backfill: bool, out: Output) -> a
             wirewatch::coverage::BACKFILL_HOURS
         );
     }
+    Ok(())
+}
+
+/// `rule edit`: changes what is given and keeps the rest (`renotify`: `Some(None)` turns
+/// notifying again off).
+pub fn edit(
+    engine: &Engine,
+    id: i64,
+    name: Option<String>,
+    query: Option<String>,
+    renotify: Option<Option<u32>>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let rule = engine
+        .rules()?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| anyhow::anyhow!("no rule {id}"))?;
+    let draft = RuleDraft {
+        name: name.unwrap_or(rule.name),
+        query: query.unwrap_or(rule.query),
+        scope: rule.scope,
+        notify: rule.notify,
+        muted: rule.muted,
+        renotify_outlets: renotify.unwrap_or(rule.renotify_outlets),
+    };
+    let rule = engine.update_rule(id, &draft)?;
+    if out.json {
+        return output::json(&rule);
+    }
+    println!("Changed rule {}: {} = {}", rule.id, rule.name, rule.query);
     Ok(())
 }
 

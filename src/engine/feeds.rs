@@ -415,6 +415,7 @@ impl Engine {
                 scope: RuleScope::default(),
                 notify: true,
                 muted: false,
+                renotify_outlets: None,
             })?;
             report.rules_added.push(rule);
         }

@@ -27,8 +27,9 @@ use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
 use crate::full_text::{Pages, PagesDone};
 use crate::model::{
-    Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery, EngineEvent, FeedId,
-    PollSummary, RuleId, Settings, Stats, Story, StoryId, StoryQuery, TermMatch,
+    Alert, AlertId, AlertQuery, Article, ArticleId, ArticlePage, ArticleQuery, ArticleStory,
+    EngineEvent, FeedId, PollSummary, RuleId, Settings, Stats, Story, StoryId, StoryQuery,
+    TermMatch,
 };
 use crate::poll::{on_store, Poller};
 use crate::rules::{CompiledRule, Query, RuleSet};
@@ -74,6 +75,7 @@ impl Engine {
     /// Opens the database in `config` and prepares to poll.
     pub fn open(config: Config, clock: SharedClock) -> Result<Engine> {
         let store = Arc::new(Store::open(&config.db_path)?);
+        store.set_story_grouping(config.group_stories);
         let fetcher = Fetcher::with_clock(&config, clock.clone())?;
         let events = Events::default();
         let watch = Arc::new(crate::coverage::Watch::default());
@@ -210,6 +212,12 @@ impl Engine {
     /// The story an article belongs to (the reader's "also reported by").
     pub fn story_of_article(&self, article: ArticleId) -> Result<Story> {
         self.store().story_of_article(article)
+    }
+
+    /// The stories of a list's articles, in the order given: the Articles view groups its
+    /// list by them.
+    pub fn article_stories(&self, articles: &[ArticleId]) -> Result<Vec<ArticleStory>> {
+        self.store().article_stories(articles)
     }
 
     /// Takes an article out of its story, for good; returns the story it now has alone.

@@ -69,6 +69,11 @@ impl Engine {
         if draft.name.trim().is_empty() {
             return Err(Error::InvalidRule("a rule needs a name".into()));
         }
+        if draft.renotify_outlets.is_some_and(|n| n < 2) {
+            return Err(Error::InvalidRule(
+                "notify again at 2 outlets or more (a story starts with one)".into(),
+            ));
+        }
         self.parse_query(&draft.query)?;
         let feeds = self.store().feeds()?;
         for id in &draft.scope.feeds {

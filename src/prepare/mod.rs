@@ -77,17 +77,23 @@ impl PreparedEntry {
     pub fn new(entry: DecodedEntry) -> PreparedEntry {
         let title_tokens = text::tokens(&entry.title);
         let body_tokens = text::tokens(&entry.text);
-        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, None)
+        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, None, true)
     }
 
     /// Like [`PreparedEntry::new`], for a store whose word epoch is `epoch`
     /// ([`crate::store::Store::word_epoch`]): also notes the words that store may not know
     /// yet, so the writer records only those.
     pub fn noting_words(entry: DecodedEntry, epoch: u64) -> PreparedEntry {
+        PreparedEntry::noting_words_for(entry, epoch, true)
+    }
+
+    /// Like [`PreparedEntry::noting_words`]; without `stories` (grouping is off,
+    /// [`crate::Config::group_stories`]), no story signature is made.
+    pub fn noting_words_for(entry: DecodedEntry, epoch: u64, stories: bool) -> PreparedEntry {
         let mut new = Vec::new();
         let title_tokens = text::tokens_noting_new(&entry.title, epoch, &mut new);
         let body_tokens = text::tokens_noting_new(&entry.text, epoch, &mut new);
-        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, Some(new))
+        PreparedEntry::from_tokens(entry, title_tokens, body_tokens, Some(new), stories)
     }
 
     fn from_tokens(
@@ -95,8 +101,13 @@ impl PreparedEntry {
         title_tokens: Vec<Token>,
         body_tokens: Vec<Token>,
         new_words: Option<Vec<text::NewWord>>,
+        stories: bool,
     ) -> PreparedEntry {
-        let signature = Signature::new(&entry.title, &title_tokens, &entry.text, &body_tokens);
+        let signature = if stories {
+            Signature::new(&entry.title, &title_tokens, &entry.text, &body_tokens)
+        } else {
+            Signature::default()
+        };
         PreparedEntry {
             signature,
             teaser: crate::full_text::teaser::is_teaser(&entry.text, body_tokens.len()),

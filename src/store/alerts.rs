@@ -10,7 +10,8 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 const RULE_COLUMNS: &str = "r.id, r.name, r.query, r.scope, r.notify, r.muted, r.created, \
      (SELECT count(*) FROM alerts al WHERE al.rule_id = r.id), \
-     (SELECT count(*) FROM alerts al WHERE al.rule_id = r.id AND al.read = 0)";
+     (SELECT count(*) FROM alerts al WHERE al.rule_id = r.id AND al.read = 0), \
+     r.renotify_outlets";
 
 fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     let scope: String = r.get(3)?;
@@ -24,6 +25,7 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
         created: time(r.get(6)?),
         alert_count: r.get(7)?,
         unread_count: r.get(8)?,
+        renotify_outlets: r.get(9)?,
         problem: None,
     })
 }
@@ -34,14 +36,16 @@ impl Store {
         let id = {
             let conn = self.writer();
             conn.execute(
-                "INSERT INTO rules (name, query, scope, notify, muted, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO rules (name, query, scope, notify, muted, created, renotify_outlets)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     draft.name.trim(),
                     draft.query.trim(),
                     serde_json::to_string(&draft.scope).expect("scope serialises"),
                     draft.notify,
                     draft.muted,
-                    ms(now)
+                    ms(now),
+                    draft.renotify_outlets
                 ],
             )?;
             conn.last_insert_rowid()
@@ -52,14 +56,16 @@ impl Store {
     /// Replaces a rule's name, query, scope and flags. Alerts it raised stay.
     pub fn update_rule(&self, id: RuleId, draft: &RuleDraft) -> Result<Rule> {
         let n = self.writer().execute(
-            "UPDATE rules SET name = ?2, query = ?3, scope = ?4, notify = ?5, muted = ?6 WHERE id = ?1",
+            "UPDATE rules SET name = ?2, query = ?3, scope = ?4, notify = ?5, muted = ?6,
+                              renotify_outlets = ?7 WHERE id = ?1",
             params![
                 id,
                 draft.name.trim(),
                 draft.query.trim(),
                 serde_json::to_string(&draft.scope).expect("scope serialises"),
                 draft.notify,
-                draft.muted
+                draft.muted,
+                draft.renotify_outlets
             ],
         )?;
         if n == 0 {

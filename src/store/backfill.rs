@@ -51,8 +51,17 @@ impl Store {
         let tx = conn.transaction()?;
         let mut added = 0;
         {
+            // One alert per story, as a live poll raises them, filed under the story (with the
+            // outlets it already has, so it is not notified again for them).
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id,
+                                               renotified_outlets)
+                 SELECT ?1, a.id, ?3, ?4, a.story_id,
+                        (SELECT r.renotify_outlets FROM rules r, stories s
+                         WHERE r.id = ?1 AND s.id = a.story_id AND s.outlets >= r.renotify_outlets)
+                 FROM articles a
+                 WHERE a.id = ?2 AND NOT EXISTS (
+                     SELECT 1 FROM alerts al WHERE al.rule_id = ?1 AND al.story_id = a.story_id)",
             )?;
             // Oldest first, so alert ids follow the stories' order as a live poll's would.
             for (id, json) in found.iter().rev() {

@@ -38,7 +38,7 @@ pub use checks::{CheckRecord, FeedHealthReport, HEALTH_DAYS, KEPT_DAYS};
 pub use feeds::{FeedFetchState, NewFeed};
 pub use full_text::QueuedPage;
 pub use ingest::{
-    FeedOutcome, FeedUpdate, PageOutcome, PageResult, PollApplied, PollStep, RuleTally,
+    FeedOutcome, FeedUpdate, PageOutcome, PageResult, PollApplied, PollStep, Renotified, RuleTally,
 };
 pub use spikes::{AlertLatency, SpikeAlert, SpikeSettings, DEFAULT_COOL_DOWN};
 pub use trends::{

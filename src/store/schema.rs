@@ -260,4 +260,11 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX full_text_queue_by_time ON full_text_queue(next_try);
     "#,
+    // 12: a rule may notify once more when a story it alerted on reaches N outlets
+    // (`rules.renotify_outlets`, NULL: never); `alerts.renotified_outlets` is the threshold
+    // an alert last notified again for, so each threshold notifies once.
+    r#"
+    ALTER TABLE rules ADD COLUMN renotify_outlets INTEGER;
+    ALTER TABLE alerts ADD COLUMN renotified_outlets INTEGER;
+    "#,
 ];

@@ -236,6 +236,7 @@ mod tests {
                     scope: RuleScope::default(),
                     notify: true,
                     muted: false,
+                    renotify_outlets: None,
                 },
                 t(0),
             )
@@ -293,6 +294,7 @@ mod tests {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         };
         let rule = store.add_rule(&draft, t(0)).unwrap();
         let set = RuleSet::new(vec![CompiledRule {

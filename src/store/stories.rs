@@ -6,7 +6,8 @@
 //! 2. the article row is written with that story id;
 //! 3. [`StoryDesk::record`] writes the story row: created with the article as its first,
 //!    or updated (last update, counts, terms).
-//! 4. Before a poll's last commit, [`StoryDesk::save_vocabulary`] writes the vocabulary.
+//! 4. Before a poll's last commit, [`StoryDesk::end_poll`] lets go of the stories too old to
+//!    take more articles and writes the vocabulary.
 //!
 //! A transaction that rolls back leaves the in-memory index ahead of the archive; the index
 //! is then dropped and loaded again ([`StoryDesk::forget`]), so they never disagree for long.
@@ -16,7 +17,9 @@
 
 use super::{ms, opt_time, time, Store};
 use crate::error::{Error, Result};
-use crate::model::{AlertStory, ArticleId, FeedId, Story, StoryArticle, StoryId, StoryQuery};
+use crate::model::{
+    AlertStory, ArticleId, ArticleStory, FeedId, Story, StoryArticle, StoryId, StoryQuery,
+};
 use crate::story::{LiveStory, Placement, Settings, Signature, StoryIndex};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -24,9 +27,20 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// The writer's story index, loaded on first use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct StoryDesk {
     index: Option<StoryIndex>,
+    /// Off ([`crate::Config::group_stories`]): each new article starts a story of its own.
+    grouping: bool,
+}
+
+impl Default for StoryDesk {
+    fn default() -> StoryDesk {
+        StoryDesk {
+            index: None,
+            grouping: true,
+        }
+    }
 }
 
 impl StoryDesk {
@@ -46,7 +60,21 @@ impl StoryDesk {
         at: DateTime<Utc>,
         feed_id: FeedId,
     ) -> Result<Placement> {
-        Ok(self.index(conn)?.place(signature, at, feed_id as u64))
+        let grouping = self.grouping;
+        let index = self.index(conn)?;
+        if !grouping {
+            return Ok(Placement {
+                story: index.reserve_id(),
+                started: true,
+                score: 0.0,
+            });
+        }
+        Ok(index.place(signature, at, feed_id as u64))
+    }
+
+    /// Turns grouping on or off for the articles stored from now on.
+    pub(crate) fn set_grouping(&mut self, on: bool) {
+        self.grouping = on;
     }
 
     /// Writes the story row of an article just stored with `placement`'s story id.
@@ -95,9 +123,11 @@ impl StoryDesk {
         Ok(())
     }
 
-    /// Writes the vocabulary, if the index is loaded.
-    pub(crate) fn save_vocabulary(&self, conn: &Connection) -> Result<()> {
-        if let Some(index) = &self.index {
+    /// Closes a poll, if the index is loaded: evicts the stories too old to take more
+    /// articles ([`StoryIndex::end_poll`]) and writes the vocabulary.
+    pub(crate) fn end_poll(&mut self, conn: &Connection) -> Result<()> {
+        if let Some(index) = &mut self.index {
+            index.end_poll();
             conn.prepare_cached(
                 "INSERT INTO story_vocabulary (id, bytes) VALUES (1, ?1)
                  ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes",
@@ -175,6 +205,12 @@ fn load_index(conn: &Connection, settings: Settings) -> Result<StoryIndex> {
 }
 
 impl Store {
+    /// Turns story grouping on or off for the articles stored from now on
+    /// ([`crate::Config::group_stories`]).
+    pub fn set_story_grouping(&self, on: bool) {
+        self.stories_desk().set_grouping(on);
+    }
+
     /// Stories, most recently updated first, each with its outlets and articles.
     pub fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>> {
         let mut clauses = Vec::new();
@@ -272,6 +308,35 @@ impl Store {
                 id: article_id,
             }),
         }
+    }
+
+    /// The stories of these articles (for a list grouped by story), in the order given;
+    /// articles that no longer exist are left out.
+    pub fn article_stories(&self, ids: &[ArticleId]) -> Result<Vec<ArticleStory>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.id, s.title, f.title, s.outlets, s.articles
+             FROM articles a JOIN stories s ON s.id = a.story_id
+             LEFT JOIN feeds f ON f.id = s.first_feed
+             WHERE a.id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(ArticleStory {
+                        article_id: id,
+                        story_id: r.get(0)?,
+                        title: r.get(1)?,
+                        first_outlet: r.get(2)?,
+                        outlets: r.get(3)?,
+                        articles: r.get(4)?,
+                    })
+                })
+                .optional()?;
+            out.extend(row);
+        }
+        Ok(out)
     }
 
     /// What alert rows show of their stories, by story id.

@@ -89,54 +89,125 @@ pub fn group(articles: &[Labelled], settings: Settings) -> Vec<StoryId> {
     group_in_order(articles, &order, settings)
 }
 
-/// Places `articles` as polls bring them: one poll per day of publication (a monitor polls
-/// every few minutes, so a day's reports arrive together), each poll outlet by outlet in an
-/// order drawn from `seed` (feeds answer in any order), each outlet's newest first.
-pub fn group_as_polled(articles: &[Labelled], settings: Settings, seed: u64) -> Vec<StoryId> {
-    let mut days: Vec<chrono::NaiveDate> =
-        articles.iter().map(|a| a.published.date_naive()).collect();
-    days.sort_unstable();
-    days.dedup();
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut order = Vec::with_capacity(articles.len());
-    for day in days {
-        let batch: Vec<usize> = (0..articles.len())
-            .filter(|&i| articles[i].published.date_naive() == day)
-            .collect();
-        let mut outlets: Vec<&str> = batch.iter().map(|&i| articles[i].outlet.as_str()).collect();
-        outlets.sort_unstable();
-        outlets.dedup();
-        // A small deterministic shuffle (xorshift): no generator crate for one test order.
-        for i in (1..outlets.len()).rev() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            outlets.swap(i, (x % (i as u64 + 1)) as usize);
+/// How the articles of the labelled set reach the index: the order of arrival must not
+/// decide the grouping, so each is scored over many orders drawn from seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// One poll per day of publication (a monitor polls every few minutes, so a day's
+    /// reports arrive together), each poll outlet by outlet in a drawn order (feeds answer
+    /// in any order), each outlet's newest first.
+    Daily,
+    /// One poll of every outlet's whole feed, outlets in a drawn order, each newest first:
+    /// what a fresh archive's first poll sees.
+    OnePoll,
+    /// Any order at all: a uniform permutation of the articles, in one poll.
+    Shuffled,
+}
+
+/// Places `articles` as `arrival` brings them, in the order drawn from `seed`; returns each
+/// one's story, in input order.
+pub fn group_arriving(
+    articles: &[Labelled],
+    settings: Settings,
+    arrival: Arrival,
+    seed: u64,
+) -> Vec<StoryId> {
+    let mut draw = Draw::new(seed);
+    let all: Vec<usize> = (0..articles.len()).collect();
+    let polls: Vec<Vec<usize>> = match arrival {
+        Arrival::Daily => {
+            let mut days: Vec<chrono::NaiveDate> =
+                articles.iter().map(|a| a.published.date_naive()).collect();
+            days.sort_unstable();
+            days.dedup();
+            days.into_iter()
+                .map(|day| {
+                    let batch: Vec<usize> = all
+                        .iter()
+                        .copied()
+                        .filter(|&i| articles[i].published.date_naive() == day)
+                        .collect();
+                    by_outlet(articles, &batch, &mut draw)
+                })
+                .collect()
         }
-        for outlet in outlets {
-            let mut mine: Vec<usize> = batch
-                .iter()
-                .copied()
-                .filter(|&i| articles[i].outlet == outlet)
-                .collect();
-            mine.sort_by_key(|&i| std::cmp::Reverse(articles[i].published));
-            order.extend(mine);
+        Arrival::OnePoll => vec![by_outlet(articles, &all, &mut draw)],
+        Arrival::Shuffled => {
+            let mut order = all;
+            draw.shuffle(&mut order);
+            vec![order]
+        }
+    };
+    group_in_polls(articles, &polls, settings)
+}
+
+/// Places `articles` as polls bring them ([`Arrival::Daily`]).
+pub fn group_as_polled(articles: &[Labelled], settings: Settings, seed: u64) -> Vec<StoryId> {
+    group_arriving(articles, settings, Arrival::Daily, seed)
+}
+
+/// The articles of `batch` outlet by outlet, outlets in a drawn order, each newest first.
+fn by_outlet(articles: &[Labelled], batch: &[usize], draw: &mut Draw) -> Vec<usize> {
+    let mut outlets: Vec<&str> = batch.iter().map(|&i| articles[i].outlet.as_str()).collect();
+    outlets.sort_unstable();
+    outlets.dedup();
+    draw.shuffle(&mut outlets);
+    let mut order = Vec::with_capacity(batch.len());
+    for outlet in outlets {
+        let mut mine: Vec<usize> = batch
+            .iter()
+            .copied()
+            .filter(|&i| articles[i].outlet == outlet)
+            .collect();
+        mine.sort_by_key(|&i| std::cmp::Reverse(articles[i].published));
+        order.extend(mine);
+    }
+    order
+}
+
+/// A small deterministic shuffle (xorshift): no generator crate for test orders.
+struct Draw(u64);
+
+impl Draw {
+    fn new(seed: u64) -> Draw {
+        Draw(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let x = &mut self.0;
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
         }
     }
-    group_in_order(articles, &order, settings)
 }
 
 fn group_in_order(articles: &[Labelled], order: &[usize], settings: Settings) -> Vec<StoryId> {
+    group_in_polls(articles, &[order.to_vec()], settings)
+}
+
+/// Places each poll's articles in order, closing each poll as the writer does.
+fn group_in_polls(articles: &[Labelled], polls: &[Vec<usize>], settings: Settings) -> Vec<StoryId> {
     let mut index = StoryIndex::new(settings, 1);
     let mut stories = vec![0; articles.len()];
-    for &i in order {
-        stories[i] = index
-            .place(
-                &articles[i].signature(),
-                articles[i].published,
-                articles[i].outlet_key(),
-            )
-            .story;
+    for poll in polls {
+        for &i in poll {
+            stories[i] = index
+                .place(
+                    &articles[i].signature(),
+                    articles[i].published,
+                    articles[i].outlet_key(),
+                )
+                .story;
+        }
+        index.end_poll();
     }
     stories
 }
@@ -202,20 +273,67 @@ pub fn score_half(half: Option<&str>, settings: Settings) -> Scores {
 /// Like [`score_half`], with the articles placed as a poll brings them
 /// ([`group_as_polled`]), summed over `orders` orders of the outlets.
 pub fn score_half_as_polled(half: Option<&str>, settings: Settings, orders: u64) -> Scores {
-    let articles = Labelled::parse(EVENTS).expect("the labelled set parses");
     let mut total = Scores {
         true_pairs: 0,
         grouped_pairs: 0,
         same_event_pairs: 0,
     };
-    for seed in 1..=orders {
-        let stories = group_as_polled(&articles, settings, seed);
-        let s = score_within(half, &articles, &stories);
+    for s in scores_by_order(half, settings, Arrival::Daily, orders) {
         total.true_pairs += s.true_pairs;
         total.grouped_pairs += s.grouped_pairs;
         total.same_event_pairs += s.same_event_pairs;
     }
     total
+}
+
+/// The scores of `half` (`None`: all pairs) for each of `orders` orders of arrival (seeds
+/// 1 to `orders`).
+pub fn scores_by_order(
+    half: Option<&str>,
+    settings: Settings,
+    arrival: Arrival,
+    orders: u64,
+) -> Vec<Scores> {
+    let articles = Labelled::parse(EVENTS).expect("the labelled set parses");
+    (1..=orders)
+        .map(|seed| {
+            let stories = group_arriving(&articles, settings, arrival, seed);
+            score_within(half, &articles, &stories)
+        })
+        .collect()
+}
+
+/// The lowest and the median precision and recall over orders of arrival.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Lowest precision.
+    pub min_precision: f64,
+    /// Median precision.
+    pub median_precision: f64,
+    /// Lowest recall.
+    pub min_recall: f64,
+    /// Median recall.
+    pub median_recall: f64,
+}
+
+impl Spread {
+    /// The spread of `scores`.
+    pub fn of(scores: &[Scores]) -> Spread {
+        let sorted = |f: fn(&Scores) -> f64| {
+            let mut v: Vec<f64> = scores.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let p = sorted(Scores::precision);
+        let r = sorted(Scores::recall);
+        let median = |v: &[f64]| v.get(v.len() / 2).copied().unwrap_or(1.0);
+        Spread {
+            min_precision: p.first().copied().unwrap_or(1.0),
+            median_precision: median(&p),
+            min_recall: r.first().copied().unwrap_or(1.0),
+            median_recall: median(&r),
+        }
+    }
 }
 
 fn score_within(half: Option<&str>, articles: &[Labelled], stories: &[StoryId]) -> Scores {
@@ -296,6 +414,69 @@ mod tests {
         );
     }
 
+    /// The orders of arrival the order tests draw: uniform permutations, and single polls
+    /// of every outlet's feed in drawn orders (what the first poll of a fresh archive sees).
+    const ORDERS: u64 = 100;
+
+    #[test]
+    fn the_order_of_arrival_moves_the_whole_set_scores_little() {
+        for arrival in [Arrival::Shuffled, Arrival::OnePoll] {
+            let s = Spread::of(&scores_by_order(None, Settings::default(), arrival, ORDERS));
+            // Before stories were weighed by the vocabulary of the moment and evicted only
+            // between polls, one poll's recall fell to 0.38 in some orders and precision to
+            // 0.80. What is left is the greedy choice between two events that share an
+            // institution's long name (an IMF review for Pakistan, another for Sri Lanka):
+            // 0.87 at worst over 200 orders, 0.97 in the median.
+            assert!(
+                s.min_precision >= 0.85 && s.min_recall >= 0.8,
+                "{arrival:?}: the worst order: {s:?}"
+            );
+            assert!(
+                s.median_precision >= 0.95 && s.median_recall >= 0.88,
+                "{arrival:?}: the median order: {s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_held_out_half_is_grouped_well_in_any_order() {
+        let one_poll = Spread::of(&scores_by_order(
+            Some("C"),
+            Settings::default(),
+            Arrival::OnePoll,
+            ORDERS,
+        ));
+        assert!(
+            one_poll.min_precision >= 0.9 && one_poll.min_recall >= 0.8,
+            "half C, one poll, the worst order: {one_poll:?}"
+        );
+        let shuffled = Spread::of(&scores_by_order(
+            Some("C"),
+            Settings::default(),
+            Arrival::Shuffled,
+            ORDERS,
+        ));
+        assert!(
+            shuffled.min_precision >= 0.85 && shuffled.min_recall >= 0.9,
+            "half C, any order, the worst: {shuffled:?}"
+        );
+        assert!(
+            shuffled.median_precision >= 0.95 && shuffled.median_recall >= 0.95,
+            "half C, any order, the median: {shuffled:?}"
+        );
+    }
+
+    #[test]
+    fn a_shuffle_is_a_permutation_and_depends_on_its_seed() {
+        let mut a: Vec<u32> = (0..50).collect();
+        let mut b = a.clone();
+        Draw::new(1).shuffle(&mut a);
+        Draw::new(2).shuffle(&mut b);
+        assert_ne!(a, b, "two seeds, two orders");
+        a.sort_unstable();
+        assert_eq!(a, (0..50).collect::<Vec<u32>>(), "nothing lost or repeated");
+    }
+
     #[test]
     fn grouping_is_precise_and_complete_on_the_whole_set() {
         let s = score_half_as_polled(None, Settings::default(), 8);
@@ -358,19 +539,34 @@ mod tuning {
 mod orders {
     use super::*;
 
-    /// Prints the whole set's scores for each of 12 poll orders (`--ignored --nocapture`).
+    /// Prints the spread of each half's scores over 200 orders of each kind of arrival
+    /// (`--ignored --nocapture`).
     #[test]
     #[ignore]
-    fn print_scores_by_poll_order() {
-        let articles = Labelled::parse(EVENTS).unwrap();
-        for seed in 1..=12 {
-            let stories = group_as_polled(&articles, Settings::default(), seed);
-            let s = score_within(None, &articles, &stories);
-            println!(
-                "order {seed:>2}: P={:.3} R={:.3}",
-                s.precision(),
-                s.recall()
-            );
+    fn print_spread_by_order() {
+        let n: u64 = std::env::var("ORDERS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200);
+        let settings = Settings {
+            threshold: std::env::var("THRESHOLD")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(Settings::default().threshold),
+            ..Settings::default()
+        };
+        for arrival in [Arrival::Daily, Arrival::OnePoll, Arrival::Shuffled] {
+            for half in [Some("A"), Some("B"), Some("C"), None] {
+                let s = Spread::of(&scores_by_order(half, settings, arrival, n));
+                println!(
+                    "{arrival:?} {:<4} P min {:.3} median {:.3} | R min {:.3} median {:.3}",
+                    half.unwrap_or("all"),
+                    s.min_precision,
+                    s.median_precision,
+                    s.min_recall,
+                    s.median_recall
+                );
+            }
         }
     }
 }

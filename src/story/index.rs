@@ -14,8 +14,10 @@
 //!    similarity between the article and the story's centroid (the sum of its articles'
 //!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms). The best at or above
 //!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
-//! 4. Stories not updated within [`Settings::keep`] of the newest article are evicted, with
-//!    their postings; so are the oldest beyond [`Settings::max_stories`]. Memory stays bounded.
+//! 4. Stories beyond [`Settings::max_stories`] are evicted, least recently updated first,
+//!    with their postings, so memory stays bounded; at the end of a poll
+//!    ([`StoryIndex::end_poll`]), so are those not updated within [`Settings::keep`] of the
+//!    newest article.
 //!
 //! Why a centroid and cosine: outlets paraphrase an event, so a shared wording is rare, but
 //! they keep its names, places, figures and quotes, which idf makes heavy. Another event of the
@@ -50,8 +52,10 @@ pub const MAX_OUTLETS: usize = 256;
 pub const MAX_CANDIDATES: usize = 24;
 /// Terms kept in a story's centroid.
 pub const CENTROID_TERMS: usize = 60;
-/// An article's heaviest names checked against a candidate story.
-pub const NAMES_CHECKED: usize = 3;
+/// An article's heaviest names checked against a candidate story: in practice all of them.
+/// Three were checked at first, and a long institution's name (International Monetary Fund,
+/// Extended Fund Facility) filled them, so two IMF reviews of two countries looked alike.
+pub const NAMES_CHECKED: usize = 100;
 /// How much of a candidate's similarity is lost when none of the article's heaviest names is
 /// in the story (proportionally for some).
 pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
@@ -108,7 +112,9 @@ pub struct LiveStory {
     pub last_update: DateTime<Utc>,
     /// Articles in it.
     pub articles: u32,
-    /// Its centroid, `(term, weight)` sorted by term.
+    /// Its centroid, `(term, weight)` sorted by term: the sum of its articles' normalised raw
+    /// weights ([`Signature::terms`]); inverse document frequencies are applied when it is
+    /// compared, from the vocabulary of that moment.
     pub centroid: Vec<(u64, f32)>,
     /// Terms of its centroid that read as names or numbers, sorted.
     pub names: Vec<u64>,
@@ -195,9 +201,10 @@ impl StoryIndex {
         let vector = self.vector(signature);
         let names = heaviest_names(&vector, &signature.names);
         let best = self.best_story(&vector, &names, at, outlet);
+        let raw = raw_vector(signature);
         let placement = match best {
             Some((id, score)) if score >= self.settings.threshold => {
-                self.join(id, &vector, &signature.names, at, outlet);
+                self.join(id, &raw, &signature.names, at, outlet);
                 Placement {
                     story: id,
                     started: false,
@@ -205,7 +212,7 @@ impl StoryIndex {
                 }
             }
             _ => {
-                let id = self.start(vector, &signature.names, at, outlet);
+                let id = self.start(raw, &signature.names, at, outlet);
                 let score = best.map_or(0.0, |b| b.1);
                 Placement {
                     story: id,
@@ -214,8 +221,20 @@ impl StoryIndex {
                 }
             }
         };
-        self.evict(at);
+        self.newest = Some(self.newest.map_or(at, |n| n.max(at)));
+        self.evict_before(DateTime::<Utc>::MIN_UTC);
         placement
+    }
+
+    /// Closes a poll: evicts the stories last updated more than [`Settings::keep`] before the
+    /// newest article. Not done per article, since a poll brings each feed newest first and
+    /// feeds in any order: an old report placed after a newer one must still find the story
+    /// it belongs to, whichever feed answered first.
+    pub fn end_poll(&mut self) {
+        if let Some(newest) = self.newest {
+            let horizon = newest - self.settings.keep.max(self.settings.window);
+            self.evict_before(horizon);
+        }
     }
 
     /// Counts an article's terms without placing it (an article kept out of stories still
@@ -236,9 +255,13 @@ impl StoryIndex {
 
     /// The article's TF-IDF vector, normalised, sorted by term.
     fn vector(&self, signature: &Signature) -> Vec<(u64, f32)> {
+        self.weighted(&signature.terms)
+    }
+
+    /// Raw-weighted terms weighed by today's inverse document frequencies, normalised.
+    fn weighted(&self, terms: &[(u64, f32)]) -> Vec<(u64, f32)> {
         let n = self.documents as f32 + PRIOR_DOCUMENTS;
-        let mut v: Vec<(u64, f32)> = signature
-            .terms
+        let mut v: Vec<(u64, f32)> = terms
             .iter()
             .map(|&(term, w)| {
                 let df = self.df.get(&term).copied().unwrap_or(0) as f32;
@@ -281,16 +304,22 @@ impl StoryIndex {
                 let apart = (at - story.last_update)
                     .abs()
                     .max((at - story.first_seen).abs() / 2);
+                if apart > self.settings.window
+                    || shared_terms(vector, &story.centroid) < MIN_SHARED_TERMS
+                {
+                    return None;
+                }
+                // The story as a whole, weighed as the article is (by today's vocabulary):
+                // a story started early in a fresh archive is not judged by the few counts
+                // its first articles were weighed with.
+                let centroid = self.weighted(&story.centroid);
                 // Another event has protagonists of its own: the article's main names are
                 // missing from the story, or the story's from the article.
-                let story_names = heaviest_names(&story.centroid, &story.names);
-                let missing = (missing_share(names, &story.centroid)
-                    + missing_share(&story_names, vector))
-                    / 2.0;
+                let story_names = heaviest_names(&centroid, &story.names);
+                let missing =
+                    (missing_share(names, &centroid) + missing_share(&story_names, vector)) / 2.0;
                 let penalty = NAME_MISMATCH_PENALTY * missing;
-                (apart <= self.settings.window
-                    && shared_terms(vector, &story.centroid) >= MIN_SHARED_TERMS)
-                    .then(|| (id, cosine(vector, &story.centroid) * (1.0 - penalty)))
+                Some((id, cosine(vector, &centroid) * (1.0 - penalty)))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     }
@@ -314,8 +343,7 @@ impl StoryIndex {
             outlets: vec![outlet],
             posted: Vec::new(),
         };
-        truncate_heaviest(&mut story.centroid, CENTROID_TERMS);
-        keep_in_centroid(&mut story.names, &story.centroid);
+        self.trim(&mut story);
         self.post(&mut story);
         self.recency.push_back((at, id));
         self.stories.insert(id, story);
@@ -334,11 +362,10 @@ impl StoryIndex {
             return;
         };
         story.centroid = merge(&story.centroid, vector);
-        truncate_heaviest(&mut story.centroid, CENTROID_TERMS);
         story.names.extend_from_slice(names);
         story.names.sort_unstable();
         story.names.dedup();
-        keep_in_centroid(&mut story.names, &story.centroid);
+        self.trim(&mut story);
         story.articles += 1;
         if story.outlets.len() < MAX_OUTLETS {
             story.outlets.push(outlet);
@@ -352,9 +379,25 @@ impl StoryIndex {
         self.stories.insert(id, story);
     }
 
-    /// Posts a story under its heaviest centroid terms not yet posted.
+    /// Keeps a story's [`CENTROID_TERMS`] heaviest terms, as today's vocabulary weighs them,
+    /// and the names among them.
+    fn trim(&self, story: &mut LiveStory) {
+        if story.centroid.len() > CENTROID_TERMS {
+            let weighted = self.weighted(&story.centroid);
+            let mut keep: Vec<(u64, f32)> = weighted;
+            keep.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            keep.truncate(CENTROID_TERMS);
+            let mut kept: Vec<u64> = keep.into_iter().map(|t| t.0).collect();
+            kept.sort_unstable();
+            story.centroid.retain(|t| kept.binary_search(&t.0).is_ok());
+        }
+        keep_in_centroid(&mut story.names, &story.centroid);
+    }
+
+    /// Posts a story under its heaviest centroid terms (as today's vocabulary weighs them)
+    /// not yet posted.
     fn post(&mut self, story: &mut LiveStory) {
-        let mut top = story.centroid.clone();
+        let mut top = self.weighted(&story.centroid);
         top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
         for (term, _) in top.into_iter().take(POSTED_TERMS) {
             if story.posted.contains(&term) {
@@ -367,18 +410,25 @@ impl StoryIndex {
         }
     }
 
-    /// Evicts stories last updated more than a window before the newest article, and the
-    /// oldest beyond the cap.
-    fn evict(&mut self, at: DateTime<Utc>) {
-        let newest = self.newest.map_or(at, |n| n.max(at));
-        self.newest = Some(newest);
-        let horizon = newest - self.settings.keep.max(self.settings.window);
-        while let Some(&(when, id)) = self.recency.front() {
-            let over_cap = self.stories.len() > self.settings.max_stories;
-            if when >= horizon && !over_cap {
-                break;
+    /// Evicts the stories last updated before `horizon`, and the least recently updated
+    /// beyond [`Settings::max_stories`], which bounds memory within a poll.
+    fn evict_before(&mut self, horizon: DateTime<Utc>) {
+        if horizon > DateTime::<Utc>::MIN_UTC {
+            // The recency queue is in order of placement, not of time: sweep it whole.
+            let stale: Vec<StoryId> = self
+                .stories
+                .values()
+                .filter(|s| s.last_update < horizon)
+                .map(|s| s.id)
+                .collect();
+            for id in stale {
+                self.remove(id);
             }
-            self.recency.pop_front();
+        }
+        while self.stories.len() > self.settings.max_stories {
+            let Some((when, id)) = self.recency.pop_front() else {
+                break;
+            };
             let current = self.stories.get(&id).map(|s| s.last_update);
             if current == Some(when) {
                 self.remove(id);
@@ -502,12 +552,12 @@ fn merge(a: &[(u64, f32)], b: &[(u64, f32)]) -> Vec<(u64, f32)> {
     out
 }
 
-fn truncate_heaviest(v: &mut Vec<(u64, f32)>, n: usize) {
-    if v.len() > n {
-        v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(n);
-        v.sort_unstable_by_key(|t| t.0);
-    }
+/// An article's raw-weighted terms, normalised: what it adds to its story's centroid, so a
+/// long text weighs no more than a summary.
+fn raw_vector(signature: &Signature) -> Vec<(u64, f32)> {
+    let mut v = signature.terms.clone();
+    normalise(&mut v);
+    v
 }
 
 #[cfg(test)]
@@ -561,6 +611,26 @@ mod tests {
     }
 
     #[test]
+    fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
+        // One poll brings each feed newest first, feeds in any order: a month-old report may
+        // come after this week's. Stories are evicted between polls, not as articles come.
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+        index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::days(30), 3);
+        let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+        assert_eq!(
+            (b.story, b.started),
+            (a.story, false),
+            "the second flood report joins the first"
+        );
+        index.end_poll();
+        assert!(
+            index.story(a.story).is_none(),
+            "after the poll, the old story is let go"
+        );
+    }
+
+    #[test]
     fn an_article_after_the_window_starts_a_new_story() {
         let mut index = StoryIndex::new(Settings::default(), 1);
         let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
@@ -572,6 +642,7 @@ mod tests {
         );
         let much_later = t0() + Settings::default().keep + Duration::hours(1);
         index.place(&sig(QUAKE.0, QUAKE.1), much_later, 3);
+        index.end_poll();
         assert!(
             index.story(a.story).is_none(),
             "and it is evicted after a while"

@@ -5,9 +5,12 @@
 //!
 //! 1. On the decoding threads, each prepared article gets a [`Signature`]: its content words
 //!    (the engine's own word model, [`crate::text`]), weighted for title, names and numbers.
-//! 2. On the writer, [`StoryIndex::place`] weighs the signature by the archive's document
-//!    frequencies and puts the article into the most similar recent story, or a new one. This
-//!    step costs a few microseconds and does not grow with the archive.
+//! 2. On the writer, [`StoryIndex::place`] weighs the signature, and each candidate story,
+//!    by the archive's document frequencies of that moment and puts the article into the most
+//!    similar recent story, or a new one. This step's cost is bounded (about 0.25 ms as
+//!    measured, BENCHMARKS.md "Story grouping") and does not grow with the archive. At the
+//!    end of each poll, [`StoryIndex::end_poll`] lets go of the stories too old to take more
+//!    articles.
 //! 3. [`StoryIndex::to_bytes`] and [`StoryIndex::from_bytes`] carry the index across restarts.
 //!
 //! [`eval`] scores a grouping against a labelled set by pairwise precision and recall.

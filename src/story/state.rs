@@ -17,7 +17,8 @@ use foldhash::{HashMap, HashMapExt};
 use std::collections::VecDeque;
 
 const VOCABULARY: &[u8; 6] = b"WWVOC1";
-const TERMS: &[u8; 6] = b"WWSTT2";
+// 3: centroids hold raw weights (inverse document frequencies are applied when compared).
+const TERMS: &[u8; 6] = b"WWSTT3";
 const WHOLE: &[u8; 6] = b"WWSTO2";
 
 /// Why a stored story index could not be read.

@@ -84,6 +84,7 @@ async fn stocked(dir: &Path) -> (Engine, FeedHost, crate::support::TestServer) {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .unwrap();
     (engine, host, server)
@@ -167,6 +168,7 @@ async fn invalid_queries_are_refused_with_where_and_save_nothing() {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         };
         let err = engine.add_rule(&draft).expect_err(query);
         assert_eq!(err.code(), "invalid_query", "{query:?}: {err}");
@@ -199,6 +201,7 @@ async fn invalid_queries_are_refused_with_where_and_save_nothing() {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .expect_err("a rule without a name");
     assert_eq!(err.code(), "invalid_rule");

@@ -580,3 +580,33 @@ fn spike_alerts_and_a_feeds_fixed_interval_are_set_from_the_command_line() {
         "either --every or --adaptive"
     );
 }
+
+#[test]
+fn rule_add_and_edit_set_when_a_rule_notifies_again_and_rule_list_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let added = json(
+        &db,
+        &[
+            "rule",
+            "add",
+            "Nepal",
+            "Nepal",
+            "--renotify-at",
+            "5",
+            "--json",
+        ],
+    );
+    assert_eq!(added["renotify_outlets"], 5);
+    let id = added["id"].as_i64().unwrap().to_string();
+    let listed = json(&db, &["rule", "list", "--json"]);
+    assert_eq!(listed[0]["renotify_outlets"], 5, "rules --json shows it");
+    assert!(ok(&db, &["rule", "list"]).contains("(again at 5 outlets)"));
+    let edited = json(&db, &["rule", "edit", &id, "--renotify-at", "12", "--json"]);
+    assert_eq!(edited["renotify_outlets"], 12);
+    assert_eq!(edited["query"], "Nepal", "what is not given is kept");
+    let off = json(&db, &["rule", "edit", &id, "--no-renotify", "--json"]);
+    assert_eq!(off["renotify_outlets"], serde_json::Value::Null);
+    let refused = failure(&db, &["rule", "edit", &id, "--renotify-at", "1"]);
+    assert!(refused.contains("2 outlets or more"), "{refused}");
+}

@@ -23,6 +23,7 @@ fn rule(name: &str, query: &str) -> RuleDraft {
         scope: RuleScope::default(),
         notify: true,
         muted: false,
+        renotify_outlets: None,
     }
 }
 

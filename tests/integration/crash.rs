@@ -177,6 +177,7 @@ async fn killing_the_cli_at_random_moments_never_corrupts_loses_or_duplicates() 
                 scope: RuleScope::default(),
                 notify: false,
                 muted: false,
+                renotify_outlets: None,
             })
             .unwrap();
     }
@@ -271,6 +272,7 @@ async fn the_window_reads_without_error_while_the_engine_writes() {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .unwrap();
     for f in 0..4 {

@@ -15,6 +15,7 @@ fn default_rule() -> RuleDraft {
         scope: RuleScope::default(),
         notify: true,
         muted: false,
+        renotify_outlets: None,
     }
 }
 

@@ -223,6 +223,7 @@ async fn a_rule_that_only_the_full_text_matches_alerts_once_when_it_arrives() {
         scope: RuleScope::default(),
         notify: true,
         muted: false,
+        renotify_outlets: None,
     };
     site.engine
         .add_rule(&rule("Wang", "NEAR(Wang ceasefire, 10)"))
@@ -758,6 +759,7 @@ async fn a_story_that_alerted_on_one_outlets_summary_does_not_alert_again_on_ano
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .unwrap();
     assert_eq!(site.engine.poll_all().await.unwrap().alerts, 1);

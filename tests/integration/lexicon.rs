@@ -168,6 +168,7 @@ fn polled(dir: &std::path::Path, queries: &[&str]) -> Polled {
                     scope: RuleScope::default(),
                     notify: true,
                     muted: false,
+                    renotify_outlets: None,
                 };
                 let rule = store.add_rule(&draft, now).unwrap();
                 CompiledRule {

@@ -481,6 +481,7 @@ fn entries_matched_before_storing_raise_the_same_alerts_as_the_writer_matching_t
                         scope: rule.scope.clone(),
                         notify: true,
                         muted: false,
+                        renotify_outlets: None,
                     };
                     assert_eq!(store.add_rule(&draft, now).unwrap().id, rule.id);
                 }
@@ -611,6 +612,7 @@ fn a_poll_commits_in_steps_and_an_abandoned_one_keeps_what_it_committed() {
                 scope: RuleScope::default(),
                 notify: true,
                 muted: false,
+                renotify_outlets: None,
             },
             now,
         )

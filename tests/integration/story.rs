@@ -137,12 +137,14 @@ async fn polls_of_several_outlets_group_each_event_into_one_story() {
     let assigned: Vec<i64> = articles.iter().map(|a| story_of[&link(a)]).collect();
     let s = Scores::of(&events, &assigned);
     // The labelled set is adversarial (same-topic and same-person distractors), and each poll
-    // places articles in whatever order the feeds answer, which moves the scores: over 20 runs,
-    // precision 0.89 to 1.00 and recall 0.88 to 1.00. This test checks the grouping through
-    // real polls with a margin for that order; the quality figures themselves come from the
-    // evaluation harness over fixed orders (`story::eval`, BENCHMARKS.md "Story grouping").
+    // places articles in whatever order the feeds answer. Since stories are weighed by the
+    // vocabulary of the moment and evicted only between polls, that order moves the scores
+    // little: over 200 drawn orders of daily polls, precision 0.89 to 1.00 (median 0.97) and
+    // recall 0.85 to 1.00 (`story::eval`, BENCHMARKS.md "Story grouping"). One run in eight
+    // here gave 0.897, so the bound is 0.88, not the 0.9 aimed at: the greedy choice between
+    // two same-night IMF stories (BENCHMARKS.md) is what is left.
     assert!(
-        s.precision() >= 0.85 && s.recall() >= 0.8,
+        s.precision() >= 0.88 && s.recall() >= 0.8,
         "pairwise precision {:.3}, recall {:.3} ({s:?})",
         s.precision(),
         s.recall()
@@ -167,6 +169,39 @@ async fn polls_of_several_outlets_group_each_event_into_one_story() {
 }
 
 #[tokio::test]
+async fn one_poll_of_every_outlet_s_whole_feed_groups_each_event_into_one_story() {
+    // A fresh archive's first poll: every outlet's feed lists all it published, newest
+    // first, and the feeds answer in any order.
+    let dir = tempfile::tempdir().unwrap();
+    let articles = labelled(&[]);
+    let feeds = outlets(&articles);
+    let server = serve(&FeedHost::default(), &feeds).await;
+    let engine = crate::support::engine(dir.path());
+    let names: Vec<String> = feeds.keys().cloned().collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    let stories = all_stories(&engine);
+    let story_of: HashMap<String, i64> = stories
+        .iter()
+        .flat_map(|s| {
+            s.articles
+                .iter()
+                .map(move |a| (a.link.clone().unwrap_or_default(), s.id))
+        })
+        .collect();
+    let events: Vec<&str> = articles.iter().map(|a| a.event.as_str()).collect();
+    let assigned: Vec<i64> = articles.iter().map(|a| story_of[&link(a)]).collect();
+    let s = Scores::of(&events, &assigned);
+    // In one poll the whole set's order is the feeds': over 200 drawn orders precision was
+    // 0.87 to 1.00 (median 0.97), recall 0.84 to 1.00; six runs here gave 0.89 to 1.00.
+    assert!(
+        s.precision() >= 0.85 && s.recall() >= 0.8,
+        "pairwise precision {:.3}, recall {:.3} ({s:?})",
+        s.precision(),
+        s.recall()
+    );
+}
+
+#[tokio::test]
 async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
     let dir = tempfile::tempdir().unwrap();
     let articles: Vec<Labelled> = labelled(&["C"])
@@ -184,6 +219,7 @@ async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
             scope: RuleScope::default(),
             notify: true,
             muted: false,
+            renotify_outlets: None,
         })
         .unwrap();
     let names: Vec<String> = feeds.keys().cloned().collect();
@@ -222,6 +258,25 @@ async fn a_rule_alerts_once_per_story_and_later_outlets_join_its_row() {
         .unwrap();
     assert_eq!(by_rule.len(), 1, "the rule's stories");
     assert_eq!(by_rule[0].id, story.id);
+
+    // The Articles view groups its list by the stories of the listed articles.
+    let mut ids: Vec<i64> = by_rule[0].articles.iter().map(|a| a.id).collect();
+    ids.push(i64::MAX);
+    let of = engine.article_stories(&ids).unwrap();
+    assert_eq!(of.len(), articles.len(), "a missing article is left out");
+    assert!(of.iter().zip(&ids).all(|(s, id)| s.article_id == *id));
+    assert!(of.iter().all(|s| s.story_id == story.id
+        && s.outlets as usize == articles.len()
+        && s.first_outlet.as_deref() == Some("kathmandu-post")));
+    let first = articles
+        .iter()
+        .min_by_key(|a| a.published)
+        .map(|a| a.title.as_str());
+    assert_eq!(
+        Some(of[0].title.as_str()),
+        first,
+        "the first outlet's headline"
+    );
 }
 
 #[tokio::test]
@@ -286,4 +341,218 @@ async fn a_detached_article_stays_alone_and_stories_survive_a_restart() {
         .collect();
     assert_eq!(alone.len(), 1);
     assert_eq!(alone[0].articles.len(), 1, "and alone");
+}
+
+#[tokio::test]
+async fn a_rule_notifies_once_more_when_its_story_reaches_n_outlets_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    articles.sort_by_key(|a| a.published);
+    assert_eq!(articles.len(), 4);
+    let host = FeedHost::default();
+    for a in &articles {
+        host.set(
+            &format!("/{}.xml", a.outlet),
+            crate::support::Doc::feed(rss(&a.outlet, &[])),
+        );
+    }
+    let server = host.start().await;
+    // The clock reads the morning the story broke, so every report is in the past.
+    let now = articles[3].published + chrono::Duration::hours(1);
+    let engine = wirewatch::Engine::open(
+        crate::support::test_config(dir.path()),
+        std::sync::Arc::new(wirewatch::TokioClock::starting_at(now)),
+    )
+    .unwrap();
+    let rule = engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: Some(3),
+        })
+        .unwrap();
+    assert_eq!(rule.renotify_outlets, Some(3));
+    assert!(
+        engine
+            .add_rule(&RuleDraft {
+                renotify_outlets: Some(1),
+                name: "Too soon".into(),
+                ..draft_of(&rule)
+            })
+            .is_err(),
+        "a story starts with one outlet: notifying again at 1 is refused"
+    );
+    let names: Vec<String> = articles.iter().map(|a| a.outlet.clone()).collect();
+    let mut events = engine.events().subscribe();
+    let publish = |upto: usize| {
+        for a in &articles[..upto] {
+            host.set(
+                &format!("/{}.xml", a.outlet),
+                crate::support::Doc::feed(rss(&a.outlet, &[item(a)])),
+            );
+        }
+    };
+    let mut notified = || {
+        let mut out = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            if let wirewatch::model::EngineEvent::Notify { notifications } = e {
+                out.extend(notifications);
+            }
+        }
+        out
+    };
+
+    publish(2);
+    subscribe_and_poll(&engine, &server, &names).await;
+    let first = notified();
+    assert_eq!(first.len(), 1, "the story's first alert: {first:#?}");
+    assert_eq!(first[0].title, "Nepal");
+
+    publish(3);
+    engine.refresh_all().await.expect("poll");
+    let again = notified();
+    assert_eq!(
+        again.len(),
+        1,
+        "three outlets: notified once more: {again:#?}"
+    );
+    assert_eq!(again[0].title, "Nepal");
+    assert!(
+        again[0]
+            .body
+            .starts_with("now 3 outlets · kathmandu-post first, 90 min before bbc\n"),
+        "{:?}",
+        again[0].body
+    );
+    assert_eq!(
+        again[0].body.lines().nth(1),
+        Some(articles[0].title.as_str())
+    );
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(alerts.len(), 1, "still one alert for the story");
+    assert_eq!(
+        again[0].alert_id, alerts[0].id,
+        "it opens the story's alert"
+    );
+
+    publish(4);
+    engine.refresh_all().await.expect("poll");
+    assert!(
+        notified().is_empty(),
+        "a fourth outlet is past the threshold: no third notification"
+    );
+    engine.refresh_all().await.expect("poll");
+    assert!(notified().is_empty(), "nor on a poll that brings nothing");
+    let rules = engine.rules().unwrap();
+    assert_eq!(
+        serde_json::to_value(&rules).unwrap()[0]["renotify_outlets"],
+        serde_json::json!(3),
+        "rules --json shows the setting"
+    );
+}
+
+#[tokio::test]
+async fn one_poll_that_brings_n_outlets_at_once_notifies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    articles.sort_by_key(|a| a.published);
+    let host = FeedHost::default();
+    let server = serve(&host, &outlets(&articles[..3])).await;
+    host.set(
+        &format!("/{}.xml", articles[3].outlet),
+        crate::support::Doc::feed(rss(&articles[3].outlet, &[])),
+    );
+    let now = articles[3].published + chrono::Duration::hours(1);
+    let engine = wirewatch::Engine::open(
+        crate::support::test_config(dir.path()),
+        std::sync::Arc::new(wirewatch::TokioClock::starting_at(now)),
+    )
+    .unwrap();
+    engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: Some(3),
+        })
+        .unwrap();
+    let mut events = engine.events().subscribe();
+    let names: Vec<String> = articles.iter().map(|a| a.outlet.clone()).collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    host.set(
+        &format!("/{}.xml", articles[3].outlet),
+        crate::support::Doc::feed(rss(&articles[3].outlet, &[item(&articles[3])])),
+    );
+    engine.refresh_all().await.expect("poll");
+    let mut notifications = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let wirewatch::model::EngineEvent::Notify { notifications: n } = e {
+            notifications.extend(n);
+        }
+    }
+    assert_eq!(
+        notifications.len(),
+        1,
+        "the story came with three outlets in its first poll: one notification, not a second \
+         for the threshold, nor one for the fourth outlet: {notifications:#?}"
+    );
+}
+
+fn draft_of(rule: &wirewatch::model::Rule) -> RuleDraft {
+    RuleDraft {
+        name: rule.name.clone(),
+        query: rule.query.clone(),
+        scope: rule.scope.clone(),
+        notify: rule.notify,
+        muted: rule.muted,
+        renotify_outlets: rule.renotify_outlets,
+    }
+}
+
+#[tokio::test]
+async fn with_grouping_off_each_article_is_a_story_of_its_own() {
+    // The switch the benchmark measures grouping against.
+    let dir = tempfile::tempdir().unwrap();
+    let articles: Vec<Labelled> = labelled(&["C"])
+        .into_iter()
+        .filter(|a| a.event == "nepal-protests")
+        .collect();
+    let feeds = outlets(&articles);
+    let server = serve(&FeedHost::default(), &feeds).await;
+    let mut config = crate::support::test_config(dir.path());
+    config.group_stories = false;
+    let engine =
+        wirewatch::Engine::open(config, std::sync::Arc::new(wirewatch::SystemClock)).unwrap();
+    engine
+        .add_rule(&RuleDraft {
+            name: "Nepal".into(),
+            query: "Oli OR Nepal".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: None,
+        })
+        .unwrap();
+    let names: Vec<String> = feeds.keys().cloned().collect();
+    subscribe_and_poll(&engine, &server, &names).await;
+    let stories = all_stories(&engine);
+    assert_eq!(stories.len(), articles.len(), "{stories:#?}");
+    assert!(stories.iter().all(|s| s.articles.len() == 1));
+    let alerts = engine.alerts(&AlertQuery::default()).unwrap();
+    assert_eq!(
+        alerts.len(),
+        articles.len(),
+        "one alert per article, as before stories"
+    );
 }

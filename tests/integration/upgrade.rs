@@ -180,6 +180,12 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
             )
             .unwrap();
         }
+        conn.execute(
+            "INSERT INTO rules (name, query, scope, notify, muted, created)
+             VALUES ('Rupee', 'rupee', '{}', 1, 0, 0)",
+            [],
+        )
+        .unwrap();
         conn.execute_batch(
             "DROP TABLE refold_pending; DROP INDEX articles_lang;
              ALTER TABLE articles DROP COLUMN lang; ALTER TABLE feeds DROP COLUMN recovery_note;
@@ -195,6 +201,8 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
              ALTER TABLE feeds DROP COLUMN full_text;
              ALTER TABLE articles DROP COLUMN full_text_status;
              ALTER TABLE articles DROP COLUMN full_text_note;
+             ALTER TABLE rules DROP COLUMN renotify_outlets;
+             ALTER TABLE alerts DROP COLUMN renotified_outlets;
              PRAGMA user_version = 4;",
         )
         .unwrap();
@@ -233,5 +241,17 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
         .query_row("SELECT count(*) FROM refold_pending", [], |r| r.get(0))
         .unwrap();
     assert_eq!(pending, 0, "the rows were rewritten once");
+    let renotify: Vec<Option<i64>> = conn
+        .prepare("SELECT renotify_outlets FROM rules")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        renotify,
+        vec![None],
+        "a rule from before notifies once per story, as it did"
+    );
     store.integrity_check().unwrap();
 }

@@ -10,7 +10,7 @@
 //!
 //! No alert is raised for a known article or one attached from another feed.
 
-use super::{ms, Applying, FeedInfo};
+use super::{ms, Applying, FeedInfo, Renotified};
 use crate::decode::DecodedEntry;
 use crate::error::Result;
 use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
@@ -214,6 +214,57 @@ impl FeedIngest<'_> {
             .query_row([article_id], |r| r.get(0))?;
         if let Some(story) = story {
             count_outlets(self.tx, story)?;
+            self.renotify(story)?;
+        }
+        Ok(())
+    }
+
+    /// A story may have grown by an outlet: each alert on it whose rule asks to be told again
+    /// at N outlets, and which has not been for that N, is once it has N. An alert raised in
+    /// this same transaction is notified with it: it is only marked, so one poll that brings
+    /// a story's first N outlets notifies once.
+    fn renotify(&mut self, story: StoryId) -> Result<()> {
+        let due: Vec<(i64, i64, String, u32, String, bool)> = self
+            .tx
+            .prepare_cached(
+                "SELECT al.id, r.id, r.name, r.renotify_outlets, s.title, al.created = ?2
+                 FROM alerts al JOIN rules r ON r.id = al.rule_id JOIN stories s ON s.id = al.story_id
+                 WHERE al.story_id = ?1 AND r.renotify_outlets IS NOT NULL
+                   AND r.notify = 1 AND r.muted = 0
+                   AND s.outlets >= r.renotify_outlets
+                   AND al.renotified_outlets IS NOT r.renotify_outlets",
+            )?
+            .query_map(params![story, ms(self.now)], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let Some(now) = Store::alert_stories(self.tx, [story])?.remove(&story) else {
+            return Ok(());
+        };
+        for (alert_id, rule_id, rule_name, threshold, title, raised_now) in due {
+            self.tx
+                .prepare_cached("UPDATE alerts SET renotified_outlets = ?2 WHERE id = ?1")?
+                .execute(params![alert_id, threshold])?;
+            if raised_now {
+                continue;
+            }
+            self.applying.applied.renotified.push(Renotified {
+                alert_id,
+                rule_id,
+                rule_name,
+                title,
+                story: now.clone(),
+            });
         }
         Ok(())
     }
@@ -298,6 +349,9 @@ impl FeedIngest<'_> {
             self.feed.indexed
         ])?;
         self.applying.applied.new_articles += 1;
+        if !placement.started {
+            self.renotify(placement.story)?;
+        }
         Ok((article_id, placement.story))
     }
 

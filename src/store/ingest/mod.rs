@@ -28,7 +28,7 @@ use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Alert, ArticleId, FeedId, FullTextMode, RuleId, StoryId};
+use crate::model::{Alert, AlertId, AlertStory, ArticleId, FeedId, FullTextMode, RuleId, StoryId};
 use crate::prepare::PreparedEntry;
 use crate::rules::{CompiledRule, RuleSet};
 use crate::text::{self, Token};
@@ -132,6 +132,24 @@ pub struct PollApplied {
     pub alerts: Vec<(Alert, bool)>,
     /// Every alert raised, counted per rule, in the order the rules first fired.
     pub tallies: Vec<RuleTally>,
+    /// Alerts whose story reached the number of outlets their rule asked to be told of again.
+    pub renotified: Vec<Renotified>,
+}
+
+/// An alert whose story reached its rule's [`crate::model::Rule::renotify_outlets`]: notified
+/// once more, once per threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renotified {
+    /// The alert.
+    pub alert_id: AlertId,
+    /// Its rule.
+    pub rule_id: RuleId,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The story's headline (its first outlet's).
+    pub title: String,
+    /// The story now: outlets, first and second outlet, lead.
+    pub story: AlertStory,
 }
 
 impl PollApplied {
@@ -279,7 +297,7 @@ impl Store {
                 }
                 if last {
                     // Statistics only: once per poll is enough.
-                    desk.save_vocabulary(&tx)?;
+                    desk.end_poll(&tx)?;
                 }
                 tx.commit()?;
                 // Free the writer between transactions: the window's own writes (marking
@@ -333,8 +351,13 @@ impl Applying {
         }
         let inserted = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                // A story that already has the outlets the rule asks to be told of again
+                // says so in this first notification: no second one for that threshold.
+                "INSERT OR IGNORE INTO alerts (rule_id, article_id, matches, created, story_id,
+                                               renotified_outlets)
+                 VALUES (?1, ?2, ?3, ?4, ?5,
+                         (SELECT r.renotify_outlets FROM rules r, stories s
+                          WHERE r.id = ?1 AND s.id = ?5 AND s.outlets >= r.renotify_outlets))",
             )?
             .execute(params![rule.id, article_id, json, ms(now), story])?;
         if inserted == 0 {

@@ -37,6 +37,7 @@ import type { SpikeAlert } from "./bindings/SpikeAlert";
 import type { SpikeSettings } from "./bindings/SpikeSettings";
 import type { Stats } from "./bindings/Stats";
 import type { Story } from "./bindings/Story";
+import type { ArticleStory } from "./bindings/ArticleStory";
 import type { StoryQuery } from "./bindings/StoryQuery";
 import type { TermMatch } from "./bindings/TermMatch";
 import type { Trend } from "./bindings/Trend";
@@ -61,6 +62,8 @@ export interface Backend {
   getStory(id: number): Promise<Story>;
   /** The story an article belongs to. */
   storyOfArticle(id: number): Promise<Story>;
+  /** The stories of these articles, in the order given (the Articles view groups by them). */
+  articleStories(ids: number[]): Promise<ArticleStory[]>;
   /** Takes an article out of its story for good; returns its own new story's id. */
   detachFromStory(articleId: number): Promise<number>;
 
@@ -193,6 +196,7 @@ export const tauriBackend: Backend = {
   listStories: (query) => call("list_stories", { query }),
   getStory: (id) => call("get_story", { id }),
   storyOfArticle: (id) => call("story_of_article", { id }),
+  articleStories: (ids) => call("article_stories", { ids }),
   detachFromStory: (articleId) => call("detach_from_story", { id: articleId }),
 
   searchArticles: (query) => call("search_articles", { query }),

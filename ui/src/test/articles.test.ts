@@ -187,3 +187,54 @@ describe("Articles view", () => {
     await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
   });
 });
+
+describe("Articles view grouped by story", () => {
+  it("shows one row per story with its first outlet's headline and outlets, expanding to the others", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBeGreaterThan(3));
+    const listed = screen.getAllByTestId("article-row").map((r) => Number(r.getAttribute("data-article-id")));
+    // Three listed articles of three outlets report one event; the oldest outlet was first.
+    const members = listed
+      .map((id) => fake.articles.find((a) => a.id === id)!)
+      .filter((a) => !fake.stories.some((st) => st.articles.some((x) => x.id === a.id)))
+      .filter((a, i, all) => all.findIndex((b) => b.feeds[0]?.title === a.feeds[0]?.title) === i)
+      .slice(0, 3);
+    expect(members.length).toBe(3);
+    const oldest = [...members].reverse();
+    fake.stories.push({
+      id: 777,
+      title: oldest[0].title,
+      first_seen: oldest[0].published ?? oldest[0].fetched,
+      last_update: members[0].published ?? members[0].fetched,
+      outlets: oldest.map((a) => a.feeds[0].title),
+      articles: oldest.map((a) => ({ id: a.id, link: a.url, title: a.title, feed: a.feeds[0].title, published: a.published, seen: a.published ?? a.fetched })),
+    });
+
+    await user.click(screen.getByTestId("group-by-story"));
+    await waitFor(() => expect(screen.getAllByTestId("story-group").length).toBe(listed.length - 2));
+    const group = screen.getAllByTestId("story-group").find((g) => within(g).getByTestId("story-group-title").textContent === oldest[0].title)!;
+    expect(fake.calls.some((c) => c.cmd === "article_stories")).toBe(true);
+    expect(within(group).getByTestId("story-group-title")).toHaveTextContent(oldest[0].title);
+    expect(within(group).getByTestId("story-group-outlets")).toHaveTextContent(`3 outlets · ${oldest[0].feeds[0].title} first`);
+    const others = new Set(fake.stories.filter((st) => st.id !== 777).flatMap((st) => st.articles.map((x) => x.id)));
+    const multi = fake.stories.filter((st) => st.id !== 777 && st.articles.some((x) => listed.includes(x.id))).length;
+    expect(others.size).toBeGreaterThan(0);
+    expect(screen.getAllByTestId("story-group-expand").length).toBe(1 + multi);
+
+    await user.click(within(group).getByTestId("story-group-expand"));
+    const outlets = await within(group).findAllByTestId("story-outlet");
+    expect(outlets.map((o) => o.textContent)).toEqual(
+      oldest.filter((a) => a.id !== members[0].id).map((a) => expect.stringContaining(a.feeds[0].title)),
+    );
+
+    // The row opens its newest listed article in the reader.
+    await user.click(within(group).getByTestId("story-group-title"));
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === "get_article" && c.args.id === members[0].id)).toBe(true));
+
+    // And back to one row per article.
+    await user.click(screen.getByTestId("group-by-story"));
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(listed.length));
+    expect(screen.queryByTestId("story-groups")).toBeNull();
+  });
+});

@@ -262,8 +262,8 @@ export class FakeBackend {
       });
     }
     this.rules = [
-      this.makeRule(1, { name: "South Asia ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false }),
-      this.makeRule(2, { name: "China on India–Pakistan", query: "(China OR Beijing) AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: false, muted: false }),
+      this.makeRule(1, { name: "South Asia ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false, renotify_outlets: null }),
+      this.makeRule(2, { name: "China on India–Pakistan", query: "(China OR Beijing) AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: false, muted: false, renotify_outlets: null }),
     ];
     for (const a of [...this.articles.slice(0, SEED.length)].reverse()) {
       for (const r of this.rules) {
@@ -678,6 +678,13 @@ export class FakeBackend {
       }
       case "story_of_article":
         return structuredClone(this.storyOf(args.id as number));
+      case "article_stories":
+        return (args.ids as number[])
+          .filter((id) => this.articles.some((a) => a.id === id))
+          .map((id) => {
+            const st = this.storyOf(id);
+            return { article_id: id, story_id: st.id, title: st.title, first_outlet: st.outlets[0] ?? null, outlets: st.outlets.length, articles: st.articles.length };
+          });
       case "detach_from_story": {
         const id = args.id as number;
         for (const st of this.stories) {
@@ -758,7 +765,7 @@ export class FakeBackend {
         return null;
       case "add_starter_pack": {
         const report = this.import(STARTER, []);
-        const rule = this.makeRule(++this.nextId.rule, { name: "India–Pakistan ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false });
+        const rule = this.makeRule(++this.nextId.rule, { name: "India–Pakistan ceasefire", query: "ceasefire AND (India OR Pakistan)", scope: { folders: [], feeds: [] }, notify: true, muted: false, renotify_outlets: null });
         this.rules.push(rule);
         report.rules_added.push(rule);
         this.settings.starter_offered = true;
@@ -770,6 +777,7 @@ export class FakeBackend {
         const d = args.draft as RuleDraft;
         this.parseOrReject(d.query);
         if (!d.name.trim()) throw new Rejection(err("invalid_rule", "A rule needs a name."));
+        if (d.renotify_outlets !== null && d.renotify_outlets < 2) throw new Rejection(err("invalid_rule", "notify again at 2 outlets or more"));
         const r = this.makeRule(++this.nextId.rule, d);
         this.rules.push(r);
         return { ...r };

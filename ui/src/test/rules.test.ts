@@ -102,6 +102,43 @@ describe("Rules view", () => {
     expect(fake.calls.find((c) => c.cmd === "update_rule")!.args.id).toBe(2);
   });
 
+  it("sets, shows and turns off notifying again when a story reaches N outlets", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "rules");
+    await user.click(within(screen.getAllByTestId("rule-row")[0]).getByTestId("rule-edit"));
+    const again = screen.getByTestId("rule-renotify");
+    const outlets = screen.getByTestId("rule-renotify-outlets");
+    expect(again).not.toBeChecked();
+    expect(outlets).toBeDisabled();
+    await user.click(again);
+    expect(outlets).toBeEnabled();
+    await user.clear(outlets);
+    await user.type(outlets, "12");
+    await waitFor(() => expect(screen.getByTestId("rule-save")).toBeEnabled());
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(fake.rules.find((r) => r.id === 1)!.renotify_outlets).toBe(12));
+    const call = fake.calls.filter((c) => c.cmd === "update_rule").at(-1)!;
+    expect((call.args.draft as { renotify_outlets: number | null }).renotify_outlets).toBe(12);
+    await waitFor(() => expect(within(screen.getAllByTestId("rule-row")[0]).getByTestId("rule-renotify-tag")).toHaveTextContent("again at 12 outlets"));
+
+    await user.click(within(screen.getAllByTestId("rule-row")[0]).getByTestId("rule-edit"));
+    expect(screen.getByTestId("rule-renotify")).toBeChecked();
+    expect(screen.getByTestId("rule-renotify-outlets")).toHaveValue(12);
+    await user.click(screen.getByTestId("rule-renotify"));
+    await waitFor(() => expect(screen.getByTestId("rule-save")).toBeEnabled());
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(fake.rules.find((r) => r.id === 1)!.renotify_outlets).toBeNull());
+    expect(within(screen.getAllByTestId("rule-row")[0]).queryByTestId("rule-renotify-tag")).toBeNull();
+  });
+
+  it("a rule without notifications cannot notify again", async () => {
+    const { user } = await renderApp();
+    await goTo(user, "rules");
+    await user.click(within(screen.getAllByTestId("rule-row")[1]).getByTestId("rule-edit"));
+    expect(screen.getByTestId("rule-notify")).not.toBeChecked();
+    expect(screen.getByTestId("rule-renotify")).toBeDisabled();
+  });
+
   it("removes a rule after confirmation", async () => {
     const { user, fake } = await renderApp();
     await goTo(user, "rules");

@@ -31,6 +31,10 @@ notify: boolean,
  */
 muted: boolean, 
 /**
+ * Notify once more when a story this rule alerted on reaches this many outlets.
+ */
+renotify_outlets: number | null, 
+/**
  * When it was created.
  */
 created: string, 

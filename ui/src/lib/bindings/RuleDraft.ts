@@ -24,4 +24,9 @@ notify: boolean,
 /**
  * A muted rule is kept but matches nothing.
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * Notify once more when a story this rule alerted on reaches this many outlets
+ * (`None`: never; at least 2).
+ */
+renotify_outlets: number | null, };

@@ -303,7 +303,8 @@ fn full_text_settings(text: &str) -> HashMap<String, FullTextMode> {
         };
         let (mut url, mut mode) = (None, None);
         for attr in tag.attributes().with_checks(false).flatten() {
-            let Ok(value) = attr.decode_and_unescape_value(reader.decoder()) else {
+            let Ok(value) = attr.decoded_and_normalized_value(Default::default(), reader.decoder())
+            else {
                 continue;
             };
             match attr.key.as_ref() {

@@ -20,8 +20,8 @@
 //!    with `Retry-After`, is paused ([`SITE_PAUSE`]), so no site gets a storm of retries;
 //! 4. stores the batch's full texts and final statuses in one short transaction
 //!    ([`Store::store_full_texts`]), which matches each article again and raises the alerts
-//!    its full text alone earns, once per story; announces them like a poll's, then an
-//!    [`EngineEvent::FullText`] per article.
+//!    its full text alone earns, once per story; counts them in their rules' spike series
+//!    and announces them like a poll's, then an [`EngineEvent::FullText`] per article.
 //!
 //! Rounds repeat while pages are due. The stage never runs inside a poll: a poll's alerts
 //! come from the feed's own text at its commit, and only a round's short transaction ever
@@ -34,6 +34,7 @@ pub mod teaser;
 use crate::alert::Events;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::coverage::Watch;
 use crate::error::{Error, Result};
 use crate::extract::{self, ExtractError};
 use crate::fetch::Fetcher;
@@ -125,6 +126,8 @@ pub(crate) struct Pages {
     fetcher: Fetcher,
     clock: SharedClock,
     events: Events,
+    /// Spike counts, which the alerts a full text raises add to as a poll's do.
+    watch: Arc<Watch>,
     live_alerts: usize,
     max_page_bytes: u64,
     robots: robots::Robots,
@@ -154,12 +157,14 @@ impl Pages {
         config: &Config,
         clock: SharedClock,
         events: Events,
+        watch: Arc<Watch>,
     ) -> Pages {
         Pages {
             store,
             fetcher,
             clock,
             events,
+            watch,
             live_alerts: config.live_alerts_per_poll,
             max_page_bytes: config.max_page_bytes,
             robots: robots::Robots::default(),
@@ -276,6 +281,9 @@ impl Pages {
         })
         .await?;
         done.alerts = applied.alert_count();
+        // A late alert is as much coverage as a poll's: it counts in its rule's spike series.
+        let alerts = applied.alerts.iter().map(|(alert, _)| alert);
+        self.watch.spikes.count(alerts, &applied.tallies, now);
         crate::alert::announce(&self.events, applied);
         for (article_id, status) in statuses {
             self.events

@@ -673,6 +673,76 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
     assert_eq!(host.hits("/robots.txt"), 1, "robots.txt once for the site");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_crawl_delay_spaces_its_page_fetches_up_to_a_cap() {
+    let host = FeedHost::default();
+    let server = host.start().await;
+    let items: Vec<Item> = (0..3)
+        .map(|i| {
+            let path = format!("/slow/{i}");
+            host.set(
+                &path,
+                html(&page(
+                    &format!("Story {i}"),
+                    "Hydrographers joined the talks.",
+                )),
+            );
+            Item {
+                link: server.url(&path),
+                ..Item::new(&format!("slow{i}"), &format!("Story {i}"), "Short.")
+            }
+        })
+        .collect();
+    host.set("/feed.xml", Doc::feed(rss("Slow", &items)));
+    // Ten seconds between fetches for everyone, and an hour asked of Wirewatch alone.
+    host.set(
+        "/robots.txt",
+        Doc::status(
+            200,
+            "text/plain",
+            "User-agent: *\nCrawl-delay: 10\n\nUser-agent: Wirewatch\nCrawl-delay: 3600\nAllow: /\n",
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(HandClock(std::sync::Mutex::new(
+        "2026-05-10T12:00:00Z".parse().unwrap(),
+    )));
+    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
+    let opml = format!(
+        r#"<opml version="2.0"><body><outline text="Slow" xmlUrl="{}" fullText="always"/></body></opml>"#,
+        server.url("/feed.xml")
+    );
+    engine.import_opml(&opml).unwrap();
+    engine.poll_all().await.unwrap();
+    let hits = || {
+        (0..3)
+            .map(|i| host.hits(&format!("/slow/{i}")))
+            .sum::<usize>()
+    };
+
+    let first = engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 1, "one page, then the site's gap");
+    assert_eq!((first.fetched, first.put_off), (1, 2), "{first:?}");
+    clock.advance(Duration::from_secs(29));
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 1, "the gap holds until it ends");
+    clock.advance(Duration::from_secs(1));
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 2, "an hour asked for is kept to thirty seconds");
+    clock.advance(wirewatch::full_text::robots::MAX_CRAWL_DELAY);
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 3);
+    let page = engine.articles(&ArticleQuery::default()).unwrap();
+    for summary in page.articles {
+        let a = engine.article(summary.id).unwrap();
+        assert_eq!(
+            a.full_text_status,
+            FullTextStatus::Fetched,
+            "waiting for a turn is no failed try"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_starter_pack_leaves_every_feed_to_decide_by_its_entries() {
     let dir = tempfile::tempdir().unwrap();

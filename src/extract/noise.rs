@@ -16,7 +16,9 @@
 //! show the byline twice. It is deliberately narrow so that story text is never lost: a block
 //! goes only when it equals the extracted byline once both are normalised, or when it is a
 //! short "By …" / "Reporting by …" line whose every other word reads as a name; and never
-//! when it is the content's only block.
+//! when it is the content's only block. On the corpus's 181 news pages it changes 11: nine
+//! lose a byline line and gain F1 (+0.002 to +0.006 each), two lose a credit line their label
+//! keeps ("Staff Reports", "© Reuters", −0.001 and −0.002); the mean stays 0.956.
 
 /// Boxes inside a story's column that are not story. Element names keep the matches off the
 /// page's `<body>`, `<main>` and `<article>`, whose classes often name the section.

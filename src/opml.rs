@@ -11,7 +11,9 @@
 //! says so.
 //!
 //! [`export`] writes OPML 2.0 with feeds grouped in one folder outline per folder, which every
-//! mainstream reader understands, and which [`parse`] reads back to the same feeds.
+//! mainstream reader understands, and which [`parse`] reads back to the same feeds. A feed
+//! whose full-text setting is not `auto` carries it in a [`FULL_TEXT_ATTR`] attribute, which
+//! other readers ignore and [`parse`] reads back (an unknown value is ignored too).
 //!
 //! [`STARTER_PACK`] is the curated list of South Asia news feeds offered on first run, and
 //! [`DEFAULT_RULE`] the alert rule offered with it.
@@ -24,7 +26,7 @@ use url::{ParseError, Url};
 
 use crate::dedup::canonical_url;
 use crate::error::{Error, Result};
-use crate::model::{Feed, SkippedOutline};
+use crate::model::{Feed, FullTextMode, SkippedOutline};
 
 /// The largest OPML document [`parse`] accepts, in bytes. Real subscription lists are a few
 /// hundred kilobytes at most; anything bigger is a mistake or an attack on memory.
@@ -43,6 +45,11 @@ pub const FOLDER_SEPARATOR: &str = " / ";
 /// The title written into the `<head>` of exported documents.
 pub const EXPORT_TITLE: &str = "Wirewatch subscriptions";
 
+/// The outline attribute that carries a feed's full-text setting (`always` or `never`; `auto`,
+/// the default, is not written). The `opml` crate keeps only the attributes the OPML spec
+/// names, so [`parse`] reads this one in a pass of its own.
+pub const FULL_TEXT_ATTR: &str = "fullText";
+
 /// A feed outline read from an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outline {
@@ -54,6 +61,8 @@ pub struct Outline {
     pub site_url: Option<String>,
     /// The folder: the title of the enclosing outline, if nested.
     pub folder: Option<String>,
+    /// The full-text setting the file gives it ([`FULL_TEXT_ATTR`]), if a known one.
+    pub full_text: Option<FullTextMode>,
 }
 
 /// Feeds in an OPML 1.0/2.0 document, and the outlines that were skipped with why.
@@ -117,7 +126,10 @@ pub fn parse(text: &str) -> Result<(Vec<Outline>, Vec<SkippedOutline>)> {
     }
 
     let document = read_document(text, &shape)?;
-    let mut collector = Collector::default();
+    let mut collector = Collector {
+        full_text: full_text_settings(text),
+        ..Collector::default()
+    };
     let mut folders = Vec::new();
     collector.walk(&document.body.outlines, &mut folders);
     Ok((collector.feeds, collector.skipped))
@@ -165,6 +177,8 @@ struct Collector {
     skipped: Vec<SkippedOutline>,
     /// Canonical URL → how the first outline with it was named, for duplicate reports.
     seen: HashMap<String, String>,
+    /// Canonical URL → the full-text setting its outline carries.
+    full_text: HashMap<String, FullTextMode>,
 }
 
 impl Collector {
@@ -242,6 +256,7 @@ impl Collector {
             let reason = format!("duplicate of an earlier outline in this file ({first})");
             return self.skip(shown, &reason);
         }
+        let full_text = self.full_text.get(&key).copied();
         self.seen.insert(key, shown);
 
         let site_url = o
@@ -255,6 +270,7 @@ impl Collector {
             title,
             site_url,
             folder: (!folders.is_empty()).then(|| folders.join(FOLDER_SEPARATOR)),
+            full_text,
         });
     }
 
@@ -264,6 +280,45 @@ impl Collector {
             reason: reason.to_string(),
         });
     }
+}
+
+/// Canonical feed URL → full-text setting, for every outline with an `xmlUrl` and a known
+/// [`FULL_TEXT_ATTR`] value. The first outline of a URL wins, as in [`parse`]; a file the
+/// scan cannot finish keeps what it read before the fault.
+fn full_text_settings(text: &str) -> HashMap<String, FullTextMode> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = false;
+    reader.config_mut().allow_unmatched_ends = true;
+    let mut settings = HashMap::new();
+    loop {
+        let tag = match reader.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Start(tag) | Event::Empty(tag))
+                if tag.local_name().as_ref() == b"outline" =>
+            {
+                tag
+            }
+            Ok(_) => continue,
+        };
+        let (mut url, mut mode) = (None, None);
+        for attr in tag.attributes().with_checks(false).flatten() {
+            let Ok(value) = attr.decoded_and_normalized_value(Default::default(), reader.decoder())
+            else {
+                continue;
+            };
+            match attr.key.as_ref() {
+                b"xmlUrl" => url = Url::parse(value.trim()).ok().map(String::from),
+                key if key == FULL_TEXT_ATTR.as_bytes() => mode = FullTextMode::parse(&value),
+                _ => {}
+            }
+        }
+        if let (Some(url), Some(mode)) = (url, mode) {
+            let key = canonical_url(&url).unwrap_or(url);
+            settings.entry(key).or_insert(mode);
+        }
+    }
+    settings
 }
 
 /// The outline's `title`, else its `text`, with whitespace collapsed; `None` when both are blank.
@@ -524,6 +579,9 @@ fn write_feed(out: &mut String, feed: &Feed, indent: &str) {
     );
     if let Some(site) = feed.site_url.as_deref().filter(|s| !s.trim().is_empty()) {
         let _ = write!(out, " htmlUrl=\"{}\"", escape(site));
+    }
+    if feed.full_text != FullTextMode::Auto {
+        let _ = write!(out, " {FULL_TEXT_ATTR}=\"{}\"", feed.full_text.as_str());
     }
     out.push_str("/>\n");
 }

@@ -363,7 +363,21 @@ impl Engine {
                 .store()
                 .add_feed(&new, self.now(), self.default_interval_secs())
             {
-                Ok((feed, true)) => report.added.push(feed),
+                Ok((feed, true)) => {
+                    // The file's full-text setting applies to a feed it brings; one already
+                    // subscribed keeps the setting chosen here.
+                    let feed = match o.full_text.filter(|mode| *mode != feed.full_text) {
+                        Some(mode) => {
+                            self.store().set_feed_full_text(feed.id, mode)?;
+                            Feed {
+                                full_text: mode,
+                                ..feed
+                            }
+                        }
+                        None => feed,
+                    };
+                    report.added.push(feed);
+                }
                 Ok((_, false)) => report.existing.push(o.url),
                 Err(e) => report.skipped.push(SkippedOutline {
                     name: o.url,

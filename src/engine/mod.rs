@@ -85,6 +85,7 @@ impl Engine {
             &config,
             clock.clone(),
             events.clone(),
+            watch.clone(),
         );
         let poller = Poller::new(
             store.clone(),

@@ -16,10 +16,12 @@
 //!    "Full-text extraction"): the same F1 on news pages as the best of them, at five times
 //!    the rate of the fastest trafilatura. It also reads the title, byline, publication time,
 //!    language and lead image from JSON-LD, Open Graph and `<meta>`.
-//! 5. **HTML** for the reader: the extractor's markup, sanitised by the decode stage's policy
+//! 5. **Byline block**: a first or last paragraph of the main content that only repeats the
+//!    byline is dropped, so the reader does not show it twice ([`noise`]).
+//! 6. **HTML** for the reader: the extractor's markup, sanitised by the decode stage's policy
 //!    ([`crate::decode::sanitize_html`]: no scripts, styles, frames or handlers; links absolute),
 //!    then tracking pixels dropped ([`pixels`]).
-//! 6. **Text**: the sanitised HTML read as text, one paragraph per block, separated by a
+//! 7. **Text**: the sanitised HTML read as text, one paragraph per block, separated by a
 //!    blank line; `words` counts its words. A page with no main text (a script-only shell, a
 //!    login wall, an index page) is [`ExtractError::NoContent`], so the caller keeps the
 //!    feed's summary and records why.
@@ -112,7 +114,8 @@ pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
     // content, or more elements than it parses).
     let found = reader.parse().map_err(|_| ExtractError::NoContent)?;
     let title = Some(found.title.trim().to_owned()).filter(|t| !t.is_empty());
-    let clean = crate::decode::sanitize_html(&found.content, Some(url));
+    let content = noise::without_byline_block(&found.content, found.byline.as_deref());
+    let clean = crate::decode::sanitize_html(&content, Some(url));
     let html = pixels::without_tracking_pixels(&clean);
     // The text is read from the sanitised HTML, one paragraph per block; the extractor's own
     // text (the DOM's `textContent`) runs paragraphs together.

@@ -314,3 +314,48 @@ fn the_json_has_the_documented_fields() {
     }
     assert_eq!(keys.len(), 9, "no other field: {keys:?}");
 }
+
+/// A page laid out as Dawn's are: the byline is declared in `<meta>` and JSON-LD, and the story
+/// body opens with a paragraph that says it again.
+const BYLINE_IN_BODY_PAGE: &str = r##"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Dar meets envoys in Doha - Newspaper - Frontier</title>
+<meta name="author" content="Baqir Sajjad Syed">
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"NewsArticle","headline":"Dar meets envoys in Doha",
+ "author":{"@type":"Person","name":"Baqir Sajjad Syed"}}
+</script></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h2 class="story__title">Dar meets envoys in Doha</h2>
+<div class="story__content">
+<p>By Baqir Sajjad Syed</p>
+<p>ISLAMABAD: Foreign Minister Ishaq Dar met the envoys of both sides in Doha on Saturday and
+said his delegation had come with a clear mandate to secure a lasting truce along the border.</p>
+<p>Officials said the talks would continue through the weekend, with a second round planned
+for the coming week once both delegations have consulted their capitals.</p>
+</div></article>
+<footer>© Frontier</footer></body></html>"##;
+
+#[test]
+fn a_body_paragraph_that_repeats_the_byline_is_not_shown_twice() {
+    let page = extract(BYLINE_IN_BODY_PAGE, &url()).expect("an article");
+    assert_eq!(
+        page.byline.as_deref(),
+        Some("Baqir Sajjad Syed"),
+        "byline read"
+    );
+    assert!(
+        page.text.starts_with("ISLAMABAD: Foreign Minister"),
+        "the text starts with the story, not the byline again: {:?}",
+        page.text
+    );
+    assert!(
+        !page.html.contains("By Baqir"),
+        "nor does the HTML: {}",
+        page.html
+    );
+    assert!(
+        page.text.contains("second round planned"),
+        "the story is whole"
+    );
+}

@@ -8,7 +8,9 @@
 //! 1. takes up to [`BATCH`] queued pages that are due, longest waiting first;
 //! 2. for each, at most [`PAGES_IN_FLIGHT`] at once and two of one site at once, one after
 //!    another: a page whose site is paused waits for the pause to end, with no try counted; the
-//!    site's robots.txt is asked ([`robots`], fetched once per site); the page is fetched
+//!    site's robots.txt is asked ([`robots`], fetched once per site), and a page that would
+//!    follow the site's last one sooner than its `Crawl-delay` waits for its turn, with no try
+//!    counted either; the page is fetched
 //!    with the engine's [`Fetcher`] (`Accept` preferring HTML, the same time and redirect
 //!    caps as feeds, `max_page_bytes`), and its story extracted on a thread of its own
 //!    at the lowest priority;
@@ -20,8 +22,8 @@
 //!    with `Retry-After`, is paused ([`SITE_PAUSE`]), so no site gets a storm of retries;
 //! 4. stores the batch's full texts and final statuses in one short transaction
 //!    ([`Store::store_full_texts`]), which matches each article again and raises the alerts
-//!    its full text alone earns, once per story; announces them like a poll's, then an
-//!    [`EngineEvent::FullText`] per article.
+//!    its full text alone earns, once per story; counts them in their rules' spike series
+//!    and announces them like a poll's, then an [`EngineEvent::FullText`] per article.
 //!
 //! Rounds repeat while pages are due. The stage never runs inside a poll: a poll's alerts
 //! come from the feed's own text at its commit, and only a round's short transaction ever
@@ -34,6 +36,7 @@ pub mod teaser;
 use crate::alert::Events;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::coverage::Watch;
 use crate::error::{Error, Result};
 use crate::extract::{self, ExtractError};
 use crate::fetch::Fetcher;
@@ -125,10 +128,15 @@ pub(crate) struct Pages {
     fetcher: Fetcher,
     clock: SharedClock,
     events: Events,
+    /// Spike counts, which the alerts a full text raises add to as a poll's do.
+    watch: Arc<Watch>,
     live_alerts: usize,
     max_page_bytes: u64,
     robots: robots::Robots,
     sites: Mutex<HashMap<String, Site>>,
+    /// Per host, the earliest time of its next page fetch, for sites whose robots.txt sets a
+    /// `Crawl-delay`.
+    next_fetch: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Woken by each commit of a poll, and by a change of settings.
     pub(crate) wake: Arc<Notify>,
     one_at_a_time: tokio::sync::Mutex<()>,
@@ -154,16 +162,19 @@ impl Pages {
         config: &Config,
         clock: SharedClock,
         events: Events,
+        watch: Arc<Watch>,
     ) -> Pages {
         Pages {
             store,
             fetcher,
             clock,
             events,
+            watch,
             live_alerts: config.live_alerts_per_poll,
             max_page_bytes: config.max_page_bytes,
             robots: robots::Robots::default(),
             sites: Mutex::new(HashMap::new()),
+            next_fetch: Mutex::new(HashMap::new()),
             wake: Arc::new(Notify::new()),
             one_at_a_time: tokio::sync::Mutex::new(()),
         }
@@ -276,6 +287,9 @@ impl Pages {
         })
         .await?;
         done.alerts = applied.alert_count();
+        // A late alert is as much coverage as a poll's: it counts in its rule's spike series.
+        let alerts = applied.alerts.iter().map(|(alert, _)| alert);
+        self.watch.spikes.count(alerts, &applied.tallies, now);
         crate::alert::announce(&self.events, applied);
         for (article_id, status) in statuses {
             self.events
@@ -326,7 +340,18 @@ impl Pages {
                         .into(),
                 )
             }
-            Ok(true) => self.fetch_and_extract(&url).await,
+            Ok(true) => {
+                if let Some(at) = self.crawl_slot(&host, &parsed) {
+                    // Not a try: the site asked for a gap between fetches.
+                    return Verdict::Retry {
+                        article_id,
+                        attempts,
+                        at,
+                        note: None,
+                    };
+                }
+                self.fetch_and_extract(&url).await
+            }
             Err(e) => Err((ExtractError::Fetch(e), None)),
         };
         match fetched {
@@ -457,6 +482,28 @@ impl Pages {
                 other => Sorted::Final(FullTextStatus::Failed, format!("{other}; {shown}")),
             },
         }
+    }
+
+    /// Takes `host`'s turn to fetch `url` now, keeping its robots.txt's `Crawl-delay` before
+    /// the next; or, when the last fetch was too recent, the time its next turn comes.
+    fn crawl_slot(&self, host: &str, url: &Url) -> Option<DateTime<Utc>> {
+        let delay = self.robots.crawl_delay(url)?;
+        let now = self.clock.now();
+        let mut next = self
+            .next_fetch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = next.get(host).filter(|at| **at > now) {
+            return Some(*at);
+        }
+        // Turns passed are of no use; the map holds only sites with a fetch in the last
+        // `MAX_CRAWL_DELAY`.
+        next.retain(|_, at| *at > now);
+        next.insert(
+            host.to_owned(),
+            now + chrono::Duration::from_std(delay).unwrap_or_default(),
+        );
+        None
     }
 
     /// Until when `host` is paused, if it is.

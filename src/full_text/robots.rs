@@ -7,6 +7,9 @@
 //! robots.txt with a 4xx status has none: everything is allowed. A site that cannot be
 //! reached or answers 5xx is not cached: the page counts as a failed try, and robots.txt is
 //! asked again with its next try.
+//!
+//! A `Crawl-delay` in the group that applies to Wirewatch is read too ([`Robots::crawl_delay`]):
+//! the stage keeps at least that long between two pages of the site, up to [`MAX_CRAWL_DELAY`].
 
 use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
@@ -27,6 +30,11 @@ const KEPT_FOR: Duration = Duration::from_secs(24 * 3600);
 /// Sites whose robots.txt is kept at most; beyond, the cache starts again (a few hundred
 /// sites is a large subscription list, and each entry is a few kilobytes).
 const MAX_SITES: usize = 2_000;
+
+/// The longest `Crawl-delay` honoured. Sites ask for anything up to hours; one site's pages
+/// then wait their turn, but no longer than this apart, so a site cannot hold its articles'
+/// full texts back for days. Thirty seconds is two pages a minute, gentler than a reader.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
 
 /// What a site's robots.txt says.
 #[derive(Debug)]
@@ -84,6 +92,31 @@ impl Robots {
             Rules::Parsed(robot) => robot.allowed(url.as_str()),
         })
     }
+
+    /// The gap the site of `url` asks for between two fetches (`Crawl-delay`), at most
+    /// [`MAX_CRAWL_DELAY`]; `None` when its robots.txt asks for none or is not read yet.
+    pub fn crawl_delay(&self, url: &Url) -> Option<Duration> {
+        let origin = url.origin().ascii_serialization();
+        let site = self
+            .sites
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&origin)
+            .cloned()?;
+        match site.rules.get()? {
+            Rules::None => None,
+            Rules::Parsed(robot) => robot.delay.and_then(capped),
+        }
+    }
+}
+
+/// A `Crawl-delay` in seconds as a wait, capped at [`MAX_CRAWL_DELAY`]; none for zero,
+/// negative or absurd values.
+fn capped(secs: f32) -> Option<Duration> {
+    Duration::try_from_secs_f32(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .map(|d| d.min(MAX_CRAWL_DELAY))
 }
 
 /// Fetches and reads the robots.txt of `origin` (`https://host:port`).
@@ -119,5 +152,17 @@ mod tests {
             robot.allowed("https://example.org/private/1"),
             "our own group replaces the `*` group"
         );
+    }
+
+    #[test]
+    fn a_crawl_delay_is_read_and_capped() {
+        let robot = Robot::new(AGENT, b"User-agent: *\nCrawl-delay: 4.5\n").unwrap();
+        assert_eq!(
+            robot.delay.and_then(capped),
+            Some(Duration::from_millis(4500))
+        );
+        assert_eq!(capped(86_400.0), Some(MAX_CRAWL_DELAY), "a day is capped");
+        assert_eq!(capped(0.0), None, "no delay");
+        assert_eq!(capped(-3.0), None, "nonsense is ignored");
     }
 }

@@ -610,3 +610,72 @@ fn rule_add_and_edit_set_when_a_rule_notifies_again_and_rule_list_shows_it() {
     let refused = failure(&db, &["rule", "edit", &id, "--renotify-at", "1"]);
     assert!(refused.contains("2 outlets or more"), "{refused}");
 }
+
+#[test]
+fn opml_export_then_import_into_a_fresh_database_keeps_each_feeds_full_text_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first.db"), dir.path().join("second.db"));
+    let list = dir.path().join("list.opml");
+    std::fs::write(
+        &list,
+        r#"<opml version="2.0"><head/><body>
+             <outline text="A" xmlUrl="http://127.0.0.1:9/a.xml"/>
+             <outline text="B" xmlUrl="http://127.0.0.1:9/b.xml"/>
+             <outline text="C" xmlUrl="http://127.0.0.1:9/c.xml"/>
+           </body></opml>"#,
+    )
+    .unwrap();
+    ok(&first, &["import", list.to_str().unwrap()]);
+    ok(
+        &first,
+        &[
+            "feed",
+            "set",
+            "http://127.0.0.1:9/a.xml",
+            "--full-text",
+            "always",
+        ],
+    );
+    ok(
+        &first,
+        &[
+            "feed",
+            "set",
+            "http://127.0.0.1:9/b.xml",
+            "--full-text",
+            "never",
+        ],
+    );
+    let exported = dir.path().join("exported.opml");
+    ok(&first, &["export", exported.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        text.contains(r#"fullText="always""#) && text.contains(r#"fullText="never""#),
+        "the settings are written: {text}"
+    );
+    assert!(
+        !text.contains(r#"fullText="auto""#),
+        "auto, the default, is not: {text}"
+    );
+
+    ok(&second, &["import", exported.to_str().unwrap()]);
+    let feeds = json(&second, &["feed", "list", "--json"]);
+    let modes: Vec<(String, String)> = feeds
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| {
+            (
+                f["url"].as_str().unwrap().to_owned(),
+                f["full_text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (url, mode) in [("a", "always"), ("b", "never"), ("c", "auto")] {
+        let url = format!("http://127.0.0.1:9/{url}.xml");
+        assert!(
+            modes.contains(&(url.clone(), mode.to_owned())),
+            "{url} is {mode} after the round trip: {modes:?}"
+        );
+    }
+}

@@ -673,6 +673,76 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
     assert_eq!(host.hits("/robots.txt"), 1, "robots.txt once for the site");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_crawl_delay_spaces_its_page_fetches_up_to_a_cap() {
+    let host = FeedHost::default();
+    let server = host.start().await;
+    let items: Vec<Item> = (0..3)
+        .map(|i| {
+            let path = format!("/slow/{i}");
+            host.set(
+                &path,
+                html(&page(
+                    &format!("Story {i}"),
+                    "Hydrographers joined the talks.",
+                )),
+            );
+            Item {
+                link: server.url(&path),
+                ..Item::new(&format!("slow{i}"), &format!("Story {i}"), "Short.")
+            }
+        })
+        .collect();
+    host.set("/feed.xml", Doc::feed(rss("Slow", &items)));
+    // Ten seconds between fetches for everyone, and an hour asked of Wirewatch alone.
+    host.set(
+        "/robots.txt",
+        Doc::status(
+            200,
+            "text/plain",
+            "User-agent: *\nCrawl-delay: 10\n\nUser-agent: Wirewatch\nCrawl-delay: 3600\nAllow: /\n",
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(HandClock(std::sync::Mutex::new(
+        "2026-05-10T12:00:00Z".parse().unwrap(),
+    )));
+    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
+    let opml = format!(
+        r#"<opml version="2.0"><body><outline text="Slow" xmlUrl="{}" fullText="always"/></body></opml>"#,
+        server.url("/feed.xml")
+    );
+    engine.import_opml(&opml).unwrap();
+    engine.poll_all().await.unwrap();
+    let hits = || {
+        (0..3)
+            .map(|i| host.hits(&format!("/slow/{i}")))
+            .sum::<usize>()
+    };
+
+    let first = engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 1, "one page, then the site's gap");
+    assert_eq!((first.fetched, first.put_off), (1, 2), "{first:?}");
+    clock.advance(Duration::from_secs(29));
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 1, "the gap holds until it ends");
+    clock.advance(Duration::from_secs(1));
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 2, "an hour asked for is kept to thirty seconds");
+    clock.advance(wirewatch::full_text::robots::MAX_CRAWL_DELAY);
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(hits(), 3);
+    let page = engine.articles(&ArticleQuery::default()).unwrap();
+    for summary in page.articles {
+        let a = engine.article(summary.id).unwrap();
+        assert_eq!(
+            a.full_text_status,
+            FullTextStatus::Fetched,
+            "waiting for a turn is no failed try"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_starter_pack_leaves_every_feed_to_decide_by_its_entries() {
     let dir = tempfile::tempdir().unwrap();
@@ -884,4 +954,98 @@ async fn the_background_loop_fetches_pages_after_each_poll_by_itself() {
         .expect("both loops stop on shutdown")
         .unwrap()
         .unwrap();
+}
+
+/// Regression: alerts raised when a full text arrives were left out of the spike counts, so a
+/// surge seen only in articles' bodies never spiked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_raised_by_full_texts_count_towards_a_spike() {
+    use chrono::{Duration as Days, Utc};
+    use wirewatch::spike::Sensitivity;
+    let ago = |minutes: i64| (Utc::now() - Days::minutes(minutes)).to_rfc2822();
+    let site = Site::new(&[], FullTextMode::Always).await;
+    // Two weeks of about three ceasefire stories in this hour of each day, from a feed whose
+    // own text is enough.
+    let mut history = Vec::new();
+    for day in 1..=14 {
+        for k in 0..3 {
+            history.push(Item {
+                published: ago(day * 24 * 60 + 10 + k * 7),
+                ..Item::new(
+                    &format!("h{day}-{k}"),
+                    &format!("Ceasefire monitors report from sector {day}-{k}"),
+                    "Reported by our correspondents.",
+                )
+            });
+        }
+    }
+    site.host
+        .set("/history.xml", Doc::feed(rss("Archive", &history)));
+    let opml = format!(
+        r#"<opml version="2.0"><body><outline text="Archive" xmlUrl="{}" fullText="never"/></body></opml>"#,
+        site.server.url("/history.xml")
+    );
+    site.engine.import_opml(&opml).unwrap();
+    site.engine.poll_all().await.unwrap();
+    let rule = site
+        .engine
+        .add_rule(&RuleDraft {
+            name: "South Asia ceasefire".into(),
+            query: "ceasefire".into(),
+            scope: RuleScope::default(),
+            notify: true,
+            muted: false,
+            renotify_outlets: None,
+        })
+        .unwrap();
+    site.engine
+        .set_rule_spikes(rule.id, Some(Sensitivity::Medium), None)
+        .unwrap();
+
+    // Thirty teasers in the last half hour whose pages alone name the ceasefire.
+    let burst: Vec<Item> = (0..30)
+        .map(|k| {
+            let path = format!("/world/sector-{k}");
+            site.host.set(
+                &path,
+                html(&page(
+                    &format!("Shelling resumes in sector {k}"),
+                    "The ceasefire collapsed overnight.",
+                )),
+            );
+            Item {
+                link: site.server.url(&path),
+                published: ago(1 + k),
+                ..Item::new(
+                    &format!("b{k}"),
+                    &format!("Shelling resumes in sector {k}"),
+                    "Trucks moved.",
+                )
+            }
+        })
+        .collect();
+    site.host
+        .set("/feed.xml", Doc::feed(rss("The Frontier Post", &burst)));
+    let polled = site.engine.poll_all().await.unwrap();
+    assert_eq!(polled.alerts, 0, "the teasers do not match");
+    let done = site.engine.fetch_full_texts().await.unwrap();
+    assert_eq!(done.alerts, 30, "every page matches");
+
+    let mut events = site.engine.events().subscribe();
+    site.engine.poll_all().await.unwrap();
+    let spikes: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|e| match e {
+            EngineEvent::Spike { spike } => Some(spike),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        spikes.len(),
+        1,
+        "the late alerts make the surge: {spikes:?}"
+    );
+    assert_eq!(
+        spikes[0].message,
+        "South Asia ceasefire: 30 stories in the last hour, usually about 3"
+    );
 }

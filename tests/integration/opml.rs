@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{TimeZone, Utc};
 use wirewatch::error::Error;
-use wirewatch::model::{Feed, SkippedOutline};
+use wirewatch::model::{Feed, FullTextMode, SkippedOutline};
 use wirewatch::opml::{self, Outline};
 
 use crate::support::fixture;
@@ -66,18 +66,21 @@ fn an_opml_1_0_flat_list_yields_every_feed_with_trimmed_titles_and_urls() {
                 title: Some("Dawn".into()),
                 site_url: Some("https://www.dawn.com/".into()),
                 folder: None,
+                full_text: None,
             },
             Outline {
                 url: "https://feeds.bbci.co.uk/news/world/asia/rss.xml".into(),
                 title: Some("BBC News - Asia".into()),
                 site_url: None,
                 folder: None,
+                full_text: None,
             },
             Outline {
                 url: "http://example.org/feed.xml?a=1&b=2".into(),
                 title: Some("Tom & Jerry's <Weekly>".into()),
                 site_url: Some("http://example.org/".into()),
                 folder: None,
+                full_text: None,
             },
         ],
         "three flat feeds, whitespace trimmed and entities decoded"
@@ -494,5 +497,23 @@ fn the_default_rule_is_named_and_matches_ceasefire_news_from_the_region() {
     assert_eq!(
         query, "@ceasefire (@india OR @pakistan OR @kashmir OR @line-of-control)",
         "rule query: concepts, so it reads every script"
+    );
+}
+
+#[test]
+fn a_full_text_attribute_is_read_and_an_unknown_value_ignored() {
+    let (feeds, skipped) = opml::parse(
+        r#"<opml version="2.0"><body><outline text="News">
+             <outline text="A" xmlUrl="https://a.example/feed?x=1&amp;y=2" fullText="never"/>
+             <outline text="B" xmlUrl="https://b.example/feed" fullText="sometimes"/>
+           </outline></body></opml>"#,
+    )
+    .expect("parses");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let modes: Vec<_> = feeds.iter().map(|f| f.full_text).collect();
+    assert_eq!(
+        modes,
+        vec![Some(FullTextMode::Never), None],
+        "a known value is kept, an unknown one ignored"
     );
 }

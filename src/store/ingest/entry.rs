@@ -10,7 +10,7 @@
 //!
 //! No alert is raised for a known article or one attached from another feed.
 
-use super::{ms, Applying, FeedInfo, Renotified};
+use super::{ms, AlertFacts, Applying, FeedInfo, Renotified};
 use crate::decode::DecodedEntry;
 use crate::error::Result;
 use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
@@ -387,8 +387,16 @@ impl FeedIngest<'_> {
                 title: self.feed.title.clone(),
             };
             let tx = self.tx;
-            self.applying
-                .raise(tx, rule, article_id, story, &json, now, || {
+            self.applying.raise(
+                tx,
+                AlertFacts {
+                    rule,
+                    article_id,
+                    story,
+                    json: &json,
+                    now,
+                },
+                || {
                     Ok(Alert {
                         id: 0,
                         rule_id: rule.id,
@@ -413,7 +421,8 @@ impl FeedIngest<'_> {
                             .remove(&story)
                             .map(Box::new),
                     })
-                })?;
+                },
+            )?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@
 //!
 //! A page to try again is not written here but by [`Store::retry_pages`].
 
-use super::{insert_words, reindex_article, Applying, PollApplied};
+use super::{insert_words, reindex_article, AlertFacts, Applying, PollApplied};
 use crate::error::Result;
 use crate::model::{Alert, ArticleId, FeedId, FullText, FullTextStatus, StoryId};
 use crate::rules::{Doc, Origin, RuleSet};
@@ -186,7 +186,14 @@ fn match_again(
         }
         let matches = text.split_matches(doc.term_matches(&hits));
         let json = serde_json::to_string(&matches).expect("matches serialise");
-        applying.raise(tx, rule, id, story, &json, now, || {
+        let facts = AlertFacts {
+            rule,
+            article_id: id,
+            story,
+            json: &json,
+            now,
+        };
+        applying.raise(tx, facts, || {
             let mut article = summaries(tx, &[(id, 0)])?;
             attach_feeds(tx, &mut article)?;
             Ok(Alert {

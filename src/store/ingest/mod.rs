@@ -323,24 +323,42 @@ impl Store {
     }
 }
 
+/// The key facts of an alert about to be raised: which rule, on which article of which story,
+/// with what highlights, when.
+struct AlertFacts<'a> {
+    /// The rule that matched.
+    rule: &'a CompiledRule,
+    /// The article it matched.
+    article_id: ArticleId,
+    /// The article's story: a rule alerts once per story.
+    story: StoryId,
+    /// The highlights, as the `alerts.matches` column stores them.
+    json: &'a str,
+    /// When it is raised.
+    now: DateTime<Utc>,
+}
+
 impl Applying {
-    /// Raises `rule`'s alert on article `article_id` of `story` with its highlights `json`,
+    /// Raises the alert that `facts` describe: its rule's alert on the article of the story,
+    /// with its highlights,
     /// unless the rule already alerted on this story or article: a rule alerts once per
     /// story, and a later article of a story it alerted on joins that alert's row (its
     /// outlets are read from the story) and notifies no one. Tallies it, and keeps it whole
     /// (`alert` makes it, its id filled in here) within the poll's budget. Whether it was
     /// raised.
-    #[allow(clippy::too_many_arguments)]
     fn raise(
         &mut self,
         tx: &Transaction,
-        rule: &CompiledRule,
-        article_id: ArticleId,
-        story: StoryId,
-        json: &str,
-        now: DateTime<Utc>,
+        facts: AlertFacts<'_>,
         alert: impl FnOnce() -> Result<Alert>,
     ) -> Result<bool> {
+        let AlertFacts {
+            rule,
+            article_id,
+            story,
+            json,
+            now,
+        } = facts;
         let alerted: bool = tx
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM alerts WHERE story_id = ?1 AND rule_id = ?2)",

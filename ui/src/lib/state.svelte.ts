@@ -63,6 +63,10 @@ export class AppState {
   alertsReload = $state(0);
   /** Alert events received since the last poll finished. */
   #liveAlerts = 0;
+  /** Goes up when a poll stored new or changed articles: the Articles view takes them in. */
+  articlesReload = $state(0);
+  /** Polls whose end was announced by the engine, to tell whether "Refresh all" was. */
+  #pollsFinished = 0;
   /** Bumped to ask the Articles view to focus its search box. */
   searchFocus = $state(0);
   showShortcuts = $state(false);
@@ -199,6 +203,8 @@ export class AppState {
           void this.refreshRules();
         }
         this.#liveAlerts = 0;
+        this.#pollsFinished += 1;
+        if (e.summary.new_articles + e.summary.updated_articles > 0) this.articlesReload += 1;
         void this.refreshFeeds();
         void this.refreshStats();
         void this.refreshOffline();
@@ -267,9 +273,14 @@ export class AppState {
   async refreshAll() {
     this.refreshing = true;
     this.refreshError = null;
+    const finished = this.#pollsFinished;
     try {
       const summary = await backend().refreshAll();
       this.lastPoll = { summary, at: new Date().toISOString() };
+      // The engine announces its polls' ends; should that event not have come, the articles
+      // the refresh stored are still taken in.
+      const announced = this.#pollsFinished !== finished;
+      if (!announced && summary.new_articles + summary.updated_articles > 0) this.articlesReload += 1;
       await Promise.all([this.refreshFeeds(), this.refreshStats()]);
     } catch (e) {
       this.refreshError = errorMessage(e);

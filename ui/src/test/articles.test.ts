@@ -238,3 +238,43 @@ describe("Articles view grouped by story", () => {
     expect(screen.queryByTestId("story-groups")).toBeNull();
   });
 });
+
+describe("Articles view after a refresh", () => {
+  const selectedId = () => document.querySelector("[data-testid='article-row'][aria-current='true']")?.getAttribute("data-article-id");
+
+  it("takes in the articles a poll stored, keeping the selection and the rows in view", async () => {
+    const { user, fake, app } = await renderApp({ bulkArticles: 300 });
+    await goTo(user, "articles");
+    const total = fake.articles.length;
+    await waitFor(() => expect(screen.getByTestId("article-total")).toHaveTextContent(`${total} articles`));
+    for (let i = 0; i < 12; i++) app.nav!.next();
+    await waitFor(() => expect(selectedId()).toBe(String(fake.articles[12].id)));
+    const chosen = selectedId();
+    const list = screen.getByTestId("article-list");
+    list.scrollTop = 700;
+    await fireEvent.scroll(list);
+
+    fake.nextPoll = { titles: ["Talks resume in Doha", "Envoys arrive in Doha"], announce: true };
+    await user.click(screen.getByTestId("refresh-all"));
+    await waitFor(() => expect(screen.getByTestId("article-total")).toHaveTextContent(`${total + 2} articles`));
+    expect(selectedId(), "the same article stays selected").toBe(chosen);
+    expect(list.scrollTop, "the rows in view stay where they were").toBe(700 + 2 * 100);
+    list.scrollTop = 0;
+    await fireEvent.scroll(list);
+    const rows = screen.getAllByTestId("article-row");
+    expect(rows[0]).toHaveTextContent("Talks resume in Doha");
+    expect(rows[1]).toHaveTextContent("Envoys arrive in Doha");
+  });
+
+  it("shows what Refresh all stored at the top even when the poll's end came unannounced", async () => {
+    const { user, fake } = await renderApp();
+    await goTo(user, "articles");
+    await waitFor(() => expect(screen.getAllByTestId("article-row").length).toBe(fake.articles.length));
+    const searches = fake.calls.filter((c) => c.cmd === "search_articles").length;
+    fake.nextPoll = { titles: ["Flood warning for the Indus delta"], announce: false };
+    await user.click(screen.getByTestId("refresh-all"));
+    await waitFor(() => expect(screen.getAllByTestId("article-row")[0]).toHaveTextContent("Flood warning for the Indus delta"));
+    expect(screen.getByTestId("view-articles"), "the view stayed open").toBeInTheDocument();
+    expect(fake.calls.filter((c) => c.cmd === "search_articles").length, "one search for the new articles").toBe(searches + 1);
+  });
+});

@@ -480,6 +480,9 @@ export class FakeBackend {
   countGate: Promise<void> | null = null;
   /** While set, `set_feed_full_text` saves and answers only once it settles. */
   settingGate: Promise<void> | null = null;
+  /** What the next `refresh_all` stores (newest first), and whether the engine announces the
+   * poll's end with `poll_finished` before it answers, as the desktop engine does. */
+  nextPoll: { titles: string[]; announce: boolean } | null = null;
 
   /** Counts per bucket as the engine's trend does: the first bucket clipped, days from UTC midnight shifted by the offset. */
   trend(q: TrendQuery): Trend {
@@ -754,8 +757,24 @@ export class FakeBackend {
         f.last_fetched = new Date().toISOString();
         return { feeds: 1, not_modified: 0, failed: 0, new_articles: 2, updated_articles: 0, alerts: 0, elapsed_ms: 240 } satisfies PollSummary;
       }
-      case "refresh_all":
-        return { feeds: this.feeds.length, not_modified: 2, failed: this.feeds.filter((f) => f.error_count).length, new_articles: 4, updated_articles: 1, alerts: 1, elapsed_ms: 1800 } satisfies PollSummary;
+      case "refresh_all": {
+        const summary = { feeds: this.feeds.length, not_modified: 2, failed: this.feeds.filter((f) => f.error_count).length, new_articles: 4, updated_articles: 1, alerts: 1, elapsed_ms: 1800 } satisfies PollSummary;
+        const next = this.nextPoll;
+        if (!next) return summary;
+        this.nextPoll = null;
+        const f = this.feeds[0];
+        for (const title of [...next.titles].reverse()) {
+          const id = ++this.nextId.article;
+          const body = "Filed moments ago by our correspondent.";
+          this.articles.unshift({
+            id, feeds: [{ id: f.id, title: f.title }], url: `https://www.dawn.com/news/${id}`, title, author: null,
+            snippet: body, published: new Date().toISOString(), fetched: new Date().toISOString(), read: false, starred: false,
+            lang: "en", guid: null, updated: null, text: body, content_html: `<p>${body}</p>`,
+          });
+        }
+        const done = { ...summary, new_articles: next.titles.length, updated_articles: 0, alerts: 0 };
+        return next.announce ? this.emit({ type: "poll_finished", summary: done }).then(() => done) : done;
+      }
       case "import_opml":
         return this.import(
           [["Dawn", "https://www.dawn.com/feeds/home", "Pakistan"], ["The Diplomat", "https://thediplomat.com/feed/", "Analysis"], ["Scroll.in", "https://scroll.in/feed", "India"]],

@@ -62,6 +62,12 @@ pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
 /// Documents assumed before the first, so the first articles of a fresh archive are not
 /// weighed by a handful of counts.
 const PRIOR_DOCUMENTS: f32 = 200.0;
+/// Growth of the archive (documents, prior included) after which a story's cached weighing is
+/// redone. An idf `ln(N / (df + 1))` of a word whose count keeps pace with the archive does not
+/// move; one whose count stands still rises by at most `ln(1 + 1/16)` ≈ 0.06, against idfs of
+/// 3–12 for the words that decide (so under 2%, before normalisation takes most of it back). A
+/// word that turns suddenly frequent falls further, and is caught at the next re-weighing.
+pub const REWEIGH_GROWTH: f32 = 1.0 / 16.0;
 
 /// How stories are formed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,6 +128,22 @@ pub struct LiveStory {
     pub outlets: Vec<u64>,
     /// Terms under which it is posted (so eviction can remove it).
     pub(super) posted: Vec<u64>,
+    /// Its centroid as the vocabulary weighed it when last weighed: TF-IDF weights in the
+    /// centroid's order, normalised, and its heaviest names. Not stored; empty until weighed.
+    pub(super) weighing: Weighing,
+}
+
+/// A story's centroid weighed by the vocabulary of one moment. Inverse document frequencies
+/// move slowly, so this is kept until the archive has grown by [`REWEIGH_GROWTH`] since, rather
+/// than recomputed for every article compared with the story (a hash lookup per term).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Weighing {
+    /// The weights, parallel to [`LiveStory::centroid`].
+    pub(super) weights: Vec<f32>,
+    /// The centroid's [`NAMES_CHECKED`] heaviest names with their weights.
+    names: Vec<(u64, f32)>,
+    /// Documents counted (with the prior) when it was weighed.
+    pub(super) at: f32,
 }
 
 /// The grouping state: document frequencies and the stories within the window.
@@ -137,6 +159,16 @@ pub struct StoryIndex {
     pub(super) postings: HashMap<u64, VecDeque<StoryId>>,
     pub(super) next_id: StoryId,
     pub(super) newest: Option<DateTime<Utc>>,
+    /// Buffers reused from one article to the next.
+    scratch: Scratch,
+}
+
+/// The per-article working space of [`StoryIndex::place`], kept so placing allocates little.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    query: Vec<(u64, f32)>,
+    shared: HashMap<StoryId, f32>,
+    candidates: Vec<(StoryId, f32)>,
 }
 
 impl StoryIndex {
@@ -151,6 +183,7 @@ impl StoryIndex {
             postings: HashMap::new(),
             next_id: next_id.max(1),
             newest: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -197,9 +230,8 @@ impl StoryIndex {
     /// per outlet: an outlet's second write-up is a development of its own (dedup already
     /// joins the same link seen through two feeds).
     pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>, outlet: u64) -> Placement {
-        self.count(signature);
-        let vector = self.vector(signature);
-        let names = heaviest_names(&vector, &signature.names);
+        let vector = self.count_and_weigh(signature);
+        let names = heaviest_names(vector.iter().copied(), &signature.names);
         let best = self.best_story(&vector, &names, at, outlet);
         let raw = raw_vector(signature);
         let placement = match best {
@@ -244,18 +276,43 @@ impl StoryIndex {
         for &(term, _) in &signature.terms {
             *self.df.entry(term).or_insert(0) += 1;
         }
-        if self.df.len() > MAX_VOCABULARY {
+        self.bound_vocabulary();
+    }
+
+    /// [`StoryIndex::count`], then the article's TF-IDF vector, normalised, sorted by term:
+    /// one lookup per term for both.
+    fn count_and_weigh(&mut self, signature: &Signature) -> Vec<(u64, f32)> {
+        self.documents += 1;
+        let n = self.documents as f32 + PRIOR_DOCUMENTS;
+        let mut v: Vec<(u64, f32)> = Vec::with_capacity(signature.terms.len());
+        for &(term, w) in &signature.terms {
+            let df = self.df.entry(term).or_insert(0);
+            *df += 1;
+            let weight = w * (n / (*df as f32 + 1.0)).ln().max(0.0);
+            if weight > 0.0 {
+                v.push((term, weight));
+            }
+        }
+        if self.bound_vocabulary() {
+            // Rare: the counts just used may have been dropped.
+            return self.weighted(&signature.terms);
+        }
+        normalise(&mut v);
+        v
+    }
+
+    /// Drops words seen once (then twice) when the vocabulary outgrows [`MAX_VOCABULARY`];
+    /// whether it did.
+    fn bound_vocabulary(&mut self) -> bool {
+        let over = self.df.len() > MAX_VOCABULARY;
+        if over {
             // Words seen once are mostly names of a day and typos; they come back if they matter.
             self.df.retain(|_, n| *n > 1);
             if self.df.len() > MAX_VOCABULARY * 3 / 4 {
                 self.df.retain(|_, n| *n > 2);
             }
         }
-    }
-
-    /// The article's TF-IDF vector, normalised, sorted by term.
-    fn vector(&self, signature: &Signature) -> Vec<(u64, f32)> {
-        self.weighted(&signature.terms)
+        over
     }
 
     /// Raw-weighted terms weighed by today's inverse document frequencies, normalised.
@@ -274,54 +331,78 @@ impl StoryIndex {
     }
 
     fn best_story(
-        &self,
+        &mut self,
         vector: &[(u64, f32)],
         names: &[(u64, f32)],
         at: DateTime<Utc>,
         outlet: u64,
     ) -> Option<(StoryId, f32)> {
-        let mut query: Vec<(u64, f32)> = vector.to_vec();
-        query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
-        query.truncate(QUERY_TERMS);
-        let mut shared: HashMap<StoryId, f32> = HashMap::new();
-        for (term, w) in &query {
+        let query = &mut self.scratch.query;
+        query.clear();
+        query.extend_from_slice(vector);
+        if query.len() > QUERY_TERMS {
+            query.select_nth_unstable_by(QUERY_TERMS - 1, |a, b| b.1.total_cmp(&a.1));
+            query.truncate(QUERY_TERMS);
+        }
+        let shared = &mut self.scratch.shared;
+        shared.clear();
+        for (term, w) in query.iter() {
             if let Some(list) = self.postings.get(term) {
                 for id in list {
                     *shared.entry(*id).or_insert(0.0) += w;
                 }
             }
         }
-        let mut candidates: Vec<(StoryId, f32)> = shared.into_iter().collect();
-        candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        candidates.truncate(MAX_CANDIDATES);
-        candidates
-            .into_iter()
-            .filter_map(|(id, _)| {
-                let story = self
-                    .stories
-                    .get(&id)
-                    .filter(|s| !s.outlets.contains(&outlet))?;
-                let apart = (at - story.last_update)
-                    .abs()
-                    .max((at - story.first_seen).abs() / 2);
-                if apart > self.settings.window
-                    || shared_terms(vector, &story.centroid) < MIN_SHARED_TERMS
-                {
-                    return None;
-                }
-                // The story as a whole, weighed as the article is (by today's vocabulary):
-                // a story started early in a fresh archive is not judged by the few counts
-                // its first articles were weighed with.
-                let centroid = self.weighted(&story.centroid);
-                // Another event has protagonists of its own: the article's main names are
-                // missing from the story, or the story's from the article.
-                let story_names = heaviest_names(&centroid, &story.names);
-                let missing =
-                    (missing_share(names, &centroid) + missing_share(&story_names, vector)) / 2.0;
-                let penalty = NAME_MISMATCH_PENALTY * missing;
-                Some((id, cosine(vector, &centroid) * (1.0 - penalty)))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        let candidates = &mut self.scratch.candidates;
+        candidates.clear();
+        candidates.extend(shared.iter().map(|(id, w)| (*id, *w)));
+        let order =
+            |a: &(StoryId, f32), b: &(StoryId, f32)| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0));
+        if candidates.len() > MAX_CANDIDATES {
+            candidates.select_nth_unstable_by(MAX_CANDIDATES - 1, order);
+            candidates.truncate(MAX_CANDIDATES);
+        }
+        let now = self.documents as f32 + PRIOR_DOCUMENTS;
+        let mut best: Option<(StoryId, f32)> = None;
+        // Cheapest rejections first: the outlet, the window, then the shared terms (a merge of
+        // two sorted lists); only then the weighing, cached across articles.
+        for &(id, _) in candidates.iter() {
+            let Some(story) = self.stories.get_mut(&id) else {
+                continue;
+            };
+            if story.outlets.contains(&outlet) {
+                continue;
+            }
+            let apart = (at - story.last_update)
+                .abs()
+                .max((at - story.first_seen).abs() / 2);
+            if apart > self.settings.window
+                || shared_terms(vector, &story.centroid) < MIN_SHARED_TERMS
+            {
+                continue;
+            }
+            // The story as a whole, weighed as the article is (by the vocabulary of about
+            // now): a story started early in a fresh archive is not judged by the few counts
+            // its first articles were weighed with.
+            if story.weighing.is_stale(story.centroid.len(), now) {
+                weigh(&self.df, now, story);
+            }
+            let w = &story.weighing;
+            // Another event has protagonists of its own: the article's main names are
+            // missing from the story, or the story's from the article.
+            let missing =
+                (missing_share(names, &story.centroid) + missing_share(&w.names, vector)) / 2.0;
+            let penalty = NAME_MISMATCH_PENALTY * missing;
+            let score = cosine_weighed(vector, &story.centroid, &w.weights) * (1.0 - penalty);
+            let better = match best {
+                None => true,
+                Some((bid, bs)) => score.total_cmp(&bs).then(bid.cmp(&id)).is_gt(),
+            };
+            if better {
+                best = Some((id, score));
+            }
+        }
+        best
     }
 
     fn start(
@@ -342,6 +423,7 @@ impl StoryIndex {
             names: names.to_vec(),
             outlets: vec![outlet],
             posted: Vec::new(),
+            weighing: Weighing::default(),
         };
         self.trim(&mut story);
         self.post(&mut story);
@@ -379,25 +461,40 @@ impl StoryIndex {
         self.stories.insert(id, story);
     }
 
-    /// Keeps a story's [`CENTROID_TERMS`] heaviest terms, as today's vocabulary weighs them,
-    /// and the names among them.
+    /// Weighs a story's centroid by today's vocabulary and keeps its [`CENTROID_TERMS`]
+    /// heaviest terms and the names among them; the weighing stays cached for comparisons.
     fn trim(&self, story: &mut LiveStory) {
+        let now = self.documents as f32 + PRIOR_DOCUMENTS;
+        weigh(&self.df, now, story);
         if story.centroid.len() > CENTROID_TERMS {
-            let weighted = self.weighted(&story.centroid);
-            let mut keep: Vec<(u64, f32)> = weighted;
+            let weights = &story.weighing.weights;
+            let mut keep: Vec<(u64, f32)> = story
+                .centroid
+                .iter()
+                .zip(weights)
+                .map(|(t, w)| (t.0, *w))
+                .collect();
             keep.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             keep.truncate(CENTROID_TERMS);
             let mut kept: Vec<u64> = keep.into_iter().map(|t| t.0).collect();
             kept.sort_unstable();
             story.centroid.retain(|t| kept.binary_search(&t.0).is_ok());
+            keep_in_centroid(&mut story.names, &story.centroid);
+            weigh(&self.df, now, story);
+        } else {
+            keep_in_centroid(&mut story.names, &story.centroid);
         }
-        keep_in_centroid(&mut story.names, &story.centroid);
     }
 
-    /// Posts a story under its heaviest centroid terms (as today's vocabulary weighs them)
-    /// not yet posted.
+    /// Posts a story under its heaviest centroid terms (as its weighing, just made by
+    /// [`StoryIndex::trim`], has them) not yet posted.
     fn post(&mut self, story: &mut LiveStory) {
-        let mut top = self.weighted(&story.centroid);
+        let mut top: Vec<(u64, f32)> = story
+            .centroid
+            .iter()
+            .zip(&story.weighing.weights)
+            .map(|(t, w)| (t.0, *w))
+            .collect();
         top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
         for (term, _) in top.into_iter().take(POSTED_TERMS) {
             if story.posted.contains(&term) {
@@ -455,12 +552,70 @@ impl StoryIndex {
     }
 }
 
-/// The article's [`NAMES_CHECKED`] heaviest names with their weights.
-fn heaviest_names(vector: &[(u64, f32)], names: &[u64]) -> Vec<(u64, f32)> {
+impl Weighing {
+    /// A stored weighing of `story`'s centroid (its names are derived again). Weights that do
+    /// not match the centroid make a stale weighing, redone when next used.
+    pub(super) fn restored(story: &LiveStory, weights: Vec<f32>, at: f32) -> Weighing {
+        let names = if weights.len() == story.centroid.len() {
+            heaviest_names(
+                story
+                    .centroid
+                    .iter()
+                    .zip(&weights)
+                    .map(|(t, x)| (t.0, *x))
+                    .filter(|t| t.1 > 0.0),
+                &story.names,
+            )
+        } else {
+            Vec::new()
+        };
+        Weighing { weights, names, at }
+    }
+
+    /// Whether it must be redone before use: never made for this centroid, or the archive
+    /// has grown by more than [`REWEIGH_GROWTH`] since.
+    fn is_stale(&self, terms: usize, now: f32) -> bool {
+        self.weights.len() != terms || now > self.at * (1.0 + REWEIGH_GROWTH)
+    }
+}
+
+/// Weighs a story's centroid by the document frequencies `df` of an archive of `now`
+/// documents (prior included) and caches it in the story.
+fn weigh(df: &HashMap<u64, u32>, now: f32, story: &mut LiveStory) {
+    let w = &mut story.weighing;
+    w.weights.clear();
+    w.weights.extend(
+        story
+            .centroid
+            .iter()
+            .map(|&(term, raw)| raw * idf(df, now, term)),
+    );
+    let norm = w.weights.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        w.weights.iter_mut().for_each(|x| *x /= norm);
+    }
+    w.names = heaviest_names(
+        story
+            .centroid
+            .iter()
+            .zip(&w.weights)
+            .map(|(t, x)| (t.0, *x))
+            .filter(|t| t.1 > 0.0),
+        &story.names,
+    );
+    w.at = now;
+}
+
+/// A term's inverse document frequency in an archive of `now` documents (prior included).
+fn idf(df: &HashMap<u64, u32>, now: f32, term: u64) -> f32 {
+    let df = df.get(&term).copied().unwrap_or(0) as f32;
+    (now / (df + 1.0)).ln().max(0.0)
+}
+
+/// The [`NAMES_CHECKED`] heaviest names of a weighted vector, with their weights.
+fn heaviest_names(vector: impl Iterator<Item = (u64, f32)>, names: &[u64]) -> Vec<(u64, f32)> {
     let mut out: Vec<(u64, f32)> = vector
-        .iter()
         .filter(|t| names.binary_search(&t.0).is_ok())
-        .copied()
         .collect();
     out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out.truncate(NAMES_CHECKED);
@@ -509,22 +664,23 @@ fn shared_terms(a: &[(u64, f32)], b: &[(u64, f32)]) -> usize {
     n
 }
 
-/// Cosine of two vectors sorted by term.
-fn cosine(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
+/// Cosine of a vector sorted by term and a centroid whose weights (in its order, normalised)
+/// are apart.
+fn cosine_weighed(a: &[(u64, f32)], terms: &[(u64, f32)], weights: &[f32]) -> f32 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
+    while i < a.len() && j < terms.len() {
+        match a[i].0.cmp(&terms[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
+                dot += a[i].1 * weights[j];
                 i += 1;
                 j += 1;
             }
         }
     }
     let na = a.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
-    let nb = b.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+    let nb = weights.iter().map(|x| x * x).sum::<f32>().sqrt();
     if na == 0.0 || nb == 0.0 {
         0.0
     } else {

@@ -64,10 +64,10 @@ pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
 const PRIOR_DOCUMENTS: f32 = 200.0;
 /// Growth of the archive (documents, prior included) after which a story's cached weighing is
 /// redone. An idf `ln(N / (df + 1))` of a word whose count keeps pace with the archive does not
-/// move; one whose count stands still rises by at most `ln(1 + 1/16)` ≈ 0.06, against idfs of
-/// 3–12 for the words that decide (so under 2%, before normalisation takes most of it back). A
+/// move; one whose count stands still rises by at most `ln(1 + 1/64)` ≈ 0.016, against idfs of
+/// 3–12 for the words that decide (so about 0.5%, before normalisation takes most of it back). A
 /// word that turns suddenly frequent falls further, and is caught at the next re-weighing.
-pub const REWEIGH_GROWTH: f32 = 1.0 / 16.0;
+pub const REWEIGH_GROWTH: f32 = 1.0 / 64.0;
 
 /// How stories are formed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,8 +140,9 @@ pub struct LiveStory {
 pub(super) struct Weighing {
     /// The weights, parallel to [`LiveStory::centroid`].
     pub(super) weights: Vec<f32>,
-    /// The centroid's [`NAMES_CHECKED`] heaviest names with their weights.
-    names: Vec<(u64, f32)>,
+    /// The squared weight of the names among it (all of them: a centroid holds fewer terms
+    /// than [`NAMES_CHECKED`]).
+    names: f32,
     /// Documents counted (with the prior) when it was weighed.
     pub(super) at: f32,
 }
@@ -169,6 +170,7 @@ struct Scratch {
     query: Vec<(u64, f32)>,
     shared: HashMap<StoryId, f32>,
     candidates: Vec<(StoryId, f32)>,
+    names: Vec<f32>,
 }
 
 impl StoryIndex {
@@ -231,8 +233,7 @@ impl StoryIndex {
     /// joins the same link seen through two feeds).
     pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>, outlet: u64) -> Placement {
         let vector = self.count_and_weigh(signature);
-        let names = heaviest_names(vector.iter().copied(), &signature.names);
-        let best = self.best_story(&vector, &names, at, outlet);
+        let best = self.best_story(&vector, &signature.names, at, outlet);
         let raw = raw_vector(signature);
         let placement = match best {
             Some((id, score)) if score >= self.settings.threshold => {
@@ -333,10 +334,27 @@ impl StoryIndex {
     fn best_story(
         &mut self,
         vector: &[(u64, f32)],
-        names: &[(u64, f32)],
+        names: &[u64],
         at: DateTime<Utc>,
         outlet: u64,
     ) -> Option<(StoryId, f32)> {
+        // The article's heaviest names, as a squared weight per term of its vector.
+        let name_weights = &mut self.scratch.names;
+        name_weights.clear();
+        name_weights.resize(vector.len(), 0.0);
+        let mut heaviest = heaviest_names(vector.iter().copied(), names);
+        heaviest.truncate(NAMES_CHECKED);
+        for (term, w) in &heaviest {
+            if let Ok(i) = vector.binary_search_by_key(term, |t| t.0) {
+                name_weights[i] = w * w;
+            }
+        }
+        let article = Article {
+            vector,
+            names: name_weights,
+            names_total: heaviest.iter().map(|t| t.1 * t.1).sum(),
+            norm: vector.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt(),
+        };
         let query = &mut self.scratch.query;
         query.clear();
         query.extend_from_slice(vector);
@@ -376,9 +394,7 @@ impl StoryIndex {
             let apart = (at - story.last_update)
                 .abs()
                 .max((at - story.first_seen).abs() / 2);
-            if apart > self.settings.window
-                || shared_terms(vector, &story.centroid) < MIN_SHARED_TERMS
-            {
+            if apart > self.settings.window {
                 continue;
             }
             // The story as a whole, weighed as the article is (by the vocabulary of about
@@ -387,13 +403,9 @@ impl StoryIndex {
             if story.weighing.is_stale(story.centroid.len(), now) {
                 weigh(&self.df, now, story);
             }
-            let w = &story.weighing;
-            // Another event has protagonists of its own: the article's main names are
-            // missing from the story, or the story's from the article.
-            let missing =
-                (missing_share(names, &story.centroid) + missing_share(&w.names, vector)) / 2.0;
-            let penalty = NAME_MISMATCH_PENALTY * missing;
-            let score = cosine_weighed(vector, &story.centroid, &w.weights) * (1.0 - penalty);
+            let Some(score) = article.score(story) else {
+                continue;
+            };
             let better = match best {
                 None => true,
                 Some((bid, bs)) => score.total_cmp(&bs).then(bid.cmp(&id)).is_gt(),
@@ -556,19 +568,7 @@ impl Weighing {
     /// A stored weighing of `story`'s centroid (its names are derived again). Weights that do
     /// not match the centroid make a stale weighing, redone when next used.
     pub(super) fn restored(story: &LiveStory, weights: Vec<f32>, at: f32) -> Weighing {
-        let names = if weights.len() == story.centroid.len() {
-            heaviest_names(
-                story
-                    .centroid
-                    .iter()
-                    .zip(&weights)
-                    .map(|(t, x)| (t.0, *x))
-                    .filter(|t| t.1 > 0.0),
-                &story.names,
-            )
-        } else {
-            Vec::new()
-        };
+        let names = names_weight(&story.centroid, &weights, &story.names);
         Weighing { weights, names, at }
     }
 
@@ -594,16 +594,79 @@ fn weigh(df: &HashMap<u64, u32>, now: f32, story: &mut LiveStory) {
     if norm > 0.0 {
         w.weights.iter_mut().for_each(|x| *x /= norm);
     }
-    w.names = heaviest_names(
-        story
-            .centroid
-            .iter()
-            .zip(&w.weights)
-            .map(|(t, x)| (t.0, *x))
-            .filter(|t| t.1 > 0.0),
-        &story.names,
-    );
+    w.names = names_weight(&story.centroid, &w.weights, &story.names);
     w.at = now;
+}
+
+/// The squared weight of a centroid's names.
+fn names_weight(centroid: &[(u64, f32)], weights: &[f32], names: &[u64]) -> f32 {
+    centroid
+        .iter()
+        .zip(weights)
+        .filter(|(t, _)| names.binary_search(&t.0).is_ok())
+        .map(|(_, w)| w * w)
+        .sum()
+}
+
+/// An article as it is compared with candidate stories.
+struct Article<'a> {
+    /// Its TF-IDF vector, sorted by term.
+    vector: &'a [(u64, f32)],
+    /// The squared weight of each of its heaviest names, parallel to `vector` (0: not one).
+    names: &'a [f32],
+    names_total: f32,
+    norm: f32,
+}
+
+impl Article<'_> {
+    /// Its similarity to a weighed story, or `None` when they share fewer than
+    /// [`MIN_SHARED_TERMS`] terms: one merge of the two sorted term lists gives the shared
+    /// terms, the dot product and the names of each found in the other.
+    ///
+    /// Another event has protagonists of its own: the article's main names missing from the
+    /// story, or the story's from the article, cost up to [`NAME_MISMATCH_PENALTY`] of the
+    /// cosine (by their share of squared weight).
+    fn score(&self, story: &LiveStory) -> Option<f32> {
+        let (a, b, weights) = (self.vector, &story.centroid, &story.weighing.weights);
+        let (mut i, mut j, mut shared) = (0, 0, 0);
+        let (mut dot, mut article_names, mut story_names) = (0.0f32, 0.0f32, 0.0f32);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    dot += a[i].1 * weights[j];
+                    article_names += self.names[i];
+                    if weights[j] > 0.0 && story.names.binary_search(&b[j].0).is_ok() {
+                        story_names += weights[j] * weights[j];
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        if shared < MIN_SHARED_TERMS {
+            return None;
+        }
+        let missing = |total: f32, found: f32| {
+            if total == 0.0 {
+                0.0
+            } else {
+                ((total - found) / total).max(0.0)
+            }
+        };
+        let missing = (missing(self.names_total, article_names)
+            + missing(story.weighing.names, story_names))
+            / 2.0;
+        let nb = weights.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let cosine = if self.norm == 0.0 || nb == 0.0 {
+            0.0
+        } else {
+            dot / (self.norm * nb)
+        };
+        Some(cosine * (1.0 - NAME_MISMATCH_PENALTY * missing))
+    }
 }
 
 /// A term's inverse document frequency in an archive of `now` documents (prior included).
@@ -622,20 +685,6 @@ fn heaviest_names(vector: impl Iterator<Item = (u64, f32)>, names: &[u64]) -> Ve
     out
 }
 
-/// The share of the names' squared weight absent from `other` (a vector sorted by term).
-fn missing_share(names: &[(u64, f32)], centroid: &[(u64, f32)]) -> f32 {
-    let total: f32 = names.iter().map(|t| t.1 * t.1).sum();
-    if total == 0.0 {
-        return 0.0;
-    }
-    let missing: f32 = names
-        .iter()
-        .filter(|t| centroid.binary_search_by_key(&t.0, |c| c.0).is_err())
-        .map(|t| t.1 * t.1)
-        .sum();
-    missing / total
-}
-
 fn keep_in_centroid(names: &mut Vec<u64>, centroid: &[(u64, f32)]) {
     names.retain(|n| centroid.binary_search_by_key(n, |c| c.0).is_ok());
 }
@@ -644,47 +693,6 @@ fn normalise(v: &mut [(u64, f32)]) {
     let norm = v.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
     if norm > 0.0 {
         v.iter_mut().for_each(|t| t.1 /= norm);
-    }
-}
-
-/// How many terms two vectors sorted by term share.
-fn shared_terms(a: &[(u64, f32)], b: &[(u64, f32)]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
-/// Cosine of a vector sorted by term and a centroid whose weights (in its order, normalised)
-/// are apart.
-fn cosine_weighed(a: &[(u64, f32)], terms: &[(u64, f32)], weights: &[f32]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < terms.len() {
-        match a[i].0.cmp(&terms[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * weights[j];
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let na = a.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
-    let nb = weights.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
     }
 }
 

@@ -12,7 +12,9 @@
 //!    most weight are scored. So the work per article does not grow with the archive.
 //! 3. Each candidate updated within [`Settings::window`] of the article is scored by cosine
 //!    similarity between the article and the story's centroid (the sum of its articles'
-//!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms). The best at or above
+//!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms, weighed when it changes and again
+//!    after the archive grows by [`REWEIGH_GROWTH`]), rejected first by outlet and window, and
+//!    in one merge of the two term lists. The best at or above
 //!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
 //! 4. Stories beyond [`Settings::max_stories`] are evicted, least recently updated first,
 //!    with their postings, so memory stays bounded; at the end of a poll

@@ -20,6 +20,7 @@ pub mod eval;
 mod index;
 mod signature;
 mod state;
+mod weighing;
 
 pub use index::{
     LiveStory, Placement, Settings, StoryIndex, CENTROID_TERMS, MAX_CANDIDATES, MAX_VOCABULARY,

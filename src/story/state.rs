@@ -10,7 +10,8 @@
 //! [`StoryIndex::from_parts`] puts them back together; postings and the eviction order are
 //! rebuilt. [`StoryIndex::to_bytes`] is both parts in one buffer.
 
-use super::index::{LiveStory, Settings, StoryIndex, Weighing};
+use super::index::{LiveStory, Settings, StoryIndex};
+use super::weighing::Weighing;
 use super::StoryId;
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt};

@@ -12,7 +12,9 @@
 //!    most weight are scored. So the work per article does not grow with the archive.
 //! 3. Each candidate updated within [`Settings::window`] of the article is scored by cosine
 //!    similarity between the article and the story's centroid (the sum of its articles'
-//!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms). The best at or above
+//!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms, weighed when it changes and again
+//!    after the archive grows by [`REWEIGH_GROWTH`]), rejected first by outlet and window, and
+//!    in one merge of the two term lists. The best at or above
 //!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
 //! 4. Stories beyond [`Settings::max_stories`] are evicted, least recently updated first,
 //!    with their postings, so memory stays bounded; at the end of a poll
@@ -27,6 +29,7 @@
 //! the other half (BENCHMARKS.md, "Story grouping").
 
 use super::signature::Signature;
+use super::weighing::{weigh, Article, Weighing};
 use super::StoryId;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::VecDeque;
@@ -62,6 +65,12 @@ pub const NAME_MISMATCH_PENALTY: f32 = 0.5;
 /// Documents assumed before the first, so the first articles of a fresh archive are not
 /// weighed by a handful of counts.
 const PRIOR_DOCUMENTS: f32 = 200.0;
+/// Growth of the archive (documents, prior included) after which a story's cached weighing is
+/// redone. An idf `ln(N / (df + 1))` of a word whose count keeps pace with the archive does not
+/// move; one whose count stands still rises by at most `ln(1 + 1/64)` ≈ 0.016, against idfs of
+/// 3–12 for the words that decide (so about 0.5%, before normalisation takes most of it back). A
+/// word that turns suddenly frequent falls further, and is caught at the next re-weighing.
+pub const REWEIGH_GROWTH: f32 = 1.0 / 64.0;
 
 /// How stories are formed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,6 +131,9 @@ pub struct LiveStory {
     pub outlets: Vec<u64>,
     /// Terms under which it is posted (so eviction can remove it).
     pub(super) posted: Vec<u64>,
+    /// Its centroid as the vocabulary weighed it when last weighed: TF-IDF weights in the
+    /// centroid's order, normalised, and its heaviest names. Not stored; empty until weighed.
+    pub(super) weighing: Weighing,
 }
 
 /// The grouping state: document frequencies and the stories within the window.
@@ -137,6 +149,17 @@ pub struct StoryIndex {
     pub(super) postings: HashMap<u64, VecDeque<StoryId>>,
     pub(super) next_id: StoryId,
     pub(super) newest: Option<DateTime<Utc>>,
+    /// Buffers reused from one article to the next.
+    scratch: Scratch,
+}
+
+/// The per-article working space of [`StoryIndex::place`], kept so placing allocates little.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    query: Vec<(u64, f32)>,
+    shared: HashMap<StoryId, f32>,
+    candidates: Vec<(StoryId, f32)>,
+    names: Vec<f32>,
 }
 
 impl StoryIndex {
@@ -151,6 +174,7 @@ impl StoryIndex {
             postings: HashMap::new(),
             next_id: next_id.max(1),
             newest: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -197,10 +221,8 @@ impl StoryIndex {
     /// per outlet: an outlet's second write-up is a development of its own (dedup already
     /// joins the same link seen through two feeds).
     pub fn place(&mut self, signature: &Signature, at: DateTime<Utc>, outlet: u64) -> Placement {
-        self.count(signature);
-        let vector = self.vector(signature);
-        let names = heaviest_names(&vector, &signature.names);
-        let best = self.best_story(&vector, &names, at, outlet);
+        let vector = self.count_and_weigh(signature);
+        let best = self.best_story(&vector, &signature.names, at, outlet);
         let raw = raw_vector(signature);
         let placement = match best {
             Some((id, score)) if score >= self.settings.threshold => {
@@ -244,18 +266,43 @@ impl StoryIndex {
         for &(term, _) in &signature.terms {
             *self.df.entry(term).or_insert(0) += 1;
         }
-        if self.df.len() > MAX_VOCABULARY {
+        self.bound_vocabulary();
+    }
+
+    /// [`StoryIndex::count`], then the article's TF-IDF vector, normalised, sorted by term:
+    /// one lookup per term for both.
+    fn count_and_weigh(&mut self, signature: &Signature) -> Vec<(u64, f32)> {
+        self.documents += 1;
+        let n = self.documents as f32 + PRIOR_DOCUMENTS;
+        let mut v: Vec<(u64, f32)> = Vec::with_capacity(signature.terms.len());
+        for &(term, w) in &signature.terms {
+            let df = self.df.entry(term).or_insert(0);
+            *df += 1;
+            let weight = w * (n / (*df as f32 + 1.0)).ln().max(0.0);
+            if weight > 0.0 {
+                v.push((term, weight));
+            }
+        }
+        if self.bound_vocabulary() {
+            // Rare: the counts just used may have been dropped.
+            return self.weighted(&signature.terms);
+        }
+        normalise(&mut v);
+        v
+    }
+
+    /// Drops words seen once (then twice) when the vocabulary outgrows [`MAX_VOCABULARY`];
+    /// whether it did.
+    fn bound_vocabulary(&mut self) -> bool {
+        let over = self.df.len() > MAX_VOCABULARY;
+        if over {
             // Words seen once are mostly names of a day and typos; they come back if they matter.
             self.df.retain(|_, n| *n > 1);
             if self.df.len() > MAX_VOCABULARY * 3 / 4 {
                 self.df.retain(|_, n| *n > 2);
             }
         }
-    }
-
-    /// The article's TF-IDF vector, normalised, sorted by term.
-    fn vector(&self, signature: &Signature) -> Vec<(u64, f32)> {
-        self.weighted(&signature.terms)
+        over
     }
 
     /// Raw-weighted terms weighed by today's inverse document frequencies, normalised.
@@ -274,54 +321,89 @@ impl StoryIndex {
     }
 
     fn best_story(
-        &self,
+        &mut self,
         vector: &[(u64, f32)],
-        names: &[(u64, f32)],
+        names: &[u64],
         at: DateTime<Utc>,
         outlet: u64,
     ) -> Option<(StoryId, f32)> {
-        let mut query: Vec<(u64, f32)> = vector.to_vec();
-        query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
-        query.truncate(QUERY_TERMS);
-        let mut shared: HashMap<StoryId, f32> = HashMap::new();
-        for (term, w) in &query {
+        // The article's heaviest names, as a squared weight per term of its vector.
+        let name_weights = &mut self.scratch.names;
+        name_weights.clear();
+        name_weights.resize(vector.len(), 0.0);
+        let mut heaviest = heaviest_names(vector.iter().copied(), names);
+        heaviest.truncate(NAMES_CHECKED);
+        for (term, w) in &heaviest {
+            if let Ok(i) = vector.binary_search_by_key(term, |t| t.0) {
+                name_weights[i] = w * w;
+            }
+        }
+        let article = Article {
+            vector,
+            names: name_weights,
+            names_total: heaviest.iter().map(|t| t.1 * t.1).sum(),
+            norm: vector.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt(),
+        };
+        let query = &mut self.scratch.query;
+        query.clear();
+        query.extend_from_slice(vector);
+        if query.len() > QUERY_TERMS {
+            query.select_nth_unstable_by(QUERY_TERMS - 1, |a, b| b.1.total_cmp(&a.1));
+            query.truncate(QUERY_TERMS);
+        }
+        let shared = &mut self.scratch.shared;
+        shared.clear();
+        for (term, w) in query.iter() {
             if let Some(list) = self.postings.get(term) {
                 for id in list {
                     *shared.entry(*id).or_insert(0.0) += w;
                 }
             }
         }
-        let mut candidates: Vec<(StoryId, f32)> = shared.into_iter().collect();
-        candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        candidates.truncate(MAX_CANDIDATES);
-        candidates
-            .into_iter()
-            .filter_map(|(id, _)| {
-                let story = self
-                    .stories
-                    .get(&id)
-                    .filter(|s| !s.outlets.contains(&outlet))?;
-                let apart = (at - story.last_update)
-                    .abs()
-                    .max((at - story.first_seen).abs() / 2);
-                if apart > self.settings.window
-                    || shared_terms(vector, &story.centroid) < MIN_SHARED_TERMS
-                {
-                    return None;
-                }
-                // The story as a whole, weighed as the article is (by today's vocabulary):
-                // a story started early in a fresh archive is not judged by the few counts
-                // its first articles were weighed with.
-                let centroid = self.weighted(&story.centroid);
-                // Another event has protagonists of its own: the article's main names are
-                // missing from the story, or the story's from the article.
-                let story_names = heaviest_names(&centroid, &story.names);
-                let missing =
-                    (missing_share(names, &centroid) + missing_share(&story_names, vector)) / 2.0;
-                let penalty = NAME_MISMATCH_PENALTY * missing;
-                Some((id, cosine(vector, &centroid) * (1.0 - penalty)))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        let candidates = &mut self.scratch.candidates;
+        candidates.clear();
+        candidates.extend(shared.iter().map(|(id, w)| (*id, *w)));
+        let order =
+            |a: &(StoryId, f32), b: &(StoryId, f32)| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0));
+        if candidates.len() > MAX_CANDIDATES {
+            candidates.select_nth_unstable_by(MAX_CANDIDATES - 1, order);
+            candidates.truncate(MAX_CANDIDATES);
+        }
+        let now = self.documents as f32 + PRIOR_DOCUMENTS;
+        let mut best: Option<(StoryId, f32)> = None;
+        // Cheapest rejections first: the outlet, the window, then the shared terms (a merge of
+        // two sorted lists); only then the weighing, cached across articles.
+        for &(id, _) in candidates.iter() {
+            let Some(story) = self.stories.get_mut(&id) else {
+                continue;
+            };
+            if story.outlets.contains(&outlet) {
+                continue;
+            }
+            let apart = (at - story.last_update)
+                .abs()
+                .max((at - story.first_seen).abs() / 2);
+            if apart > self.settings.window {
+                continue;
+            }
+            // The story as a whole, weighed as the article is (by the vocabulary of about
+            // now): a story started early in a fresh archive is not judged by the few counts
+            // its first articles were weighed with.
+            if story.weighing.is_stale(story.centroid.len(), now) {
+                weigh(&self.df, now, story);
+            }
+            let Some(score) = article.score(story) else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((bid, bs)) => score.total_cmp(&bs).then(bid.cmp(&id)).is_gt(),
+            };
+            if better {
+                best = Some((id, score));
+            }
+        }
+        best
     }
 
     fn start(
@@ -342,6 +424,7 @@ impl StoryIndex {
             names: names.to_vec(),
             outlets: vec![outlet],
             posted: Vec::new(),
+            weighing: Weighing::default(),
         };
         self.trim(&mut story);
         self.post(&mut story);
@@ -379,25 +462,40 @@ impl StoryIndex {
         self.stories.insert(id, story);
     }
 
-    /// Keeps a story's [`CENTROID_TERMS`] heaviest terms, as today's vocabulary weighs them,
-    /// and the names among them.
+    /// Weighs a story's centroid by today's vocabulary and keeps its [`CENTROID_TERMS`]
+    /// heaviest terms and the names among them; the weighing stays cached for comparisons.
     fn trim(&self, story: &mut LiveStory) {
+        let now = self.documents as f32 + PRIOR_DOCUMENTS;
+        weigh(&self.df, now, story);
         if story.centroid.len() > CENTROID_TERMS {
-            let weighted = self.weighted(&story.centroid);
-            let mut keep: Vec<(u64, f32)> = weighted;
+            let weights = &story.weighing.weights;
+            let mut keep: Vec<(u64, f32)> = story
+                .centroid
+                .iter()
+                .zip(weights)
+                .map(|(t, w)| (t.0, *w))
+                .collect();
             keep.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             keep.truncate(CENTROID_TERMS);
             let mut kept: Vec<u64> = keep.into_iter().map(|t| t.0).collect();
             kept.sort_unstable();
             story.centroid.retain(|t| kept.binary_search(&t.0).is_ok());
+            keep_in_centroid(&mut story.names, &story.centroid);
+            weigh(&self.df, now, story);
+        } else {
+            keep_in_centroid(&mut story.names, &story.centroid);
         }
-        keep_in_centroid(&mut story.names, &story.centroid);
     }
 
-    /// Posts a story under its heaviest centroid terms (as today's vocabulary weighs them)
-    /// not yet posted.
+    /// Posts a story under its heaviest centroid terms (as its weighing, just made by
+    /// [`StoryIndex::trim`], has them) not yet posted.
     fn post(&mut self, story: &mut LiveStory) {
-        let mut top = self.weighted(&story.centroid);
+        let mut top: Vec<(u64, f32)> = story
+            .centroid
+            .iter()
+            .zip(&story.weighing.weights)
+            .map(|(t, w)| (t.0, *w))
+            .collect();
         top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
         for (term, _) in top.into_iter().take(POSTED_TERMS) {
             if story.posted.contains(&term) {
@@ -455,30 +553,14 @@ impl StoryIndex {
     }
 }
 
-/// The article's [`NAMES_CHECKED`] heaviest names with their weights.
-fn heaviest_names(vector: &[(u64, f32)], names: &[u64]) -> Vec<(u64, f32)> {
+/// The [`NAMES_CHECKED`] heaviest names of a weighted vector, with their weights.
+fn heaviest_names(vector: impl Iterator<Item = (u64, f32)>, names: &[u64]) -> Vec<(u64, f32)> {
     let mut out: Vec<(u64, f32)> = vector
-        .iter()
         .filter(|t| names.binary_search(&t.0).is_ok())
-        .copied()
         .collect();
     out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out.truncate(NAMES_CHECKED);
     out
-}
-
-/// The share of the names' squared weight absent from `other` (a vector sorted by term).
-fn missing_share(names: &[(u64, f32)], centroid: &[(u64, f32)]) -> f32 {
-    let total: f32 = names.iter().map(|t| t.1 * t.1).sum();
-    if total == 0.0 {
-        return 0.0;
-    }
-    let missing: f32 = names
-        .iter()
-        .filter(|t| centroid.binary_search_by_key(&t.0, |c| c.0).is_err())
-        .map(|t| t.1 * t.1)
-        .sum();
-    missing / total
 }
 
 fn keep_in_centroid(names: &mut Vec<u64>, centroid: &[(u64, f32)]) {
@@ -489,46 +571,6 @@ fn normalise(v: &mut [(u64, f32)]) {
     let norm = v.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
     if norm > 0.0 {
         v.iter_mut().for_each(|t| t.1 /= norm);
-    }
-}
-
-/// How many terms two vectors sorted by term share.
-fn shared_terms(a: &[(u64, f32)], b: &[(u64, f32)]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
-/// Cosine of two vectors sorted by term.
-fn cosine(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let na = a.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
-    let nb = b.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
     }
 }
 

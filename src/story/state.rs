@@ -11,6 +11,7 @@
 //! rebuilt. [`StoryIndex::to_bytes`] is both parts in one buffer.
 
 use super::index::{LiveStory, Settings, StoryIndex};
+use super::weighing::Weighing;
 use super::StoryId;
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt};
@@ -18,7 +19,9 @@ use std::collections::VecDeque;
 
 const VOCABULARY: &[u8; 6] = b"WWVOC1";
 // 3: centroids hold raw weights (inverse document frequencies are applied when compared).
-const TERMS: &[u8; 6] = b"WWSTT3";
+// 4: and the cached weighing, so a restored index decides as the original would.
+const TERMS: &[u8; 6] = b"WWSTT4";
+const TERMS_WITHOUT_WEIGHING: &[u8; 6] = b"WWSTT3";
 const WHOLE: &[u8; 6] = b"WWSTO2";
 
 /// Why a stored story index could not be read.
@@ -36,7 +39,8 @@ impl LiveStory {
     /// Its centroid, names and posted terms as bytes.
     pub fn terms_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            22 + self.centroid.len() * 12
+            30 + self.centroid.len() * 12
+                + self.weighing.weights.len() * 4
                 + (self.names.len() + self.posted.len() + self.outlets.len()) * 8,
         );
         out.extend_from_slice(TERMS);
@@ -50,6 +54,11 @@ impl LiveStory {
             for term in list {
                 out.extend_from_slice(&term.to_le_bytes());
             }
+        }
+        out.extend_from_slice(&self.weighing.at.to_le_bytes());
+        put_u32(&mut out, self.weighing.weights.len());
+        for w in &self.weighing.weights {
+            out.extend_from_slice(&w.to_le_bytes());
         }
         out
     }
@@ -79,7 +88,8 @@ fn read_terms(
     last_update: DateTime<Utc>,
     articles: u32,
 ) -> Result<LiveStory, StateError> {
-    if r.take(TERMS.len())? != TERMS {
+    let version = r.take(TERMS.len())?;
+    if version != TERMS && version != TERMS_WITHOUT_WEIGHING {
         return Err(StateError::Format);
     }
     let n = r.len32(12)?;
@@ -96,7 +106,7 @@ fn read_terms(
         }
     }
     let [names, posted, outlets] = lists;
-    Ok(LiveStory {
+    let mut story = LiveStory {
         id,
         first_seen,
         last_update,
@@ -105,7 +115,18 @@ fn read_terms(
         names,
         outlets,
         posted,
-    })
+        weighing: Weighing::default(),
+    };
+    if version == TERMS {
+        let at = r.f32()?;
+        let n = r.len32(4)?;
+        let mut weights = Vec::with_capacity(n);
+        for _ in 0..n {
+            weights.push(r.f32()?);
+        }
+        story.weighing = Weighing::restored(&story, weights, at);
+    }
+    Ok(story)
 }
 
 impl StoryIndex {

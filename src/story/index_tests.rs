@@ -1,0 +1,206 @@
+//! Tests of the online grouping (`index.rs`): placing, joining, eviction and restoring.
+
+use super::*;
+use crate::text::tokens;
+use chrono::TimeZone;
+
+fn sig(title: &str, body: &str) -> Signature {
+    Signature::new(title, &tokens(title), body, &tokens(body))
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap()
+}
+
+const FLOOD_A: (&str, &str) = (
+    "Floods kill 37 in Sukkur and Larkana",
+    "At least 37 people died in Sukkur and Larkana after 212 mm of rain, the PDMA said.",
+);
+const FLOOD_B: (&str, &str) = (
+    "Record rain drowns Sukkur; PDMA confirms 37 deaths",
+    "The PDMA confirmed 37 deaths in Sukkur and Larkana as 212 mm of rain fell in a day.",
+);
+const QUAKE: (&str, &str) = (
+    "Quake of magnitude 5.9 kills 12 in Jajarkot",
+    "A 5.9 earthquake struck Jajarkot in western Nepal, killing 12 people in Karnali.",
+);
+
+#[test]
+fn the_same_event_in_other_words_joins_its_story() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    assert!(a.started && !b.started, "the second write-up joins: {b:?}");
+    assert_eq!(a.story, b.story);
+    let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::hours(2), 3);
+    assert!(q.started, "another event starts its own story: {q:?}");
+    assert_eq!(index.story(a.story).map(|s| s.articles), Some(2));
+}
+
+#[test]
+fn an_outlet_adds_one_article_to_a_story() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 1);
+    assert_ne!(
+        a.story, b.story,
+        "the same outlet's second write-up starts its own story"
+    );
+}
+
+#[test]
+fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
+    // One poll brings each feed newest first, feeds in any order: a month-old report may
+    // come after this week's. Stories are evicted between polls, not as articles come.
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::days(30), 3);
+    let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    assert_eq!(
+        (b.story, b.started),
+        (a.story, false),
+        "the second flood report joins the first"
+    );
+    index.end_poll();
+    assert!(
+        index.story(a.story).is_none(),
+        "after the poll, the old story is let go"
+    );
+}
+
+#[test]
+fn an_article_after_the_window_starts_a_new_story() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    let later = t0() + Settings::default().window + Duration::hours(1);
+    let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), later, 2);
+    assert_ne!(
+        a.story, b.story,
+        "a story older than the window takes no articles"
+    );
+    let much_later = t0() + Settings::default().keep + Duration::hours(1);
+    index.place(&sig(QUAKE.0, QUAKE.1), much_later, 3);
+    index.end_poll();
+    assert!(
+        index.story(a.story).is_none(),
+        "and it is evicted after a while"
+    );
+}
+
+#[test]
+fn memory_stays_bounded_by_the_story_cap() {
+    let settings = Settings {
+        max_stories: 50,
+        ..Settings::default()
+    };
+    let mut index = StoryIndex::new(settings, 1);
+    for i in 0..500 {
+        let title = format!("Event number{i} in place{i}");
+        let body = format!("Officials of town{i} counted {i} cases at site{i}.");
+        index.place(&sig(&title, &body), t0() + Duration::seconds(i), i as u64);
+    }
+    assert!(
+        index.live_stories() <= 50,
+        "{} stories kept",
+        index.live_stories()
+    );
+    let posted: usize = index.postings.values().map(VecDeque::len).sum();
+    assert!(
+        posted <= 50 * POSTED_TERMS * 2,
+        "evicted stories leave the postings ({posted})"
+    );
+    assert!(index.recency.len() <= 50 * 4 + 1024);
+}
+
+#[test]
+fn a_restored_index_places_like_the_original() {
+    let mut index = StoryIndex::new(Settings::default(), 7);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
+    let bytes = index.to_bytes();
+    let mut restored = StoryIndex::from_bytes(&bytes, Settings::default()).expect("reads back");
+    assert_eq!(restored.documents(), 2);
+    assert_eq!(restored.next_id(), index.next_id());
+    assert_eq!(restored.to_bytes().len(), bytes.len());
+    let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    let c = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    assert_eq!(
+        (b.story, b.started),
+        (a.story, false),
+        "a story survives the restart"
+    );
+    assert_eq!(b, c, "the restored index decides as the original does");
+}
+
+#[test]
+fn stories_restored_from_their_rows_take_new_articles() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    let q = index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::minutes(5), 3);
+    let vocabulary = index.vocabulary_bytes();
+    let rows: Vec<LiveStory> = [a.story, q.story]
+        .iter()
+        .map(|id| {
+            let s = index.story(*id).unwrap();
+            LiveStory::from_parts(
+                s.id,
+                s.first_seen,
+                s.last_update,
+                s.articles,
+                &s.terms_bytes(),
+            )
+            .expect("a row reads back")
+        })
+        .collect();
+    let mut restored =
+        StoryIndex::from_parts(Settings::default(), Some(&vocabulary), rows, 1).unwrap();
+    assert_eq!(restored.live_stories(), 2);
+    assert!(
+        restored.next_id() > q.story,
+        "new stories do not reuse stored ids"
+    );
+    let b = restored.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    assert_eq!(
+        (b.story, b.started),
+        (a.story, false),
+        "the flood story survives the restart"
+    );
+    let fresh = StoryIndex::from_parts(Settings::default(), None, Vec::new(), 40).unwrap();
+    assert_eq!(
+        fresh.next_id(),
+        40,
+        "without a vocabulary, ids continue past the archive's"
+    );
+}
+
+#[test]
+fn a_damaged_state_is_refused() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    let bytes = index.to_bytes();
+    assert_eq!(
+        StoryIndex::from_bytes(b"nonsense", Settings::default()).unwrap_err(),
+        crate::story::StateError::Format
+    );
+    for cut in [10, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            StoryIndex::from_bytes(&bytes[..cut], Settings::default()).is_err(),
+            "a state cut at {cut} bytes is refused"
+        );
+    }
+}
+
+#[test]
+fn the_vocabulary_is_bounded() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let mut s = Signature::default();
+    for i in 0..(MAX_VOCABULARY as u64 + 10) {
+        s.terms.clear();
+        s.terms.push((i, 1.0));
+        index.count(&s);
+    }
+    assert!(
+        index.vocabulary() <= MAX_VOCABULARY,
+        "words seen once are dropped past the bound"
+    );
+}

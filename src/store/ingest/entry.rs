@@ -13,7 +13,7 @@
 use super::{ms, AlertFacts, Applying, FeedInfo, Renotified};
 use crate::decode::DecodedEntry;
 use crate::error::Result;
-use crate::model::{Alert, ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
 use crate::store::stories::{count_outlets, StoryDesk};
@@ -394,32 +394,22 @@ impl FeedIngest<'_> {
                     article_id,
                     story,
                     json: &json,
+                    matches,
                     now,
                 },
                 || {
-                    Ok(Alert {
-                        id: 0,
-                        rule_id: rule.id,
-                        rule_name: rule.name.clone(),
-                        article: ArticleSummary {
-                            id: article_id,
-                            feeds: vec![feed],
-                            url: e.url.clone(),
-                            title: e.title.clone(),
-                            author: e.author.clone(),
-                            snippet: e.snippet.clone(),
-                            published: e.published,
-                            fetched: now,
-                            read: false,
-                            starred: false,
-                            lang: p.lang.map(str::to_string),
-                        },
-                        matches,
-                        created: now,
+                    Ok(ArticleSummary {
+                        id: article_id,
+                        feeds: vec![feed],
+                        url: e.url.clone(),
+                        title: e.title.clone(),
+                        author: e.author.clone(),
+                        snippet: e.snippet.clone(),
+                        published: e.published,
+                        fetched: now,
                         read: false,
-                        story: Store::alert_stories(tx, [story])?
-                            .remove(&story)
-                            .map(Box::new),
+                        starred: false,
+                        lang: p.lang.map(str::to_string),
                     })
                 },
             )?;

@@ -14,7 +14,7 @@
 
 use super::{insert_words, reindex_article, AlertFacts, Applying, PollApplied};
 use crate::error::Result;
-use crate::model::{Alert, ArticleId, FeedId, FullText, FullTextStatus, StoryId};
+use crate::model::{ArticleId, FeedId, FullText, FullTextStatus, StoryId};
 use crate::rules::{Doc, Origin, RuleSet};
 use crate::store::articles::{article_text, attach_feeds, summaries};
 use crate::store::{ms, Store};
@@ -191,23 +191,13 @@ fn match_again(
             article_id: id,
             story,
             json: &json,
+            matches,
             now,
         };
         applying.raise(tx, facts, || {
             let mut article = summaries(tx, &[(id, 0)])?;
             attach_feeds(tx, &mut article)?;
-            Ok(Alert {
-                id: 0,
-                rule_id: rule.id,
-                rule_name: rule.name.clone(),
-                article: article.remove(0),
-                matches,
-                created: now,
-                read: false,
-                story: Store::alert_stories(tx, [story])?
-                    .remove(&story)
-                    .map(Box::new),
-            })
+            Ok(article.remove(0))
         })?;
     }
     Ok(())

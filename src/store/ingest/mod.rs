@@ -28,7 +28,10 @@ use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
-use crate::model::{Alert, AlertId, AlertStory, ArticleId, FeedId, FullTextMode, RuleId, StoryId};
+use crate::model::{
+    Alert, AlertId, AlertStory, ArticleId, ArticleSummary, FeedId, FullTextMode, RuleId, StoryId,
+    TermMatch,
+};
 use crate::prepare::PreparedEntry;
 use crate::rules::{CompiledRule, RuleSet};
 use crate::text::{self, Token};
@@ -334,6 +337,8 @@ struct AlertFacts<'a> {
     story: StoryId,
     /// The highlights, as the `alerts.matches` column stores them.
     json: &'a str,
+    /// The same highlights, for the alert kept whole.
+    matches: Vec<TermMatch>,
     /// When it is raised.
     now: DateTime<Utc>,
 }
@@ -344,19 +349,20 @@ impl Applying {
     /// unless the rule already alerted on this story or article: a rule alerts once per
     /// story, and a later article of a story it alerted on joins that alert's row (its
     /// outlets are read from the story) and notifies no one. Tallies it, and keeps it whole
-    /// (`alert` makes it, its id filled in here) within the poll's budget. Whether it was
-    /// raised.
+    /// (`article` reads the article's summary, only then) within the poll's budget. Whether
+    /// it was raised.
     fn raise(
         &mut self,
         tx: &Transaction,
         facts: AlertFacts<'_>,
-        alert: impl FnOnce() -> Result<Alert>,
+        article: impl FnOnce() -> Result<ArticleSummary>,
     ) -> Result<bool> {
         let AlertFacts {
             rule,
             article_id,
             story,
             json,
+            matches,
             now,
         } = facts;
         let alerted: bool = tx
@@ -401,8 +407,18 @@ impl Applying {
             return Ok(true);
         }
         tally.kept += 1;
-        let mut alert = alert()?;
-        alert.id = alert_id;
+        let alert = Alert {
+            id: alert_id,
+            rule_id: rule.id,
+            rule_name: rule.name.clone(),
+            article: article()?,
+            matches,
+            created: now,
+            read: false,
+            story: Store::alert_stories(tx, [story])?
+                .remove(&story)
+                .map(Box::new),
+        };
         applied.alerts.push((alert, rule.notify));
         Ok(true)
     }

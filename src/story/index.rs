@@ -8,13 +8,14 @@
 //!    normalised: a TF-IDF vector.
 //! 2. Candidate stories come from an inverted index of recent stories' heaviest terms: the
 //!    article's [`QUERY_TERMS`] heaviest terms are looked up, each posting list holds at most
-//!    [`POSTINGS_PER_TERM`] recent stories, and the [`MAX_CANDIDATES`] stories sharing the
-//!    most weight are scored. So the work per article does not grow with the archive.
+//!    [`POSTINGS_PER_TERM`] recent stories (a full list is skipped: its word is common to
+//!    too many recent stories to name an event), and the [`MAX_CANDIDATES`] stories sharing
+//!    the most weight are scored. So the work per article does not grow with the archive.
 //! 3. Each candidate updated within [`Settings::window`] of the article is scored by cosine
 //!    similarity between the article and the story's centroid (the sum of its articles'
 //!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms, weighed when it changes and again
-//!    after the archive grows by [`REWEIGH_GROWTH`]), rejected first by outlet and window, and
-//!    in one merge of the two term lists. The best at or above
+//!    after the archive grows by [`REWEIGH_GROWTH`]), rejected first by outlet and window, the
+//!    story's terms looked up in a table of the article's. The best at or above
 //!    [`Settings::threshold`] takes the article; otherwise the article starts a story.
 //! 4. Stories beyond [`Settings::max_stories`] are evicted, least recently updated first,
 //!    with their postings, so memory stays bounded; at the end of a poll
@@ -29,7 +30,7 @@
 //! the other half (BENCHMARKS.md, "Story grouping").
 
 use super::signature::Signature;
-use super::weighing::{weigh, Article, Weighing};
+use super::weighing::{weigh, Article, TermTable, Weighing};
 use super::StoryId;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::VecDeque;
@@ -51,8 +52,10 @@ pub const POSTINGS_PER_TERM: usize = 128;
 pub const MIN_SHARED_TERMS: usize = 4;
 /// Outlets a story remembers (it takes no second article from these).
 pub const MAX_OUTLETS: usize = 256;
-/// Candidate stories scored per article.
-pub const MAX_CANDIDATES: usize = 24;
+/// Candidate stories scored per article. Scoring one reads its centroid from memory, most
+/// of a placement's cost in a large archive; 12 and 24 group the labelled set alike over
+/// every order of arrival measured (BENCHMARKS.md, "Story grouping"), 12 at 60% of the cost.
+pub const MAX_CANDIDATES: usize = 12;
 /// Terms kept in a story's centroid.
 pub const CENTROID_TERMS: usize = 60;
 /// An article's heaviest names checked against a candidate story: in practice all of them.
@@ -160,6 +163,7 @@ struct Scratch {
     shared: HashMap<StoryId, f32>,
     candidates: Vec<(StoryId, f32)>,
     names: Vec<f32>,
+    table: TermTable,
 }
 
 impl StoryIndex {
@@ -234,7 +238,7 @@ impl StoryIndex {
                 }
             }
             _ => {
-                let id = self.start(raw, &signature.names, at, outlet);
+                let id = self.start(raw, &vector, &signature.names, at, outlet);
                 let score = best.map_or(0.0, |b| b.1);
                 Placement {
                     story: id,
@@ -338,11 +342,13 @@ impl StoryIndex {
                 name_weights[i] = w * w;
             }
         }
+        self.scratch.table.fill(vector);
         let article = Article {
             vector,
             names: name_weights,
             names_total: heaviest.iter().map(|t| t.1 * t.1).sum(),
             norm: vector.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt(),
+            table: &self.scratch.table,
         };
         let query = &mut self.scratch.query;
         query.clear();
@@ -353,10 +359,28 @@ impl StoryIndex {
         }
         let shared = &mut self.scratch.shared;
         shared.clear();
+        // A word posted by as many recent stories as a list holds names no event, and its
+        // list would be most of the work (measured: 6 of 16 lists full on a generated
+        // archive, 93% of the entries walked). Its weight still counts in the scores below;
+        // its list is walked only when the article's rarer words found no story at all.
+        let mut common = 0;
         for (term, w) in query.iter() {
             if let Some(list) = self.postings.get(term) {
+                if list.len() >= POSTINGS_PER_TERM {
+                    common += 1;
+                    continue;
+                }
                 for id in list {
                     *shared.entry(*id).or_insert(0.0) += w;
+                }
+            }
+        }
+        if shared.is_empty() && common > 0 {
+            for (term, w) in query.iter() {
+                if let Some(list) = self.postings.get(term) {
+                    for id in list {
+                        *shared.entry(*id).or_insert(0.0) += w;
+                    }
                 }
             }
         }
@@ -406,9 +430,12 @@ impl StoryIndex {
         best
     }
 
+    /// Starts a story of one article: `raw` its raw-weighted terms, `weighted` its TF-IDF
+    /// vector of just now, which is the new story's weighing when no term weighed nothing.
     fn start(
         &mut self,
-        vector: Vec<(u64, f32)>,
+        raw: Vec<(u64, f32)>,
+        weighted: &[(u64, f32)],
         names: &[u64],
         at: DateTime<Utc>,
         outlet: u64,
@@ -420,12 +447,17 @@ impl StoryIndex {
             first_seen: at,
             last_update: at,
             articles: 1,
-            centroid: vector,
+            centroid: raw,
             names: names.to_vec(),
             outlets: vec![outlet],
             posted: Vec::new(),
             weighing: Weighing::default(),
         };
+        if weighted.len() == story.centroid.len() {
+            let now = self.documents as f32 + PRIOR_DOCUMENTS;
+            let weights = weighted.iter().map(|t| t.1).collect();
+            story.weighing = Weighing::restored(&story, weights, now);
+        }
         self.trim(&mut story);
         self.post(&mut story);
         self.recency.push_back((at, id));
@@ -448,6 +480,11 @@ impl StoryIndex {
         story.names.extend_from_slice(names);
         story.names.sort_unstable();
         story.names.dedup();
+        weigh(
+            &self.df,
+            self.documents as f32 + PRIOR_DOCUMENTS,
+            &mut story,
+        );
         self.trim(&mut story);
         story.articles += 1;
         if story.outlets.len() < MAX_OUTLETS {
@@ -462,28 +499,38 @@ impl StoryIndex {
         self.stories.insert(id, story);
     }
 
-    /// Weighs a story's centroid by today's vocabulary and keeps its [`CENTROID_TERMS`]
-    /// heaviest terms and the names among them; the weighing stays cached for comparisons.
+    /// Keeps a story's [`CENTROID_TERMS`] heaviest terms, as its weighing (made just before,
+    /// or made here when stale) has them, and the names among them; the weighing of what is
+    /// kept stays cached for comparisons.
     fn trim(&self, story: &mut LiveStory) {
         let now = self.documents as f32 + PRIOR_DOCUMENTS;
-        weigh(&self.df, now, story);
+        if story.weighing.is_stale(story.centroid.len(), now) {
+            weigh(&self.df, now, story);
+        }
         if story.centroid.len() > CENTROID_TERMS {
             let weights = &story.weighing.weights;
-            let mut keep: Vec<(u64, f32)> = story
-                .centroid
-                .iter()
-                .zip(weights)
-                .map(|(t, w)| (t.0, *w))
-                .collect();
-            keep.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut keep: Vec<usize> = (0..story.centroid.len()).collect();
+            let heavier = |a: &usize, b: &usize| {
+                weights[*b]
+                    .total_cmp(&weights[*a])
+                    .then(story.centroid[*a].0.cmp(&story.centroid[*b].0))
+            };
+            keep.select_nth_unstable_by(CENTROID_TERMS - 1, heavier);
             keep.truncate(CENTROID_TERMS);
-            let mut kept: Vec<u64> = keep.into_iter().map(|t| t.0).collect();
-            kept.sort_unstable();
-            story.centroid.retain(|t| kept.binary_search(&t.0).is_ok());
+            keep.sort_unstable();
+            // The kept terms' weights, normalised again: what weighing them afresh by the same
+            // counts gives, without a lookup per term.
+            let mut kept: Vec<f32> = keep.iter().map(|&i| weights[i]).collect();
+            let norm = kept.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                kept.iter_mut().for_each(|x| *x /= norm);
+            }
+            story.centroid = keep.iter().map(|&i| story.centroid[i]).collect();
             keep_in_centroid(&mut story.names, &story.centroid);
-            weigh(&self.df, now, story);
+            story.weighing = Weighing::restored(story, kept, now);
         } else {
             keep_in_centroid(&mut story.names, &story.centroid);
+            story.weighing.name(&story.centroid, &story.names);
         }
     }
 

@@ -3,8 +3,10 @@
 //! 1. [`weigh`] weighs a story's centroid by the archive's document frequencies of that moment
 //!    and caches the result in the story ([`Weighing`]), redone when the story changes or the
 //!    archive has grown by [`REWEIGH_GROWTH`].
-//! 2. [`Article::score`] compares an article's TF-IDF vector with a weighed story in one merge
-//!    of their sorted term lists.
+//! 2. [`Article::score`] compares an article's TF-IDF vector with a weighed story: each of the
+//!    story's terms is looked up in the article's [`TermTable`] (a story keeps at most
+//!    [`super::CENTROID_TERMS`] terms, an article up to [`super::MAX_TERMS`]: probing the
+//!    shorter list into a table of the longer took a third of the time of merging both).
 
 use super::index::{LiveStory, MIN_SHARED_TERMS, NAME_MISMATCH_PENALTY, REWEIGH_GROWTH};
 use foldhash::HashMap;
@@ -19,6 +21,8 @@ pub(super) struct Weighing {
     /// The squared weight of the names among it (all of them: a centroid holds fewer terms
     /// than [`super::index::NAMES_CHECKED`]).
     pub(super) names: f32,
+    /// Which of the centroid's terms are names, parallel to it (so a score needs no search).
+    pub(super) is_name: Vec<bool>,
     /// Documents counted (with the prior) when it was weighed.
     pub(super) at: f32,
 }
@@ -27,8 +31,28 @@ impl Weighing {
     /// A stored weighing of `story`'s centroid (its names are derived again). Weights that do
     /// not match the centroid make a stale weighing, redone when next used.
     pub(super) fn restored(story: &LiveStory, weights: Vec<f32>, at: f32) -> Weighing {
-        let names = names_weight(&story.centroid, &weights, &story.names);
-        Weighing { weights, names, at }
+        let mut w = Weighing {
+            weights,
+            at,
+            ..Weighing::default()
+        };
+        w.name(&story.centroid, &story.names);
+        w
+    }
+
+    /// Marks the names among `centroid` (parallel to the weights) and sums their squared
+    /// weight: after weighing, or after the story's names changed.
+    pub(super) fn name(&mut self, centroid: &[(u64, f32)], names: &[u64]) {
+        self.is_name.clear();
+        self.is_name
+            .extend(centroid.iter().map(|t| names.binary_search(&t.0).is_ok()));
+        self.names = self
+            .weights
+            .iter()
+            .zip(&self.is_name)
+            .filter(|(_, name)| **name)
+            .map(|(w, _)| w * w)
+            .sum();
     }
 
     /// Whether it must be redone before use: never made for this centroid, or the archive
@@ -53,18 +77,57 @@ pub(super) fn weigh(df: &HashMap<u64, u32>, now: f32, story: &mut LiveStory) {
     if norm > 0.0 {
         w.weights.iter_mut().for_each(|x| *x /= norm);
     }
-    w.names = names_weight(&story.centroid, &w.weights, &story.names);
+    w.name(&story.centroid, &story.names);
     w.at = now;
 }
 
-/// The squared weight of a centroid's names.
-fn names_weight(centroid: &[(u64, f32)], weights: &[f32], names: &[u64]) -> f32 {
-    centroid
-        .iter()
-        .zip(weights)
-        .filter(|(t, _)| names.binary_search(&t.0).is_ok())
-        .map(|(_, w)| w * w)
-        .sum()
+/// An article's terms by hash, for looking a story's terms up: open addressing, linear
+/// probing, at most a third full. Term ids are hashes already, so their low bits place them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct TermTable {
+    /// Index into the article's vector, plus one (0: empty).
+    slots: Vec<u16>,
+    mask: usize,
+}
+
+impl TermTable {
+    /// Fills the table with `vector`'s terms.
+    pub(super) fn fill(&mut self, vector: &[(u64, f32)]) {
+        let size = (vector.len() * 3).next_power_of_two().max(64);
+        self.slots.clear();
+        self.slots.resize(size, 0);
+        self.mask = size - 1;
+        for (i, &(term, _)) in vector.iter().enumerate() {
+            let mut s = slot(term, self.mask);
+            while self.slots[s] != 0 {
+                s = (s + 1) & self.mask;
+            }
+            // A vector holds at most `MAX_TERMS` terms; u16 leaves room to spare.
+            self.slots[s] = u16::try_from(i + 1).unwrap_or(u16::MAX);
+        }
+    }
+
+    /// Where `term` is in `vector` (the vector the table was filled with).
+    #[inline]
+    fn find(&self, vector: &[(u64, f32)], term: u64) -> Option<usize> {
+        let mut s = slot(term, self.mask);
+        loop {
+            let at = *self.slots.get(s)?;
+            if at == 0 {
+                return None;
+            }
+            let i = usize::from(at) - 1;
+            if vector.get(i).is_some_and(|t| t.0 == term) {
+                return Some(i);
+            }
+            s = (s + 1) & self.mask;
+        }
+    }
+}
+
+#[inline]
+fn slot(term: u64, mask: usize) -> usize {
+    ((term ^ (term >> 29)) as usize) & mask
 }
 
 /// An article as it is compared with candidate stories.
@@ -75,36 +138,36 @@ pub(super) struct Article<'a> {
     pub(super) names: &'a [f32],
     pub(super) names_total: f32,
     pub(super) norm: f32,
+    /// Its terms by hash, filled from `vector`.
+    pub(super) table: &'a TermTable,
 }
 
 impl Article<'_> {
     /// Its similarity to a weighed story, or `None` when they share fewer than
-    /// [`MIN_SHARED_TERMS`] terms: one merge of the two sorted term lists gives the shared
-    /// terms, the dot product and the names of each found in the other.
+    /// [`MIN_SHARED_TERMS`] terms: the story's terms looked up in the article's table give the
+    /// shared terms, the dot product and the names of each found in the other.
     ///
     /// Another event has protagonists of its own: the article's main names missing from the
     /// story, or the story's from the article, cost up to [`NAME_MISMATCH_PENALTY`] of the
     /// cosine (by their share of squared weight).
     pub(super) fn score(&self, story: &LiveStory) -> Option<f32> {
-        let (a, b, weights) = (self.vector, &story.centroid, &story.weighing.weights);
-        let (mut i, mut j, mut shared) = (0, 0, 0);
+        let (a, w) = (self.vector, &story.weighing);
+        let mut shared = 0;
         let (mut dot, mut article_names, mut story_names) = (0.0f32, 0.0f32, 0.0f32);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += 1;
-                    dot += a[i].1 * weights[j];
-                    article_names += self.names[i];
-                    if weights[j] > 0.0 && story.names.binary_search(&b[j].0).is_ok() {
-                        story_names += weights[j] * weights[j];
-                    }
-                    i += 1;
-                    j += 1;
-                }
+        // In the centroid's order (by term), as a merge of the two lists would sum.
+        for ((&(term, _), &weight), &name) in story.centroid.iter().zip(&w.weights).zip(&w.is_name)
+        {
+            let Some(i) = self.table.find(a, term) else {
+                continue;
+            };
+            shared += 1;
+            dot += a[i].1 * weight;
+            article_names += self.names[i];
+            if weight > 0.0 && name {
+                story_names += weight * weight;
             }
         }
+        let weights = &w.weights;
         if shared < MIN_SHARED_TERMS {
             return None;
         }

@@ -1,11 +1,13 @@
 //! Stories in the archive: where the writer files each new article, and what callers read.
 //!
 //! Writing, for each new article of a poll (on the writer, inside the poll's transaction):
-//! 1. [`StoryDesk::place`] puts its signature into the in-memory [`StoryIndex`] (loaded from
-//!    the archive on the first poll: the stories still taking articles and the vocabulary);
+//! 1. a [`crate::story::Placer`] puts its signature into the in-memory [`StoryIndex`] (loaded
+//!    from the archive on the first poll: the stories still taking articles and the
+//!    vocabulary, [`StoryDesk::placing`]), on a thread beside the writer;
 //! 2. the article row is written with that story id;
-//! 3. [`StoryDesk::record`] writes the story row: created with the article as its first,
-//!    or updated (last update, counts, terms).
+//! 3. [`record`] writes the story row: created with the article as its first, or updated
+//!    (last update, counts); at the end of the transaction, [`StoryDesk::write_terms`] writes
+//!    the terms of each story changed, once.
 //! 4. Before a poll's last commit, [`StoryDesk::end_poll`] lets go of the stories too old to
 //!    take more articles and writes the vocabulary.
 //!
@@ -20,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     AlertStory, ArticleId, ArticleStory, FeedId, Story, StoryArticle, StoryId, StoryQuery,
 };
-use crate::story::{LiveStory, Placement, Settings, Signature, StoryIndex};
+use crate::story::{LiveStory, Placement, Settings, StoryIndex};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
@@ -52,24 +54,11 @@ impl StoryDesk {
         Ok(self.index.as_mut().expect("loaded above"))
     }
 
-    /// Places a new article of feed `feed_id`, published (or first seen) at `at`.
-    pub(crate) fn place(
-        &mut self,
-        conn: &Connection,
-        signature: &Signature,
-        at: DateTime<Utc>,
-        feed_id: FeedId,
-    ) -> Result<Placement> {
+    /// The index to place this transaction's new articles with, loaded if need be, and
+    /// whether grouping is on.
+    pub(crate) fn placing(&mut self, conn: &Connection) -> Result<(&mut StoryIndex, bool)> {
         let grouping = self.grouping;
-        let index = self.index(conn)?;
-        if !grouping {
-            return Ok(Placement {
-                story: index.reserve_id(),
-                started: true,
-                score: 0.0,
-            });
-        }
-        Ok(index.place(signature, at, feed_id as u64))
+        Ok((self.index(conn)?, grouping))
     }
 
     /// Turns grouping on or off for the articles stored from now on.
@@ -77,48 +66,15 @@ impl StoryDesk {
         self.grouping = on;
     }
 
-    /// Writes the story row of an article just stored with `placement`'s story id.
-    pub(crate) fn record(
-        &mut self,
-        conn: &Connection,
-        placement: &Placement,
-        article_id: ArticleId,
-        feed_id: FeedId,
-        title: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
+    /// Writes the terms of the stories a transaction started or added to, as the index
+    /// holds them now: once per story and transaction, rather than once per article. A story
+    /// no longer in memory (evicted) keeps none: it takes no more articles.
+    pub(crate) fn write_terms(&mut self, conn: &Connection, stories: &[StoryId]) -> Result<()> {
         let index = self.index(conn)?;
-        let terms = index.story(placement.story).map(LiveStory::terms_bytes);
-        if placement.started {
-            conn.prepare_cached(
-                "INSERT INTO stories (id, title, first_article, first_feed, first_seen, last_update,
-                                      articles, outlets, terms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 1, ?6)",
-            )?
-            .execute(params![placement.story, title, article_id, feed_id, ms(at), terms])?;
-        } else {
-            // An article earlier than the story's first (feeds bring stories late) becomes
-            // its first.
-            conn.prepare_cached(
-                "UPDATE stories SET
-                     first_article = CASE WHEN ?2 < first_seen THEN ?3 ELSE first_article END,
-                     first_feed = CASE WHEN ?2 < first_seen THEN ?4 ELSE first_feed END,
-                     title = CASE WHEN ?2 < first_seen THEN ?5 ELSE title END,
-                     first_seen = min(first_seen, ?2),
-                     last_update = max(last_update, ?2),
-                     articles = articles + 1,
-                     terms = ?6
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                placement.story,
-                ms(at),
-                article_id,
-                feed_id,
-                title,
-                terms
-            ])?;
-            count_outlets(conn, placement.story)?;
+        let mut stmt = conn.prepare_cached("UPDATE stories SET terms = ?2 WHERE id = ?1")?;
+        for &id in stories {
+            let terms = index.story(id).map(LiveStory::terms_bytes);
+            stmt.execute(params![id, terms])?;
         }
         Ok(())
     }
@@ -146,6 +102,49 @@ impl StoryDesk {
     fn reserve_id(&mut self, conn: &Connection) -> Result<StoryId> {
         Ok(self.index(conn)?.reserve_id())
     }
+}
+
+/// Writes the story row of an article just stored with `placement`'s story id: a story it
+/// started, or the one it joined (its last update, counts, and its first article when this one
+/// is earlier). Its terms follow at the end of the transaction ([`StoryDesk::write_terms`]).
+pub(crate) fn record(
+    conn: &Connection,
+    placement: &Placement,
+    article_id: ArticleId,
+    feed_id: FeedId,
+    title: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if placement.started {
+        conn.prepare_cached(
+            "INSERT INTO stories (id, title, first_article, first_feed, first_seen, last_update,
+                                  articles, outlets)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 1)",
+        )?
+        .execute(params![placement.story, title, article_id, feed_id, ms(at)])?;
+    } else {
+        // An article earlier than the story's first (feeds bring stories late) becomes its
+        // first.
+        conn.prepare_cached(
+            "UPDATE stories SET
+                 first_article = CASE WHEN ?2 < first_seen THEN ?3 ELSE first_article END,
+                 first_feed = CASE WHEN ?2 < first_seen THEN ?4 ELSE first_feed END,
+                 title = CASE WHEN ?2 < first_seen THEN ?5 ELSE title END,
+                 first_seen = min(first_seen, ?2),
+                 last_update = max(last_update, ?2),
+                 articles = articles + 1,
+                 -- One more outlet unless this feed already brought one of its articles: a
+                 -- look at this feed's articles, not a recount of the story's, which grew
+                 -- with each article a large story took (quadratic).
+                 outlets = outlets + NOT EXISTS (
+                     SELECT 1 FROM article_feeds af CROSS JOIN articles a
+                     WHERE af.feed_id = ?4 AND a.id = af.article_id AND a.story_id = ?1
+                       AND a.id <> ?3)
+             WHERE id = ?1",
+        )?
+        .execute(params![placement.story, ms(at), article_id, feed_id, title])?;
+    }
+    Ok(())
 }
 
 /// Recounts a story's outlets (an article joined, or came through one more feed).

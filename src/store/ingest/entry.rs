@@ -1,12 +1,14 @@
-//! One feed's entries of a poll, written one by one ([`FeedIngest::entry`]), in order:
-//! 1. *classify*: the entry is an article this feed brought before (by guid, then link, then
-//!    content hash: in memory for a feed that brought none before this poll, since then only
-//!    its earlier entries can be found), an article with the same link from another feed,
-//!    one an earlier entry of this poll already wrote (the first listing wins), or new;
-//! 2. known: its changed words replace the stored ones; from another feed: this feed is
-//!    attached to it; new: *insert* it, list it under this feed, index it, and queue its page
-//!    when its feed wants full texts;
-//! 3. *record the alerts* of a new article, once per rule it matches.
+//! One feed's entries of a poll ([`FeedIngest::entries`]), in two passes:
+//! 1. each entry in turn is *classified*: an article this feed brought before (by guid, then
+//!    link, then content hash: in memory for a feed that brought none before this poll, since
+//!    then only its earlier entries can be found), an article with the same link from another
+//!    feed, one an earlier entry of this poll already wrote or queued (the first listing
+//!    wins), or new. Known: its changed words replace the stored ones; from another feed: this
+//!    feed is attached to it; new: it is queued, and its signature handed to the
+//!    [`Placer`], which files it in a story on a thread of its own meanwhile;
+//! 2. each new entry in turn, with its placement: *insert* it in its story, list it under
+//!    this feed, index it, queue its page when its feed wants full texts, and *record the
+//!    alerts* it raises, once per rule it matches.
 //!
 //! No alert is raised for a known article or one attached from another feed.
 
@@ -16,8 +18,9 @@ use crate::error::Result;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
-use crate::store::stories::{count_outlets, StoryDesk};
+use crate::store::stories::{self, count_outlets};
 use crate::store::Store;
+use crate::story::{Placement, Placer};
 use chrono::{DateTime, Utc};
 use foldhash::HashSet;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -32,6 +35,8 @@ pub(super) struct SeenInFeed {
     /// entries it brought so far: all that [`find_in_feed`] could find, so they are looked
     /// up here instead of in three indexes per entry.
     pub(super) keys: Option<NewFeedKeys>,
+    /// The keys of the new entries queued by the first pass, not written yet.
+    pub(super) queued: NewFeedKeys,
 }
 
 /// The keys [`find_in_feed`] looks entries up by.
@@ -80,7 +85,7 @@ enum Found {
 }
 
 /// Writing one feed's entries of a poll: what every step needs, in one place.
-pub(super) struct FeedIngest<'a> {
+pub(super) struct FeedIngest<'a, 's> {
     pub(super) tx: &'a Transaction<'a>,
     pub(super) feed_id: FeedId,
     pub(super) feed: FeedInfo,
@@ -88,28 +93,57 @@ pub(super) struct FeedIngest<'a> {
     pub(super) now: DateTime<Utc>,
     pub(super) applying: &'a mut Applying,
     pub(super) seen: SeenInFeed,
-    /// The story index new articles are filed with.
-    pub(super) desk: &'a mut StoryDesk,
+    /// Where new articles are filed in stories.
+    pub(super) placer: &'a mut Placer<'s>,
 }
 
-impl FeedIngest<'_> {
-    /// Stores one entry: classified, then its article updated, attached to this feed, or
-    /// inserted and its alerts recorded.
-    pub(super) fn entry(&mut self, mut p: PreparedEntry) -> Result<()> {
-        match self.classify(&p)? {
-            Found::Repeated => Ok(()),
-            Found::Known(article_id, old_hash) => self.update(&p, article_id, &old_hash),
-            Found::Elsewhere(article_id) => self.attach(&p, article_id),
-            Found::New => {
-                let (article_id, story) = self.insert(&p)?;
-                self.record_alerts(&mut p, article_id, story)
+impl FeedIngest<'_, '_> {
+    /// Stores a feed's entries: each classified, then its article updated or attached to
+    /// this feed at once, or, new, queued for its story; then the new ones inserted in their
+    /// stories, in order, and their alerts recorded.
+    pub(super) fn entries(&mut self, entries: Vec<PreparedEntry>) -> Result<()> {
+        let mut queued = Vec::new();
+        for mut p in entries {
+            match self.classify(&p)? {
+                Found::Repeated => {}
+                Found::Known(article_id, old_hash) => self.update(&p, article_id, &old_hash)?,
+                Found::Elsewhere(article_id) => self.attach(&p, article_id)?,
+                Found::New => {
+                    self.seen.queued.add(&p);
+                    let sort_time = self.sort_time(&p);
+                    let signature = std::mem::take(&mut p.signature);
+                    self.placer
+                        .submit(signature, sort_time, self.feed_id as u64);
+                    queued.push((p, sort_time));
+                }
             }
+        }
+        for (mut p, sort_time) in queued {
+            let placement = self.placer.take();
+            let article_id = self.insert(&p, &placement, sort_time)?;
+            self.record_alerts(&mut p, article_id, placement.story)?;
+        }
+        Ok(())
+    }
+
+    /// When a new entry is filed: when it was published, unless that is in the future.
+    fn sort_time(&self, p: &PreparedEntry) -> DateTime<Utc> {
+        // Feeds that date stories in the future (wrong time zones, scheduled posts) would pin
+        // them to the top of every list: such stories are filed at the time we saw them.
+        match p.entry.published {
+            Some(t) if t <= self.now + chrono::Duration::hours(1) => t,
+            _ => self.now,
         }
     }
 
     /// Known to this feed (by guid, link, then hash), the same link through another feed, or
     /// new. An article found is marked as this poll's for this feed.
     fn classify(&mut self, p: &PreparedEntry) -> Result<Found> {
+        // An earlier entry of this feed is queued as new with the same keys: the first
+        // listing wins (once written, it would be found below).
+        if self.seen.queued.holds(p) {
+            return Ok(Found::Repeated);
+        }
         let known = match &self.seen.keys {
             // Whatever a new feed's entry matches, an earlier entry of this poll wrote it: the
             // first listing wins, as below.
@@ -269,17 +303,15 @@ impl FeedIngest<'_> {
         Ok(())
     }
 
-    /// A new article: filed in a story, stored, listed under this feed, and indexed. Returns
-    /// its id and its story's.
-    fn insert(&mut self, p: &PreparedEntry) -> Result<(ArticleId, StoryId)> {
+    /// A new article: stored in the story `placement` filed it in, listed under this feed,
+    /// and indexed. Returns its id.
+    fn insert(
+        &mut self,
+        p: &PreparedEntry,
+        placement: &Placement,
+        sort_time: DateTime<Utc>,
+    ) -> Result<ArticleId> {
         let (e, now, tx) = (&p.entry, self.now, self.tx);
-        // Feeds that date stories in the future (wrong time zones, scheduled posts) would pin
-        // them to the top of every list: such stories are filed at the time we saw them.
-        let sort_time = match e.published {
-            Some(t) if t <= now + chrono::Duration::hours(1) => t,
-            _ => now,
-        };
-        let placement = self.desk.place(tx, &p.signature, sort_time, self.feed_id)?;
         let page = e
             .url
             .as_deref()
@@ -328,17 +360,7 @@ impl FeedIngest<'_> {
             p.content_hash,
             ms(now)
         ])?;
-        if let Some(keys) = &mut self.seen.keys {
-            keys.add(p);
-        }
-        self.desk.record(
-            tx,
-            &placement,
-            article_id,
-            self.feed_id,
-            &e.title,
-            sort_time,
-        )?;
+        stories::record(tx, placement, article_id, self.feed_id, &e.title, sort_time)?;
         tx.prepare_cached(
             "INSERT INTO articles_fts (rowid, title, body, feed) VALUES (?1, ?2, ?3, ?4)",
         )?
@@ -352,7 +374,7 @@ impl FeedIngest<'_> {
         if !placement.started {
             self.renotify(placement.story)?;
         }
-        Ok((article_id, placement.story))
+        Ok(article_id)
     }
 
     /// Stores the alerts of a new article, once per rule it matches (as prepared, or matched

@@ -24,7 +24,6 @@
 mod entry;
 mod full_text;
 
-use super::stories::StoryDesk;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -34,6 +33,7 @@ use crate::model::{
 };
 use crate::prepare::PreparedEntry;
 use crate::rules::{CompiledRule, RuleSet};
+use crate::story::Placer;
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use entry::{FeedIngest, NewFeedKeys, SeenInFeed};
@@ -282,19 +282,33 @@ impl Store {
                 let mut conn = self.writer();
                 let mut desk = self.stories_desk();
                 let tx = conn.transaction()?;
-                apply_feed(&tx, first, rules, now, &mut applying, &mut desk)?;
-                let mut last = true;
-                for step in steps.by_ref() {
-                    match step? {
-                        PollStep::Feed(update) => {
-                            apply_feed(&tx, update, rules, now, &mut applying, &mut desk)?
+                let (index, grouping) = desk.placing(&tx)?;
+                // New articles are placed in stories on a thread of this scope while the
+                // writer stores them ([`Placer`]); the scope ends with the feeds of this
+                // transaction, and gives back the stories they changed.
+                let (last, touched) =
+                    std::thread::scope(|scope| -> Result<(bool, Vec<StoryId>)> {
+                        let mut placer = if grouping {
+                            Placer::beside(scope, index)
+                        } else {
+                            Placer::alone(index)
+                        };
+                        apply_feed(&tx, first, rules, now, &mut applying, &mut placer)?;
+                        let mut last = true;
+                        for step in steps.by_ref() {
+                            match step? {
+                                PollStep::Feed(update) => {
+                                    apply_feed(&tx, update, rules, now, &mut applying, &mut placer)?
+                                }
+                                PollStep::Commit => {
+                                    last = false;
+                                    break;
+                                }
+                            }
                         }
-                        PollStep::Commit => {
-                            last = false;
-                            break;
-                        }
-                    }
-                }
+                        Ok((last, placer.finish()))
+                    })?;
+                desk.write_terms(&tx, &touched)?;
                 for article_id in std::mem::take(&mut applying.reindex) {
                     reindex_article(&tx, article_id)?;
                 }
@@ -439,7 +453,7 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
-    desk: &mut StoryDesk,
+    placer: &mut Placer<'_>,
 ) -> Result<()> {
     let id = update.feed_id;
     // First, whatever happens to the entries: their words count as reported from now on.
@@ -558,11 +572,9 @@ fn apply_feed(
                 now,
                 applying,
                 seen,
-                desk,
+                placer,
             };
-            for entry in entries {
-                ingest.entry(entry)?;
-            }
+            ingest.entries(entries)?;
         }
     }
     Ok(())

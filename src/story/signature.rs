@@ -23,9 +23,11 @@ use std::sync::OnceLock;
 pub const TITLE_WEIGHT: f32 = 2.0;
 /// Multiplier for names and numbers.
 pub const NAME_WEIGHT: f32 = 1.6;
-/// Most terms kept per article: a feed summary has 20–80 distinct content words; a full text
-/// keeps its heaviest ones.
-pub const MAX_TERMS: usize = 160;
+/// Most terms kept per article: a feed summary has 20–80 distinct content words; a longer
+/// text keeps its heaviest ones (a story keeps [`super::CENTROID_TERMS`]). 160 grouped the
+/// labelled set alike, but a signature travels from the decoding threads to the placing one
+/// with its feed, so its size is paid for every article a poll holds in flight.
+pub const MAX_TERMS: usize = 80;
 
 /// The terms of one article, raw-weighted (before inverse document frequency).
 #[derive(Debug, Clone, Default, PartialEq)]

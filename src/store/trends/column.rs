@@ -2,7 +2,9 @@
 //! counts a query's matches into a trend's buckets, in this order:
 //! 1. [`TimeColumn`] holds every article's `sort_time` by id; each trend first brings it up
 //!    to date, reading only the ids added since.
-//! 2. [`tally`] sets the grid the matches are counted into beside the column, then runs
+//! 2. A range that leaves articles out bounds the ids the index is asked for
+//!    ([`TimeColumn::ids_within`]).
+//! 3. [`tally`] sets the grid the matches are counted into beside the column, then runs
 //!    `wirewatch_tally(rowid)` (given to the reader connection by [`register`]) over the ids
 //!    the full-text index lists: it finds each id's time in the column and counts it in its
 //!    bucket, and returns the counts (little-endian `u64`s, one per bucket).
@@ -32,6 +34,8 @@ use std::sync::{Arc, Mutex};
 pub(in crate::store) struct TimeColumn {
     /// `times[id]`: the article's `sort_time` in ms, or `i64::MIN` for no article.
     times: Arc<Vec<i64>>,
+    /// The oldest and newest time ever read into the column (deleted articles' too).
+    span: Option<(i64, i64)>,
     /// The buckets the next `wirewatch_tally` counts into (see [`tally`]).
     grid: Option<Grid>,
 }
@@ -49,6 +53,7 @@ impl TimeColumn {
                 .optional()?;
             if held != Some(self.times[top as usize]) {
                 self.times = Arc::default();
+                self.span = None;
             }
         }
         let after = (self.times.len() as i64 - 1).max(0);
@@ -67,9 +72,30 @@ impl TimeColumn {
             if times.len() <= slot {
                 times.resize(slot + 1, i64::MIN);
             }
-            times[slot] = row.get(1)?;
+            let t: i64 = row.get(1)?;
+            times[slot] = t;
+            self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
         Ok(())
+    }
+
+    /// The lowest and highest id of the articles filed in `[since, until)` (the first above
+    /// the second when there are none), or `None` when the range holds every article and a
+    /// bound would not narrow anything. The index seeks to the lowest and stops after the
+    /// highest, so a trend over the last days of a long archive walks only their part of
+    /// each list of articles (ids follow arrival, and so, mostly, time).
+    pub(super) fn ids_within(&self, since: i64, until: i64) -> Option<(i64, i64)> {
+        let (oldest, newest) = self.span?;
+        if since <= oldest && until > newest {
+            return None;
+        }
+        let within = |t: &i64| *t != i64::MIN && *t >= since && *t < until;
+        let low = self.times.iter().position(within);
+        let high = self.times.iter().rposition(within);
+        Some(match (low, high) {
+            (Some(low), Some(high)) => (low as i64, high as i64),
+            _ => (1, 0),
+        })
     }
 
     /// The filed time of article `id`, if the column holds it.
@@ -148,16 +174,26 @@ pub(super) fn tally(
     expr: &str,
     grid: &Grid,
 ) -> Result<Vec<u64>> {
-    {
+    let bound = {
         let mut column = column.lock().unwrap_or_else(|p| p.into_inner());
         column.refresh(conn)?;
         column.grid = Some(*grid);
-    }
-    let blob: Vec<u8> = conn
-        .prepare_cached(
-            "SELECT wirewatch_tally(rowid) FROM articles_fts WHERE articles_fts MATCH ?1",
-        )?
-        .query_row([expr], |r| r.get(0))?;
+        column.ids_within(grid.since, grid.until)
+    };
+    // Without a bound, none is given: SQLite would check it on every match.
+    let blob: Vec<u8> = match bound {
+        None => conn
+            .prepare_cached(
+                "SELECT wirewatch_tally(rowid) FROM articles_fts WHERE articles_fts MATCH ?1",
+            )?
+            .query_row([expr], |r| r.get(0))?,
+        Some((low, high)) => conn
+            .prepare_cached(
+                "SELECT wirewatch_tally(rowid) FROM articles_fts
+                 WHERE articles_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
+            )?
+            .query_row(rusqlite::params![expr, low, high], |r| r.get(0))?,
+    };
     let mut counts = vec![0u64; grid.len];
     for (count, bytes) in counts.iter_mut().zip(blob.chunks_exact(8)) {
         let mut b = [0u8; 8];
@@ -165,4 +201,36 @@ pub(super) fn tally(
         *count = u64::from_le_bytes(b);
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(times: &[i64]) -> TimeColumn {
+        let held = times.iter().copied().filter(|&t| t != i64::MIN);
+        TimeColumn {
+            times: Arc::new(times.to_vec()),
+            span: held.clone().min().zip(held.max()),
+            grid: None,
+        }
+    }
+
+    #[test]
+    fn a_range_bounds_the_ids_of_the_articles_filed_in_it() {
+        // Id 0 and id 3 hold no article; ids mostly follow time, id 5 came late.
+        let c = column(&[i64::MIN, 100, 200, i64::MIN, 300, 150, 400]);
+        assert_eq!(c.ids_within(0, 1000), None, "every article is in range");
+        assert_eq!(c.ids_within(100, 401), None);
+        assert_eq!(c.ids_within(300, 1000), Some((4, 6)));
+        assert_eq!(
+            c.ids_within(150, 250),
+            Some((2, 5)),
+            "the late id counts: bounds cover every article in range"
+        );
+        assert_eq!(c.ids_within(100, 150), Some((1, 1)), "until is exclusive");
+        let (low, high) = c.ids_within(310, 390).unwrap();
+        assert!(low > high, "no article in range: no id at all");
+        assert_eq!(TimeColumn::default().ids_within(0, 10), None);
+    }
 }

@@ -11,7 +11,8 @@
 //!    (and one into the wide `articles` row, past its body, without the narrow
 //!    `articles_time_by_id` index); a query matching a quarter of a million articles would
 //!    spend hundreds of milliseconds on it. The column is refreshed from that index before
-//!    each trend, reading only the ids added since.
+//!    each trend, reading only the ids added since, and tells which ids a range's articles
+//!    can have, so the index is asked only about those.
 //! 3. Otherwise (a scope, a translation the matcher must confirm, or no query at all):
 //!    search's own path lists every match with its time.
 //! 4. Each match falls in the bucket of its time. Days start at midnight of a fixed UTC
@@ -276,9 +277,23 @@ impl Store {
             Listing::Index(expr) => {
                 let mut column = self.times.lock().unwrap_or_else(|p| p.into_inner());
                 column.refresh(conn)?;
-                let mut stmt = conn
-                    .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
-                let mut rows = stmt.query(params![expr])?;
+                // Without a bound, none is given: SQLite would check it on every match.
+                let (sql, bound) = match column.ids_within(grid.since, grid.until) {
+                    None => (
+                        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1",
+                        None,
+                    ),
+                    Some(ids) => (
+                        "SELECT rowid FROM articles_fts
+                         WHERE articles_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
+                        Some(ids),
+                    ),
+                };
+                let mut stmt = conn.prepare_cached(sql)?;
+                let mut rows = match bound {
+                    None => stmt.query(params![expr])?,
+                    Some((low, high)) => stmt.query(params![expr, low, high])?,
+                };
                 let mut out = Vec::new();
                 while let Some(row) = rows.next()? {
                     let id: i64 = row.get(0)?;

@@ -10,8 +10,9 @@
 //!    bucket, and returns the counts (little-endian `u64`s, one per bucket).
 //!
 //! Counting inside SQLite's loop spares each match a trip out of it: stepping the statement
-//! once per match and reading the id from the row cost about 30 ns a match, a third of a
-//! single-word trend's time at a million articles; the aggregate costs about 20 ns. It
+//! once per match and reading the id from the row cost about 30 ns a match more than
+//! SQLite's own `count(*)`, a third of a single-word trend's time at a million articles;
+//! the aggregate costs about 20 ns. It
 //! takes the id alone: SQLite evaluates an aggregate's arguments on every row, bound
 //! parameters too, and five more (the grid) cost as much as the aggregate saved. The grid
 //! goes beside the column instead, which is safe because a tally runs on the reader

@@ -267,6 +267,12 @@ enum Command {
         /// Times each query is run (after one warm-up).
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Days the trend covers, up to the newest article.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Buckets by hour rather than by day.
+        #[arg(long)]
+        hourly: bool,
     },
     /// Latency of one spike check of every watched rule.
     Spikes {
@@ -342,7 +348,12 @@ fn main() -> anyhow::Result<()> {
         } => search::build(&db, articles, feeds.max(1), rules, seed),
         Command::Search { db, runs } => search::run(&db, runs.max(1)),
         Command::DecodeCorpus { dir } => agreement::run(&dir),
-        Command::Trend { db, runs } => trend::run(&db, runs.max(1)),
+        Command::Trend {
+            db,
+            runs,
+            days,
+            hourly,
+        } => trend::run(&db, runs.max(1), days.max(1), hourly),
         Command::Spikes { rules, runs } => trend::spikes(rules, runs.max(1)),
         Command::Sql {
             db,

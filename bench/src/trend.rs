@@ -3,7 +3,8 @@
 //! `trend` times `Store::trend` over the search scenario's archive (built by `search-build`):
 //! each typical query, one year by day up to the archive's newest article (the generated
 //! corpus is dated from a fixed day, which may lie more than a year back), in all (no
-//! split), as the window's Trends view and `wirewatch trend --by day --since 365d` ask. `spikes` times one check of
+//! split), as the window's Trends view and `wirewatch trend --by day --since 365d` ask;
+//! `--days` and `--hourly` choose another range and width. `spikes` times one check of
 //! every watched rule's latest hour against its baseline, as after each poll, for
 //! 1,000 rules with fifteen days of counts each.
 //!
@@ -20,7 +21,7 @@ use wirewatch::spike::{Sensitivity, Series, SpikeWatch, Spikes};
 use wirewatch::store::{Store, TrendBucket, TrendRange};
 
 /// Times every typical query's year-by-day trend `runs` times and prints percentiles.
-pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
+pub fn run(db: &Path, runs: usize, days: i64, hourly: bool) -> anyhow::Result<()> {
     let store = Store::open(db)?;
     let articles = store.stats()?.articles;
     let newest: Option<i64> = rusqlite::Connection::open(db)?.query_row(
@@ -32,9 +33,13 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
         .and_then(chrono::DateTime::from_timestamp_millis)
         .map_or_else(Utc::now, |t| t + Duration::seconds(1));
     let range = TrendRange {
-        since: now - Duration::days(365),
+        since: now - Duration::days(days),
         until: now,
-        by: TrendBucket::Day,
+        by: if hourly {
+            TrendBucket::Hour
+        } else {
+            TrendBucket::Day
+        },
         utc_offset_secs: 0,
     };
     let (mut all, mut all_cpu) = (Vec::new(), Vec::new());
@@ -60,6 +65,8 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
             serde_json::json!({
                 "scenario": "trend_query",
                 "articles": articles,
+                "days": days,
+                "hourly": hourly,
                 "query": q,
                 "matches": trend.total,
                 "buckets": trend.points.len(),
@@ -80,6 +87,8 @@ pub fn run(db: &Path, runs: usize) -> anyhow::Result<()> {
         serde_json::json!({
             "scenario": "trend",
             "articles": articles,
+            "days": days,
+            "hourly": hourly,
             "queries": all.len(),
             "p50_ms": percentile(&all, 0.5),
             "p95_ms": percentile(&all, 0.95),

@@ -51,7 +51,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Index pages (~4 KB) one step of [`Store::optimize`] merges: tens of milliseconds of work.
 pub const MERGE_STEP_PAGES: i64 = 1000;
@@ -66,8 +66,9 @@ pub struct Store {
     /// [`crate::text::tokens_noting_new`]); renewed when a poll is rolled back, since the
     /// words it reported were not kept.
     word_epoch: AtomicU64,
-    /// Article times by id, for trends (read on the reader connection, after it).
-    times: Mutex<trends::TimeColumn>,
+    /// Article times by id, for trends (read on the reader connection, after it; its
+    /// `wirewatch_tally` aggregate holds it too).
+    times: Arc<Mutex<trends::TimeColumn>>,
     /// The story index the writer files new articles with (taken after `writer`).
     stories: Mutex<stories::StoryDesk>,
 }
@@ -112,12 +113,14 @@ impl Store {
         )
         .map_err(|e| not_a_database(path, e))?;
         configure(&reader).map_err(|e| not_a_database(path, e))?;
+        let times = Arc::default();
+        trends::register(&reader, &times)?;
         Ok(Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             word_epoch: AtomicU64::new(fresh_word_epoch()),
-            times: Mutex::default(),
+            times,
             stories: Mutex::new(stories::StoryDesk::default()),
         })
     }

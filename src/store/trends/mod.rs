@@ -6,11 +6,13 @@
 //! 1. The query is translated into FTS5 as search does ([`super::search::search`]).
 //! 2. An exact translation with no scope (the common case): the index lists the matching ids,
 //!    and each id's time is read from the [`TimeColumn`], an in-memory copy of the archive's
-//!    `(id, sort_time)` pairs. Reading a match's time from SQLite costs a seek per match
+//!    `(id, sort_time)` pairs; without a split, the ids are counted in their buckets as the
+//!    index lists them, inside SQLite (`column::tally`). Reading a match's time from SQLite costs a seek per match
 //!    (and one into the wide `articles` row, past its body, without the narrow
 //!    `articles_time_by_id` index); a query matching a quarter of a million articles would
 //!    spend hundreds of milliseconds on it. The column is refreshed from that index before
-//!    each trend, reading only the ids added since.
+//!    each trend, reading only the ids added since, and tells which ids a range's articles
+//!    can have, so the index is asked only about those.
 //! 3. Otherwise (a scope, a translation the matcher must confirm, or no query at all):
 //!    search's own path lists every match with its time.
 //! 4. Each match falls in the bucket of its time. Days start at midnight of a fixed UTC
@@ -19,6 +21,10 @@
 //! 5. With a split, each match counts once for each feed (outlet) or folder it came through
 //!    (within the scope, when there is one): an article carried by two outlets shows in both.
 
+mod column;
+
+pub(super) use column::{register, TimeColumn};
+
 use super::articles::Filter;
 use super::search::{search, Count, IndexWords};
 use super::{ms, time, Store};
@@ -26,7 +32,7 @@ use crate::error::Result;
 use crate::model::{FeedId, RuleScope};
 use crate::rules::{fts, Query};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use ts_rs::TS;
@@ -120,57 +126,6 @@ pub struct Trend {
     pub series: Vec<TrendSeries>,
 }
 
-/// The archive's article times, by id, in memory. Ids only grow as articles are added, and an
-/// article's time never changes, so refreshing reads the ids above the highest one known.
-/// Deleted articles keep their slot: the index no longer lists them, so they are never looked
-/// up. A deletion of the newest ids (whose ids SQLite may then reuse) is noticed by the
-/// highest known id no longer holding its time, and the column is read again.
-#[derive(Debug, Default)]
-pub(super) struct TimeColumn {
-    /// `times[id]`: the article's `sort_time` in ms, or `i64::MIN` for no article.
-    times: Vec<i64>,
-}
-
-impl TimeColumn {
-    /// Brings the column up to date with the archive `conn` reads.
-    fn refresh(&mut self, conn: &Connection) -> Result<()> {
-        let top = self.times.len() as i64 - 1;
-        if top > 0 {
-            let held: Option<i64> = conn
-                .prepare_cached(
-                    "SELECT sort_time FROM articles INDEXED BY articles_time_by_id WHERE id = ?1",
-                )?
-                .query_row([top], |r| r.get(0))
-                .optional()?;
-            if held != Some(self.times[top as usize]) {
-                self.times.clear();
-            }
-        }
-        let after = (self.times.len() as i64 - 1).max(0);
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, sort_time FROM articles INDEXED BY articles_time_by_id
-             WHERE id > ?1 ORDER BY id",
-        )?;
-        let mut rows = stmt.query([after])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let Ok(slot) = usize::try_from(id) else {
-                continue;
-            };
-            if self.times.len() <= slot {
-                self.times.resize(slot + 1, i64::MIN);
-            }
-            self.times[slot] = row.get(1)?;
-        }
-        Ok(())
-    }
-
-    fn time(&self, id: i64) -> Option<i64> {
-        let t = *self.times.get(usize::try_from(id).ok()?)?;
-        (t != i64::MIN).then_some(t)
-    }
-}
-
 /// The buckets of a range: where the first starts and how wide they are.
 #[derive(Debug, Clone, Copy)]
 struct Grid {
@@ -203,7 +158,18 @@ impl Grid {
     }
 
     fn slot(&self, t: i64) -> Option<usize> {
-        (t >= self.since && t < self.until).then(|| ((t - self.first) / self.width) as usize)
+        if t < self.since || t >= self.until {
+            return None;
+        }
+        let after = t - self.first;
+        // A trend counts up to a million matches here: a division by a constant compiles to
+        // a multiplication, several times faster than dividing by a width read at run time.
+        let slot = match self.width {
+            3_600_000 => after / 3_600_000,
+            86_400_000 => after / 86_400_000,
+            width => after / width,
+        };
+        Some(slot as usize)
     }
 
     fn points(&self, counts: &[u64]) -> Vec<TrendPoint> {
@@ -231,20 +197,31 @@ impl Store {
     ) -> Result<Trend> {
         let grid = Grid::of(range);
         let conn = self.reader();
-        let matches = if grid.len == 0 {
-            Vec::new()
+        let listing = if grid.len == 0 {
+            Listing::Nothing
         } else {
-            self.matches_with_times(&conn, query, scope, &grid)?
+            listing(&conn, query, scope)
         };
-        let mut counts = vec![0u64; grid.len];
-        for &(_, t) in &matches {
-            if let Some(slot) = grid.slot(t) {
-                counts[slot] += 1;
+        let (counts, series) = match (listing, split) {
+            (Listing::Nothing, _) => (vec![0; grid.len], Vec::new()),
+            // No split: the counts alone, made as the index lists the matches.
+            (Listing::Index(expr), None) => {
+                (column::tally(&conn, &self.times, &expr, &grid)?, Vec::new())
             }
-        }
-        let series = match split {
-            Some(split) => split_counts(&conn, &matches, scope, split, &grid)?,
-            None => Vec::new(),
+            (listing, split) => {
+                let matches = self.matches_with_times(&conn, listing, query, scope, &grid)?;
+                let mut counts = vec![0u64; grid.len];
+                for &(_, t) in &matches {
+                    if let Some(slot) = grid.slot(t) {
+                        counts[slot] += 1;
+                    }
+                }
+                let series = match split {
+                    Some(split) => split_counts(&conn, &matches, scope, split, &grid)?,
+                    None => Vec::new(),
+                };
+                (counts, series)
+            }
         };
         Ok(Trend {
             by: range.by,
@@ -273,7 +250,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let conn = self.reader();
-        let found = self.matches_with_times(&conn, Some(query), scope, &grid)?;
+        let listing = listing(&conn, Some(query), scope);
+        let found = self.matches_with_times(&conn, listing, Some(query), scope, &grid)?;
         Ok(found.into_iter().map(|(_, t)| time(t)).collect())
     }
 
@@ -285,25 +263,37 @@ impl Store {
         Ok(t.map(time))
     }
 
-    /// Every `(id, sort_time)` matching within the grid's range.
+    /// Every `(id, sort_time)` matching within the grid's range, listed as `listing` says.
     fn matches_with_times(
         &self,
         conn: &Connection,
+        listing: Listing,
         query: Option<&Query>,
         scope: &RuleScope,
         grid: &Grid,
     ) -> Result<Vec<(i64, i64)>> {
-        if let (Some(q), true) = (query, scope.is_everywhere()) {
-            let t = fts::translate(&q.root, &mut IndexWords(conn));
-            let Some(expr) = t.expr else {
-                return Ok(Vec::new());
-            };
-            if t.exact {
+        match listing {
+            Listing::Nothing => Ok(Vec::new()),
+            Listing::Index(expr) => {
                 let mut column = self.times.lock().unwrap_or_else(|p| p.into_inner());
                 column.refresh(conn)?;
-                let mut stmt = conn
-                    .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
-                let mut rows = stmt.query(params![expr])?;
+                // Without a bound, none is given: SQLite would check it on every match.
+                let (sql, bound) = match column.ids_within(grid.since, grid.until) {
+                    None => (
+                        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1",
+                        None,
+                    ),
+                    Some(ids) => (
+                        "SELECT rowid FROM articles_fts
+                         WHERE articles_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
+                        Some(ids),
+                    ),
+                };
+                let mut stmt = conn.prepare_cached(sql)?;
+                let mut rows = match bound {
+                    None => stmt.query(params![expr])?,
+                    Some((low, high)) => stmt.query(params![expr, low, high])?,
+                };
                 let mut out = Vec::new();
                 while let Some(row) = rows.next()? {
                     let id: i64 = row.get(0)?;
@@ -311,17 +301,42 @@ impl Store {
                         out.push((id, t));
                     }
                 }
-                return Ok(out);
+                Ok(out)
+            }
+            Listing::Search => {
+                let filter = Filter {
+                    feeds: scope.feeds.clone(),
+                    folders: scope.folders.clone(),
+                    since: Some(time(grid.since)),
+                    until: Some(time(grid.until)),
+                    ..Filter::default()
+                };
+                Ok(search(conn, query, &filter, None, usize::MAX, Count::All)?.ids)
             }
         }
-        let filter = Filter {
-            feeds: scope.feeds.clone(),
-            folders: scope.folders.clone(),
-            since: Some(time(grid.since)),
-            until: Some(time(grid.until)),
-            ..Filter::default()
-        };
-        Ok(search(conn, query, &filter, None, usize::MAX, Count::All)?.ids)
+    }
+}
+
+/// Where a trend's matches come from.
+enum Listing {
+    /// No article can match (a word never indexed, or an empty range).
+    Nothing,
+    /// The full-text index alone, with this expression: an exact translation and no scope.
+    Index(String),
+    /// Search's own path, which checks a scope and confirms an inexact translation.
+    Search,
+}
+
+/// How the matches of `query` within `scope` are listed.
+fn listing(conn: &Connection, query: Option<&Query>, scope: &RuleScope) -> Listing {
+    let (Some(q), true) = (query, scope.is_everywhere()) else {
+        return Listing::Search;
+    };
+    let t = fts::translate(&q.root, &mut IndexWords(conn));
+    match t.expr {
+        None => Listing::Nothing,
+        Some(expr) if t.exact => Listing::Index(expr),
+        Some(_) => Listing::Search,
     }
 }
 

@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 use crate::model::{
     AlertStory, ArticleId, ArticleStory, FeedId, Story, StoryArticle, StoryId, StoryQuery,
 };
-use crate::story::{LiveStory, Placement, Settings, StoryIndex};
+use crate::story::{LiveStory, Placement, Settings, Signature, StoryIndex};
+use crate::text;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
@@ -75,6 +76,44 @@ impl StoryDesk {
         for &id in stories {
             let terms = index.story(id).map(LiveStory::terms_bytes);
             stmt.execute(params![id, terms])?;
+        }
+        Ok(())
+    }
+
+    /// An article's full text arrived: its story, if it is in one still taking articles (and
+    /// the user did not take it out), is weighed by the full text from now on
+    /// ([`StoryIndex::take_full_text`]) and its terms written again. With grouping off,
+    /// nothing.
+    pub(crate) fn take_full_text(
+        &mut self,
+        conn: &Connection,
+        article_id: ArticleId,
+        full_text: &str,
+    ) -> Result<()> {
+        if !self.grouping {
+            return Ok(());
+        }
+        let row: Option<(String, String, Option<StoryId>, bool)> = conn
+            .prepare_cached(
+                "SELECT title, text, content_html, story_id, story_detached FROM articles WHERE id = ?1",
+            )?
+            .query_row([article_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    super::body_text(r.get(1)?, r.get_ref(2)?.as_str()?),
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((title, summary, Some(story), false)) = row else {
+            return Ok(());
+        };
+        let signature =
+            |body: &str| Signature::new(&title, &text::tokens(&title), body, &text::tokens(body));
+        let (summary, full) = (signature(&summary), signature(full_text));
+        if self.index(conn)?.take_full_text(story, &summary, &full) {
+            self.write_terms(conn, &[story])?;
         }
         Ok(())
     }

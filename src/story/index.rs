@@ -252,6 +252,38 @@ impl StoryIndex {
         placement
     }
 
+    /// An article of story `id` was read in full after it was placed from its feed's
+    /// `summary`: the story is weighed by its `full` text from now on, so the outlets that
+    /// report the event later, in words only the full text had, find it. The article's share
+    /// of the centroid (its summary's normalised raw vector) is replaced by its full text's; the
+    /// words the full text adds count in the vocabulary as this article's. Whether the story
+    /// was still live.
+    pub fn take_full_text(&mut self, id: StoryId, summary: &Signature, full: &Signature) -> bool {
+        for &(term, _) in &full.terms {
+            if summary.terms.binary_search_by_key(&term, |t| t.0).is_err() {
+                *self.df.entry(term).or_insert(0) += 1;
+            }
+        }
+        self.bound_vocabulary();
+        let Some(mut story) = self.stories.remove(&id) else {
+            return false;
+        };
+        let without = difference(&story.centroid, &raw_vector(summary));
+        story.centroid = merge(&without, &raw_vector(full));
+        story.names.extend_from_slice(&full.names);
+        story.names.sort_unstable();
+        story.names.dedup();
+        weigh(
+            &self.df,
+            self.documents as f32 + PRIOR_DOCUMENTS,
+            &mut story,
+        );
+        self.trim(&mut story);
+        self.post(&mut story);
+        self.stories.insert(id, story);
+        true
+    }
+
     /// Closes a poll: evicts the stories last updated more than [`Settings::keep`] before the
     /// newest article. Not done per article, since a poll brings each feed newest first and
     /// feeds in any order: an old report placed after a newer one must still find the story
@@ -639,6 +671,20 @@ fn merge(a: &[(u64, f32)], b: &[(u64, f32)]) -> Vec<(u64, f32)> {
         }
     }
     out
+}
+
+/// `a` less `b`, both sorted by term: a term that falls to (about) nothing is dropped; one
+/// only in `b` (a centroid lets its lightest terms go) is not subtracted.
+fn difference(a: &[(u64, f32)], b: &[(u64, f32)]) -> Vec<(u64, f32)> {
+    a.iter()
+        .filter_map(|&(term, w)| {
+            let left = match b.binary_search_by_key(&term, |t| t.0) {
+                Ok(i) => w - b[i].1,
+                Err(_) => w,
+            };
+            (left > 1e-4).then_some((term, left))
+        })
+        .collect()
 }
 
 /// An article's raw-weighted terms, normalised: what it adds to its story's centroid, so a

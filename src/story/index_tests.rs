@@ -204,3 +204,45 @@ fn the_vocabulary_is_bounded() {
         "words seen once are dropped past the bound"
     );
 }
+
+const DOHA_TEASER: (&str, &str) = ("Talks resume in Doha", "Envoys met on Sunday.");
+const DOHA_FULL: &str = "Qatari mediators hosted envoys from Islamabad and Kabul at the Sheraton \
+    on Sunday. Foreign Minister Ishaq Dar and Amir Khan Muttaqi agreed on a joint commission \
+    for the Torkham and Chaman crossings, which have been shut since 12 October. The next \
+    round is set for 14 June, Majed al-Ansari said.";
+const DOHA_LATER: (&str, &str) = (
+    "Dar and Muttaqi agree Torkham and Chaman commission",
+    "Ishaq Dar and Amir Khan Muttaqi agreed a commission for the Torkham and Chaman crossings, \
+     shut since 12 October; Majed al-Ansari said the next round is on 14 June.",
+);
+
+/// A story placed from a teaser is weighed by the article's full text once it arrives: a
+/// later outlet that reports the event in the full text's words joins it, where without the
+/// full text it starts a story of its own.
+#[test]
+fn a_full_text_lets_later_outlets_find_a_story_placed_from_a_teaser() {
+    for with_full_text in [false, true] {
+        let mut index = StoryIndex::new(Settings::default(), 1);
+        let teaser = sig(DOHA_TEASER.0, DOHA_TEASER.1);
+        let a = index.place(&teaser, t0(), 1);
+        if with_full_text {
+            let full = sig(DOHA_TEASER.0, DOHA_FULL);
+            assert!(index.take_full_text(a.story, &teaser, &full));
+            let names = &index.story(a.story).unwrap().names;
+            assert!(!names.is_empty(), "the full text's names are the story's");
+        }
+        let later = index.place(
+            &sig(DOHA_LATER.0, DOHA_LATER.1),
+            t0() + Duration::hours(3),
+            2,
+        );
+        assert_eq!(
+            later.started, !with_full_text,
+            "with full text {with_full_text}: {later:?}"
+        );
+    }
+    // A story no longer held (evicted, or never made) takes nothing.
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let teaser = sig(DOHA_TEASER.0, DOHA_TEASER.1);
+    assert!(!index.take_full_text(42, &teaser, &sig(DOHA_TEASER.0, DOHA_FULL)));
+}

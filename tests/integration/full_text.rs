@@ -1049,3 +1049,70 @@ async fn alerts_raised_by_full_texts_count_towards_a_spike() {
         "South Asia ceasefire: 30 stories in the last hour, usually about 3"
     );
 }
+
+/// A story placed from one outlet's teaser is weighed by that article's page once it is read
+/// in full: another outlet that reports the event later, in words only the page had, joins the
+/// story. Without the page (the feed set to `never`) it starts a story of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_text_lets_a_later_outlet_join_a_story_placed_from_a_teaser() {
+    let details = "Foreign Minister Ishaq Dar and Amir Khan Muttaqi agreed on a joint commission \
+                   for the Torkham and Chaman crossings, shut since 12 October; Majed al-Ansari \
+                   said the next round in Doha is set for 14 June.";
+    for read_in_full in [false, true] {
+        let mode = if read_in_full {
+            FullTextMode::Always
+        } else {
+            FullTextMode::Never
+        };
+        let site = Site::new(
+            &[(
+                "/doha/talks",
+                "Talks resume in Doha",
+                "Envoys met on Sunday.",
+            )],
+            mode,
+        )
+        .await;
+        site.host
+            .set("/doha/talks", html(&page("Talks resume in Doha", details)));
+        site.engine.poll_all().await.unwrap();
+        if read_in_full {
+            assert_eq!(site.engine.fetch_full_texts().await.unwrap().fetched, 1);
+        }
+
+        let later = "Ishaq Dar and Amir Khan Muttaqi agreed a commission for the Torkham and \
+                     Chaman crossings, shut since 12 October; Majed al-Ansari said the next \
+                     round is on 14 June.";
+        let items = [Item {
+            link: site.server.url("/other/commission"),
+            ..Item::new(
+                "commission",
+                "Dar and Muttaqi agree Torkham and Chaman commission",
+                later,
+            )
+        }];
+        site.host
+            .set("/other.xml", Doc::feed(rss("The Other Post", &items)));
+        let opml = format!(
+            r#"<opml version="2.0"><head/><body><outline text="Other" xmlUrl="{}"/></body></opml>"#,
+            site.server.url("/other.xml")
+        );
+        let other = site.engine.import_opml(&opml).unwrap().added.remove(0);
+        site.engine.poll_feeds(&[other.id]).await.unwrap();
+
+        let first = site.article("/doha/talks").summary.id;
+        let second = site.article("/other/commission").summary.id;
+        let (a, b) = (
+            site.engine.story_of_article(first).unwrap(),
+            site.engine.story_of_article(second).unwrap(),
+        );
+        assert_eq!(
+            a.id == b.id,
+            read_in_full,
+            "read in full {read_in_full}: one story for both outlets only with the page"
+        );
+        if read_in_full {
+            assert_eq!(b.outlets.len(), 2, "the story names both outlets: {b:?}");
+        }
+    }
+}

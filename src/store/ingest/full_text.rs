@@ -2,7 +2,8 @@
 //! For each page, in article order (so the index rows are rewritten in rowid order):
 //! 1. it leaves the queue;
 //! 2. fetched: the full text is stored beside the article (whose feed summary stays), its
-//!    words recorded, the article's index row rewritten with it, and the article matched
+//!    words recorded, the article's index row rewritten with it, its story weighed by it from
+//!    now on ([`crate::story::StoryIndex::take_full_text`]), and the article matched
 //!    against the rules again on its title, summary and full text (the rules saved before
 //!    the article was stored, as at ingest). A rule it now matches
 //!    raises its alert through the same path as at ingest ([`Applying::raise`]): once per
@@ -66,27 +67,39 @@ impl Store {
             reindex: BTreeSet::new(),
         };
         let mut conn = self.writer();
+        // Taken after the writer, as a poll takes them.
+        let mut desk = self.stories_desk();
         let tx = conn.transaction()?;
-        for page in pages {
-            let id = page.article_id;
-            tx.prepare_cached("DELETE FROM full_text_queue WHERE article_id = ?1")?
-                .execute([id])?;
-            match page.result {
-                PageResult::Fetched(full) => {
-                    if store_full_text(&tx, id, &full)? {
-                        applying.applied.updated_articles += 1;
-                        match_again(&tx, id, rules, now, &mut applying)?;
+        let written = (|| -> Result<()> {
+            for page in pages {
+                let id = page.article_id;
+                tx.prepare_cached("DELETE FROM full_text_queue WHERE article_id = ?1")?
+                    .execute([id])?;
+                match page.result {
+                    PageResult::Fetched(full) => {
+                        if store_full_text(&tx, id, &full)? {
+                            applying.applied.updated_articles += 1;
+                            desk.take_full_text(&tx, id, &full.text)?;
+                            match_again(&tx, id, rules, now, &mut applying)?;
+                        }
+                    }
+                    PageResult::Final { status, note } => {
+                        tx.prepare_cached(
+                            "UPDATE articles SET full_text_status = ?2, full_text_note = ?3 WHERE id = ?1",
+                        )?
+                        .execute(params![id, status.as_str(), note])?;
                     }
                 }
-                PageResult::Final { status, note } => {
-                    tx.prepare_cached(
-                        "UPDATE articles SET full_text_status = ?2, full_text_note = ?3 WHERE id = ?1",
-                    )?
-                    .execute(params![id, status.as_str(), note])?;
-                }
             }
+            Ok(())
+        })()
+        .and_then(|()| Ok(tx.commit()?));
+        if let Err(e) = written {
+            // The index took full texts the archive did not keep: loaded again when next used.
+            desk.forget();
+            return Err(e);
         }
-        tx.commit()?;
+        drop(desk);
         drop(conn);
         Ok(applying.take_committed())
     }

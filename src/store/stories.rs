@@ -22,12 +22,13 @@ use crate::error::{Error, Result};
 use crate::model::{
     AlertStory, ArticleId, ArticleStory, FeedId, Story, StoryArticle, StoryId, StoryQuery,
 };
-use crate::story::{LiveStory, Placement, Settings, Signature, StoryIndex};
+use crate::story::{LiveStory, Placement, Placer, Settings, Signature, StoryIndex};
 use crate::text;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::collections::HashMap;
+use std::thread::Scope;
 
 /// The writer's story index, loaded on first use.
 #[derive(Debug)]
@@ -71,6 +72,9 @@ impl StoryDesk {
     /// holds them now: once per story and transaction, rather than once per article. A story
     /// no longer in memory (evicted) keeps none: it takes no more articles.
     pub(crate) fn write_terms(&mut self, conn: &Connection, stories: &[StoryId]) -> Result<()> {
+        if stories.is_empty() {
+            return Ok(()); // and the index need not be loaded
+        }
         let index = self.index(conn)?;
         let mut stmt = conn.prepare_cached("UPDATE stories SET terms = ?2 WHERE id = ?1")?;
         for &id in stories {
@@ -132,6 +136,12 @@ impl StoryDesk {
         Ok(())
     }
 
+    /// Whether the index is in memory.
+    #[cfg(test)]
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.index.is_some()
+    }
+
     /// Drops the in-memory index (after a rollback); the next placement loads it again.
     pub(crate) fn forget(&mut self) {
         self.index = None;
@@ -140,6 +150,49 @@ impl StoryDesk {
     /// A story id no story has, for an article taken out of its story.
     fn reserve_id(&mut self, conn: &Connection) -> Result<StoryId> {
         Ok(self.index(conn)?.reserve_id())
+    }
+}
+
+/// Where a transaction's new articles are filed in stories: the index is loaded, and the
+/// placing thread started ([`Placer::beside`]), when the first new article comes, so a poll
+/// that brings none (most re-polls: every feed unchanged) does not read the live stories.
+pub(crate) struct Filing<'scope, 'env> {
+    scope: &'scope Scope<'scope, 'env>,
+    desk: Option<&'scope mut StoryDesk>,
+    placer: Option<Placer<'scope>>,
+}
+
+impl<'scope, 'env> Filing<'scope, 'env> {
+    /// Files with `desk`'s index, placing on a thread of `scope`.
+    pub(crate) fn new(scope: &'scope Scope<'scope, 'env>, desk: &'scope mut StoryDesk) -> Self {
+        Filing {
+            scope,
+            desk: Some(desk),
+            placer: None,
+        }
+    }
+
+    /// The placer, made on first use: the index loaded from `conn` if need be, and placing
+    /// beside the writer when grouping is on, in turn otherwise.
+    pub(crate) fn placer(&mut self, conn: &Connection) -> Result<&mut Placer<'scope>> {
+        if self.placer.is_none() {
+            let desk = self
+                .desk
+                .take()
+                .ok_or_else(|| Error::Database("the story index could not be loaded".into()))?;
+            let (index, grouping) = StoryDesk::placing(desk, conn)?;
+            self.placer = Some(if grouping {
+                Placer::beside(self.scope, index)
+            } else {
+                Placer::alone(index)
+            });
+        }
+        Ok(self.placer.as_mut().expect("made above"))
+    }
+
+    /// Waits for the placing thread; the stories it started or added to.
+    pub(crate) fn finish(self) -> Vec<StoryId> {
+        self.placer.map(Placer::finish).unwrap_or_default()
     }
 }
 
@@ -511,5 +564,60 @@ fn alert_story(id: StoryId, articles: &[StoryArticle]) -> AlertStory {
         first_outlet: outlets.first().cloned(),
         second_outlet: outlets.get(1).cloned(),
         lead_secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::decode::DecodedEntry;
+    use crate::prepare::PreparedEntry;
+    use crate::rules::RuleSet;
+    use crate::store::{FeedUpdate, NewFeed, Store};
+    use chrono::Utc;
+
+    fn entry(guid: &str, title: &str) -> PreparedEntry {
+        PreparedEntry::new(DecodedEntry {
+            guid: Some(guid.into()),
+            title: title.into(),
+            text: format!("{title}: what the envoys said in Doha on Sunday."),
+            ..DecodedEntry::default()
+        })
+    }
+
+    /// Loading the live stories costs a re-poll more than the rest of it (every feed
+    /// unchanged): they are read only when a transaction first has an article to place.
+    #[test]
+    fn the_story_index_is_loaded_only_when_an_article_is_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let now = Utc::now();
+        let feed = {
+            let store = Store::open(&path).unwrap();
+            let feed = NewFeed {
+                url: "https://news.example.org/feed".into(),
+                ..NewFeed::default()
+            };
+            let id = store.add_feed(&feed, now, 900).unwrap().0.id;
+            let update = FeedUpdate::entries(id, None, vec![entry("a", "Talks resume")], now);
+            store
+                .apply_poll(vec![update], &RuleSet::default(), now)
+                .unwrap();
+            assert!(store.stories_desk().is_loaded());
+            id
+        };
+        let store = Store::open(&path).unwrap();
+        let poll = |entries| {
+            let update = FeedUpdate::entries(feed, None, entries, now);
+            store
+                .apply_poll(vec![update], &RuleSet::default(), now)
+                .unwrap()
+        };
+        assert_eq!(poll(vec![entry("a", "Talks resume")]).new_articles, 0);
+        assert!(
+            !store.stories_desk().is_loaded(),
+            "nothing new: the stories stay on disk"
+        );
+        assert_eq!(poll(vec![entry("b", "Border reopens")]).new_articles, 1);
+        assert!(store.stories_desk().is_loaded(), "a new article loads them");
     }
 }

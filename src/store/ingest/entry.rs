@@ -5,7 +5,7 @@
 //!    feed, one an earlier entry of this poll already wrote or queued (the first listing
 //!    wins), or new. Known: its changed words replace the stored ones; from another feed: this
 //!    feed is attached to it; new: it is queued, and its signature handed to the
-//!    [`Placer`], which files it in a story on a thread of its own meanwhile;
+//!    [`crate::story::Placer`], which files it in a story on a thread of its own meanwhile;
 //! 2. each new entry in turn, with its placement: *insert* it in its story, list it under
 //!    this feed, index it, queue its page when its feed wants full texts, and *record the
 //!    alerts* it raises, once per rule it matches.
@@ -18,9 +18,10 @@ use crate::error::Result;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
+use crate::store::stories::Filing;
 use crate::store::stories::{self, count_outlets};
 use crate::store::Store;
-use crate::story::{Placement, Placer};
+use crate::story::Placement;
 use chrono::{DateTime, Utc};
 use foldhash::HashSet;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -85,7 +86,7 @@ enum Found {
 }
 
 /// Writing one feed's entries of a poll: what every step needs, in one place.
-pub(super) struct FeedIngest<'a, 's> {
+pub(super) struct FeedIngest<'a, 's, 'e> {
     pub(super) tx: &'a Transaction<'a>,
     pub(super) feed_id: FeedId,
     pub(super) feed: FeedInfo,
@@ -94,10 +95,10 @@ pub(super) struct FeedIngest<'a, 's> {
     pub(super) applying: &'a mut Applying,
     pub(super) seen: SeenInFeed,
     /// Where new articles are filed in stories.
-    pub(super) placer: &'a mut Placer<'s>,
+    pub(super) placer: &'a mut Filing<'s, 'e>,
 }
 
-impl FeedIngest<'_, '_> {
+impl FeedIngest<'_, '_, '_> {
     /// Stores a feed's entries: each classified, then its article updated or attached to
     /// this feed at once, or, new, queued for its story; then the new ones inserted in their
     /// stories, in order, and their alerts recorded.
@@ -113,13 +114,14 @@ impl FeedIngest<'_, '_> {
                     let sort_time = self.sort_time(&p);
                     let signature = std::mem::take(&mut p.signature);
                     self.placer
+                        .placer(self.tx)?
                         .submit(signature, sort_time, self.feed_id as u64);
                     queued.push((p, sort_time));
                 }
             }
         }
         for (mut p, sort_time) in queued {
-            let placement = self.placer.take();
+            let placement = self.placer.placer(self.tx)?.take();
             let article_id = self.insert(&p, &placement, sort_time)?;
             self.record_alerts(&mut p, article_id, placement.story)?;
         }

@@ -24,6 +24,7 @@
 mod entry;
 mod full_text;
 
+use super::stories::Filing;
 use super::{ms, Store};
 use crate::dedup;
 use crate::error::{Error, Result};
@@ -33,7 +34,6 @@ use crate::model::{
 };
 use crate::prepare::PreparedEntry;
 use crate::rules::{CompiledRule, RuleSet};
-use crate::story::Placer;
 use crate::text::{self, Token};
 use chrono::{DateTime, Utc};
 use entry::{FeedIngest, NewFeedKeys, SeenInFeed};
@@ -282,17 +282,12 @@ impl Store {
                 let mut conn = self.writer();
                 let mut desk = self.stories_desk();
                 let tx = conn.transaction()?;
-                let (index, grouping) = desk.placing(&tx)?;
                 // New articles are placed in stories on a thread of this scope while the
-                // writer stores them ([`Placer`]); the scope ends with the feeds of this
+                // writer stores them ([`Filing`]); the scope ends with the feeds of this
                 // transaction, and gives back the stories they changed.
                 let (last, touched) =
                     std::thread::scope(|scope| -> Result<(bool, Vec<StoryId>)> {
-                        let mut placer = if grouping {
-                            Placer::beside(scope, index)
-                        } else {
-                            Placer::alone(index)
-                        };
+                        let mut placer = Filing::new(scope, &mut desk);
                         apply_feed(&tx, first, rules, now, &mut applying, &mut placer)?;
                         let mut last = true;
                         for step in steps.by_ref() {
@@ -453,7 +448,7 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
-    placer: &mut Placer<'_>,
+    placer: &mut Filing<'_, '_>,
 ) -> Result<()> {
     let id = update.feed_id;
     // First, whatever happens to the entries: their words count as reported from now on.

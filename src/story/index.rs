@@ -268,17 +268,8 @@ impl StoryIndex {
         let Some(mut story) = self.stories.remove(&id) else {
             return false;
         };
-        let without = difference(&story.centroid, &raw_vector(summary));
-        story.centroid = merge(&without, &raw_vector(full));
-        story.names.extend_from_slice(&full.names);
-        story.names.sort_unstable();
-        story.names.dedup();
-        weigh(
-            &self.df,
-            self.documents as f32 + PRIOR_DOCUMENTS,
-            &mut story,
-        );
-        self.trim(&mut story);
+        story.centroid = difference(&story.centroid, &raw_vector(summary));
+        self.absorb(&mut story, &raw_vector(full), &full.names);
         self.post(&mut story);
         self.stories.insert(id, story);
         true
@@ -508,16 +499,7 @@ impl StoryIndex {
         let Some(mut story) = self.stories.remove(&id) else {
             return;
         };
-        story.centroid = merge(&story.centroid, vector);
-        story.names.extend_from_slice(names);
-        story.names.sort_unstable();
-        story.names.dedup();
-        weigh(
-            &self.df,
-            self.documents as f32 + PRIOR_DOCUMENTS,
-            &mut story,
-        );
-        self.trim(&mut story);
+        self.absorb(&mut story, vector, names);
         story.articles += 1;
         if story.outlets.len() < MAX_OUTLETS {
             story.outlets.push(outlet);
@@ -529,6 +511,17 @@ impl StoryIndex {
         }
         self.post(&mut story);
         self.stories.insert(id, story);
+    }
+
+    /// Adds a normalised raw `vector` and its `names` to a story's centroid, then weighs it
+    /// by today's vocabulary and trims it.
+    fn absorb(&self, story: &mut LiveStory, vector: &[(u64, f32)], names: &[u64]) {
+        story.centroid = merge(&story.centroid, vector);
+        story.names.extend_from_slice(names);
+        story.names.sort_unstable();
+        story.names.dedup();
+        weigh(&self.df, self.documents as f32 + PRIOR_DOCUMENTS, story);
+        self.trim(story);
     }
 
     /// Keeps a story's [`CENTROID_TERMS`] heaviest terms, as its weighing (made just before,

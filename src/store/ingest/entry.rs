@@ -18,8 +18,7 @@ use crate::error::Result;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedRef, FullTextStatus, StoryId};
 use crate::prepare::{EntryMatch, PreparedEntry};
 use crate::rules::RuleSet;
-use crate::store::stories::Filing;
-use crate::store::stories::{self, count_outlets};
+use crate::store::stories::{self, count_outlets, Filing};
 use crate::store::Store;
 use crate::story::Placement;
 use chrono::{DateTime, Utc};
@@ -95,7 +94,7 @@ pub(super) struct FeedIngest<'a, 's, 'e> {
     pub(super) applying: &'a mut Applying,
     pub(super) seen: SeenInFeed,
     /// Where new articles are filed in stories.
-    pub(super) placer: &'a mut Filing<'s, 'e>,
+    pub(super) filing: &'a mut Filing<'s, 'e>,
 }
 
 impl FeedIngest<'_, '_, '_> {
@@ -113,7 +112,7 @@ impl FeedIngest<'_, '_, '_> {
                     self.seen.queued.add(&p);
                     let sort_time = self.sort_time(&p);
                     let signature = std::mem::take(&mut p.signature);
-                    self.placer
+                    self.filing
                         .placer(self.tx)?
                         .submit(signature, sort_time, self.feed_id as u64);
                     queued.push((p, sort_time));
@@ -121,7 +120,7 @@ impl FeedIngest<'_, '_, '_> {
             }
         }
         for (mut p, sort_time) in queued {
-            let placement = self.placer.placer(self.tx)?.take();
+            let placement = self.filing.placer(self.tx)?.take();
             let article_id = self.insert(&p, &placement, sort_time)?;
             self.record_alerts(&mut p, article_id, placement.story)?;
         }

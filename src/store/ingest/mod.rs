@@ -287,13 +287,13 @@ impl Store {
                 // transaction, and gives back the stories they changed.
                 let (last, touched) =
                     std::thread::scope(|scope| -> Result<(bool, Vec<StoryId>)> {
-                        let mut placer = Filing::new(scope, &mut desk);
-                        apply_feed(&tx, first, rules, now, &mut applying, &mut placer)?;
+                        let mut filing = Filing::new(scope, &mut desk);
+                        apply_feed(&tx, first, rules, now, &mut applying, &mut filing)?;
                         let mut last = true;
                         for step in steps.by_ref() {
                             match step? {
                                 PollStep::Feed(update) => {
-                                    apply_feed(&tx, update, rules, now, &mut applying, &mut placer)?
+                                    apply_feed(&tx, update, rules, now, &mut applying, &mut filing)?
                                 }
                                 PollStep::Commit => {
                                     last = false;
@@ -301,7 +301,7 @@ impl Store {
                                 }
                             }
                         }
-                        Ok((last, placer.finish()))
+                        Ok((last, filing.finish()))
                     })?;
                 desk.write_terms(&tx, &touched)?;
                 for article_id in std::mem::take(&mut applying.reindex) {
@@ -448,7 +448,7 @@ fn apply_feed(
     rules: &RuleSet,
     now: DateTime<Utc>,
     applying: &mut Applying,
-    placer: &mut Filing<'_, '_>,
+    filing: &mut Filing<'_, '_>,
 ) -> Result<()> {
     let id = update.feed_id;
     // First, whatever happens to the entries: their words count as reported from now on.
@@ -567,7 +567,7 @@ fn apply_feed(
                 now,
                 applying,
                 seen,
-                placer,
+                filing,
             };
             ingest.entries(entries)?;
         }

@@ -16,7 +16,8 @@
 //! archive's own vocabulary.
 
 use crate::text::{word_hash, Token};
-use std::collections::HashSet;
+// Looked up for every word of every article a poll brings: foldhash, not SipHash.
+use foldhash::HashSet;
 use std::sync::OnceLock;
 
 /// Weight of a word in the title, on top of its body occurrences. Titles name the event.

@@ -5,8 +5,9 @@
 //!    archive has grown by [`REWEIGH_GROWTH`].
 //! 2. [`Article::score`] compares an article's TF-IDF vector with a weighed story: each of the
 //!    story's terms is looked up in the article's [`TermTable`] (a story keeps at most
-//!    [`super::CENTROID_TERMS`] terms, an article up to [`super::MAX_TERMS`]: probing the
-//!    shorter list into a table of the longer took a third of the time of merging both).
+//!    [`super::CENTROID_TERMS`] terms, an article up to [`super::MAX_TERMS`]; probing the
+//!    story's terms into a table of the article's, made once per article, placed an article
+//!    about 5 % faster than merging the two lists for each candidate).
 
 use super::index::{LiveStory, MIN_SHARED_TERMS, NAME_MISMATCH_PENALTY, REWEIGH_GROWTH};
 use foldhash::HashMap;

@@ -421,6 +421,16 @@ mod tests {
         "2026-05-20T10:17:00Z".parse().unwrap()
     }
 
+    /// The last `days` days up to [`now`], by day, in UTC.
+    fn days_to_now(days: i64) -> TrendRange {
+        TrendRange {
+            since: now() - chrono::Duration::days(days),
+            until: now(),
+            by: TrendBucket::Day,
+            utc_offset_secs: 0,
+        }
+    }
+
     /// Three outlets (two in folder "asia") with stories over the last ten days, some
     /// carried by two outlets, over a small vocabulary so queries match many.
     fn archive(dir: &std::path::Path) -> (Store, Vec<FeedId>) {
@@ -577,12 +587,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, feeds) = archive(dir.path());
         let q = Query::parse("flood").unwrap();
-        let range = TrendRange {
-            since: now() - chrono::Duration::days(11),
-            until: now(),
-            by: TrendBucket::Day,
-            utc_offset_secs: 0,
-        };
+        let range = days_to_now(11);
         let trend = store
             .trend(
                 Some(&q),
@@ -642,12 +647,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = archive(dir.path());
         let q = Query::parse("flood").unwrap();
-        let range = TrendRange {
-            since: now() - chrono::Duration::days(11),
-            until: now(),
-            by: TrendBucket::Day,
-            utc_offset_secs: 0,
-        };
+        let range = days_to_now(11);
         let before = store
             .trend(Some(&q), &RuleScope::default(), &range, None)
             .unwrap();

@@ -92,6 +92,17 @@ impl Site {
         assert_eq!(feed.full_text, mode, "the setting is kept and returned");
     }
 
+    /// A second outlet, "The Other Post", serving `items` at `path` on the same host: the
+    /// engine is subscribed to it (not fetched yet); its feed id.
+    fn add_other_outlet(&self, path: &str, items: &[Item]) -> wirewatch::model::FeedId {
+        self.host.set(path, Doc::feed(rss("The Other Post", items)));
+        let opml = format!(
+            r#"<opml version="2.0"><head/><body><outline text="Other" xmlUrl="{}"/></body></opml>"#,
+            self.server.url(path)
+        );
+        self.engine.import_opml(&opml).unwrap().added.remove(0).id
+    }
+
     /// The article whose link ends with `path`.
     fn article(&self, path: &str) -> wirewatch::model::Article {
         let page = self.engine.articles(&ArticleQuery::default()).unwrap();
@@ -839,22 +850,16 @@ async fn a_story_that_alerted_on_one_outlets_summary_does_not_alert_again_on_ano
         link: site.server.url("/second/story"),
         ..Item::new("second", "Truce holds along the Line of Control", &second)
     }];
-    site.host
-        .set("/second.xml", Doc::feed(rss("The Other Post", &items)));
     site.host.set(
         "/second/story",
         html(&page("Truce holds", "The ceasefire was agreed on Monday.")),
     );
-    let opml = format!(
-        r#"<opml version="2.0"><head/><body><outline text="Other" xmlUrl="{}"/></body></opml>"#,
-        site.server.url("/second.xml")
-    );
-    let other = site.engine.import_opml(&opml).unwrap().added.remove(0);
+    let other = site.add_other_outlet("/second.xml", &items);
     site.engine
-        .set_feed_full_text(other.id, FullTextMode::Always)
+        .set_feed_full_text(other, FullTextMode::Always)
         .unwrap();
     assert_eq!(
-        site.engine.poll_feeds(&[other.id]).await.unwrap().alerts,
+        site.engine.poll_feeds(&[other]).await.unwrap().alerts,
         0,
         "the second outlet's own text does not match"
     );
@@ -1091,14 +1096,8 @@ async fn a_full_text_lets_a_later_outlet_join_a_story_placed_from_a_teaser() {
                 later,
             )
         }];
-        site.host
-            .set("/other.xml", Doc::feed(rss("The Other Post", &items)));
-        let opml = format!(
-            r#"<opml version="2.0"><head/><body><outline text="Other" xmlUrl="{}"/></body></opml>"#,
-            site.server.url("/other.xml")
-        );
-        let other = site.engine.import_opml(&opml).unwrap().added.remove(0);
-        site.engine.poll_feeds(&[other.id]).await.unwrap();
+        let other = site.add_other_outlet("/other.xml", &items);
+        site.engine.poll_feeds(&[other]).await.unwrap();
 
         let first = site.article("/doha/talks").summary.id;
         let second = site.article("/other/commission").summary.id;

@@ -225,16 +225,24 @@ pub(crate) fn record(
                  first_seen = min(first_seen, ?2),
                  last_update = max(last_update, ?2),
                  articles = articles + 1,
-                 -- One more outlet unless this feed already brought one of its articles: a
-                 -- look at this feed's articles, not a recount of the story's, which grew
-                 -- with each article a large story took (quadratic).
-                 outlets = outlets + NOT EXISTS (
-                     SELECT 1 FROM article_feeds af CROSS JOIN articles a
-                     WHERE af.feed_id = ?4 AND a.id = af.article_id AND a.story_id = ?1
-                       AND a.id <> ?3)
+                 -- One more outlet: the index knows this feed is new to the story (?6), or,
+                 -- past the outlets it remembers, unless this feed already brought one of the
+                 -- story's articles. CASE looks only then, through the story's articles (about
+                 -- one per outlet), not the feed's, which grow with the archive.
+                 outlets = outlets + CASE WHEN ?6 THEN 1 ELSE NOT EXISTS (
+                     SELECT 1 FROM articles a CROSS JOIN article_feeds af
+                     WHERE a.story_id = ?1 AND a.id <> ?3
+                       AND af.feed_id = ?4 AND af.article_id = a.id) END
              WHERE id = ?1",
         )?
-        .execute(params![placement.story, ms(at), article_id, feed_id, title])?;
+        .execute(params![
+            placement.story,
+            ms(at),
+            article_id,
+            feed_id,
+            title,
+            placement.new_outlet
+        ])?;
     }
     Ok(())
 }
@@ -573,6 +581,7 @@ mod tests {
     use crate::prepare::PreparedEntry;
     use crate::rules::RuleSet;
     use crate::store::{FeedUpdate, NewFeed, Store};
+    use crate::story::Placement;
     use chrono::Utc;
 
     fn entry(guid: &str, title: &str) -> PreparedEntry {
@@ -619,5 +628,140 @@ mod tests {
         );
         assert_eq!(poll(vec![entry("b", "Border reopens")]).new_articles, 1);
         assert!(store.stories_desk().is_loaded(), "a new article loads them");
+    }
+
+    fn report(guid: &str, link: &str, title: &str) -> PreparedEntry {
+        PreparedEntry::new(DecodedEntry {
+            guid: Some(guid.into()),
+            url: Some(link.into()),
+            title: title.into(),
+            text: "The DGMOs of India and Pakistan agreed in a hotline call at 1700 IST to \
+                   observe the ceasefire along the Line of Control from midnight."
+                .into(),
+            ..DecodedEntry::default()
+        })
+    }
+
+    /// `(articles, outlets)` of the story of the article listed under `guid`.
+    fn counts(store: &Store, guid: &str) -> (i64, i64) {
+        store
+            .writer()
+            .query_row(
+                "SELECT s.articles, s.outlets FROM stories s
+                 JOIN articles a ON a.story_id = s.id WHERE a.guid = ?1",
+                [guid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    /// A story counts each outlet once, without looking through the archive: a feed that
+    /// brings one of its articles again (the same link) counts, and then it is one of the
+    /// story's outlets, which take no second article into it.
+    #[test]
+    fn a_story_counts_each_outlet_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
+        let now = Utc::now();
+        let [a, b, c] = ["a", "b", "c"].map(|name| {
+            let feed = NewFeed {
+                url: format!("https://{name}.example.org/feed"),
+                ..NewFeed::default()
+            };
+            store.add_feed(&feed, now, 900).unwrap().0.id
+        });
+        let poll = |feed, entries| {
+            let update = FeedUpdate::entries(feed, None, entries, now);
+            store
+                .apply_poll(vec![update], &RuleSet::default(), now)
+                .unwrap()
+        };
+        let first = "https://a.example.org/ceasefire";
+        poll(a, vec![report("a1", first, "DGMOs agree LoC ceasefire")]);
+        assert_eq!(counts(&store, "a1"), (1, 1));
+        poll(b, vec![report("b1", first, "DGMOs agree LoC ceasefire")]);
+        assert_eq!(
+            counts(&store, "a1"),
+            (1, 2),
+            "the same link through b: one more outlet"
+        );
+        poll(
+            b,
+            vec![report(
+                "b2",
+                "https://b.example.org/loc",
+                "LoC ceasefire from midnight",
+            )],
+        );
+        assert_eq!(
+            counts(&store, "a1"),
+            (1, 2),
+            "b reported it already: b's second write-up is a story of its own"
+        );
+        assert_eq!(counts(&store, "b2"), (1, 1));
+        poll(
+            c,
+            vec![report(
+                "c1",
+                "https://c.example.org/dgmo",
+                "Ceasefire agreed on LoC",
+            )],
+        );
+        assert_eq!(
+            counts(&store, "a1"),
+            (2, 3),
+            "c joins: one more article and outlet"
+        );
+    }
+
+    /// Past the outlets the index remembers, a join's outlet is looked up in the story's
+    /// articles.
+    #[test]
+    fn an_outlet_the_index_does_not_remember_is_looked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
+        let now = Utc::now();
+        let [a, b] = ["a", "b"].map(|name| {
+            let feed = NewFeed {
+                url: format!("https://{name}.example.org/feed"),
+                ..NewFeed::default()
+            };
+            store.add_feed(&feed, now, 900).unwrap().0.id
+        });
+        let update = FeedUpdate::entries(
+            a,
+            None,
+            vec![report("a1", "https://a.example.org/1", "Ceasefire")],
+            now,
+        );
+        store
+            .apply_poll(vec![update], &RuleSet::default(), now)
+            .unwrap();
+        let conn = store.writer();
+        let (story, article): (i64, i64) = conn
+            .query_row(
+                "SELECT story_id, id FROM articles WHERE guid = 'a1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let joined = Placement {
+            story,
+            started: false,
+            score: 0.5,
+            new_outlet: false,
+        };
+        let outlets = |conn: &rusqlite::Connection| -> i64 {
+            conn.query_row("SELECT outlets FROM stories WHERE id = ?1", [story], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        // Another article of feed a joins: a is one of its outlets already.
+        super::record(&conn, &joined, article + 100, a, "Ceasefire, later", now).unwrap();
+        assert_eq!(outlets(&conn), 1);
+        // One of feed b: a new outlet.
+        super::record(&conn, &joined, article + 101, b, "Ceasefire, from b", now).unwrap();
+        assert_eq!(outlets(&conn), 2);
     }
 }

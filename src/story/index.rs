@@ -111,6 +111,10 @@ pub struct Placement {
     /// The similarity to the story it joined; when it started one, to the nearest story
     /// (0: none shared a term).
     pub score: f32,
+    /// Whether its outlet is known to be new to the story: a story takes one article per
+    /// outlet, and remembers its outlets up to [`MAX_OUTLETS`]; past them (false), whoever
+    /// counts the story's outlets must look.
+    pub new_outlet: bool,
 }
 
 /// A story still taking articles.
@@ -230,11 +234,12 @@ impl StoryIndex {
         let raw = raw_vector(signature);
         let placement = match best {
             Some((id, score)) if score >= self.settings.threshold => {
-                self.join(id, &raw, &signature.names, at, outlet);
+                let new_outlet = self.join(id, &raw, &signature.names, at, outlet);
                 Placement {
                     story: id,
                     started: false,
                     score,
+                    new_outlet,
                 }
             }
             _ => {
@@ -244,6 +249,7 @@ impl StoryIndex {
                     story: id,
                     started: true,
                     score,
+                    new_outlet: true,
                 }
             }
         };
@@ -488,6 +494,8 @@ impl StoryIndex {
         id
     }
 
+    /// Adds an article of `outlet` to story `id`; whether the story knew all its outlets,
+    /// so this one is new to it (see [`Placement::new_outlet`]).
     fn join(
         &mut self,
         id: StoryId,
@@ -495,13 +503,14 @@ impl StoryIndex {
         names: &[u64],
         at: DateTime<Utc>,
         outlet: u64,
-    ) {
+    ) -> bool {
         let Some(mut story) = self.stories.remove(&id) else {
-            return;
+            return false;
         };
         self.absorb(&mut story, vector, names);
         story.articles += 1;
-        if story.outlets.len() < MAX_OUTLETS {
+        let known = story.outlets.len() < MAX_OUTLETS;
+        if known {
             story.outlets.push(outlet);
         }
         story.first_seen = story.first_seen.min(at);
@@ -511,6 +520,19 @@ impl StoryIndex {
         }
         self.post(&mut story);
         self.stories.insert(id, story);
+        known
+    }
+
+    /// An article already in story `id` came through `outlet` too (the same link in a second
+    /// feed): the story takes no other article of that outlet. Whether the story is live.
+    pub fn add_outlet(&mut self, id: StoryId, outlet: u64) -> bool {
+        let Some(story) = self.stories.get_mut(&id) else {
+            return false;
+        };
+        if story.outlets.len() < MAX_OUTLETS && !story.outlets.contains(&outlet) {
+            story.outlets.push(outlet);
+        }
+        true
     }
 
     /// Adds a normalised raw `vector` and its `names` to a story's centroid, then weighs it

@@ -49,6 +49,30 @@ fn an_outlet_adds_one_article_to_a_story() {
 }
 
 #[test]
+fn an_outlet_added_to_a_story_is_refused_a_second_article() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
+    // Outlet 2 listed the same link: its own write-up is a development of its own.
+    assert!(index.add_outlet(a.story, 2));
+    let b = index.place(&sig(FLOOD_B.0, FLOOD_B.1), t0() + Duration::hours(1), 2);
+    assert!(b.started, "{b:?}");
+    let c = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0() + Duration::hours(1), 3);
+    assert_eq!((c.story, c.started, c.new_outlet), (a.story, false, true));
+    assert!(!index.add_outlet(999, 4), "no such live story");
+}
+
+#[test]
+fn past_the_outlets_a_story_remembers_a_join_is_not_known_to_bring_a_new_one() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let first = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 0);
+    for outlet in 1..=MAX_OUTLETS as u64 {
+        let p = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), outlet);
+        assert_eq!(p.story, first.story);
+        assert_eq!(p.new_outlet, outlet < MAX_OUTLETS as u64, "outlet {outlet}");
+    }
+}
+
+#[test]
 fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
     // One poll brings each feed newest first, feeds in any order: a month-old report may
     // come after this week's. Stories are evicted between polls, not as articles come.

@@ -22,11 +22,16 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{Scope, ScopedJoinHandle};
 
-/// An article to place.
-struct Job {
-    signature: Signature,
-    at: DateTime<Utc>,
-    outlet: u64,
+/// What the placing thread is asked, in the writer's order.
+enum Job {
+    /// An article to place.
+    Place {
+        signature: Signature,
+        at: DateTime<Utc>,
+        outlet: u64,
+    },
+    /// An outlet a story's article came through too ([`StoryIndex::add_outlet`]).
+    Outlet { story: StoryId, outlet: u64 },
 }
 
 /// Where a poll's new articles are placed: beside the writer, or (grouping off) in turn.
@@ -56,10 +61,23 @@ impl<'scope> Placer<'scope> {
         let thread = scope.spawn(move || {
             let mut touched = Vec::new();
             for job in inbox {
-                let placement = index.place(&job.signature, job.at, job.outlet);
-                touched.push(placement.story);
-                if outbox.send(placement).is_err() {
-                    break; // the writer gave up (an error): nothing more to place
+                match job {
+                    Job::Place {
+                        signature,
+                        at,
+                        outlet,
+                    } => {
+                        let placement = index.place(&signature, at, outlet);
+                        touched.push(placement.story);
+                        if outbox.send(placement).is_err() {
+                            break; // the writer gave up (an error): nothing more to place
+                        }
+                    }
+                    Job::Outlet { story, outlet } => {
+                        if index.add_outlet(story, outlet) {
+                            touched.push(story);
+                        }
+                    }
                 }
             }
             touched.sort_unstable();
@@ -93,9 +111,10 @@ impl<'scope> Placer<'scope> {
                 story: index.reserve_id(),
                 started: true,
                 score: 0.0,
+                new_outlet: true,
             }),
             Way::Beside { jobs, .. } => {
-                let job = Job {
+                let job = Job::Place {
                     signature,
                     at,
                     outlet,
@@ -106,6 +125,18 @@ impl<'scope> Placer<'scope> {
                     let _ = jobs.send(job);
                 }
             }
+        }
+    }
+
+    /// An article already in `story` came through `outlet` too: the story takes no other
+    /// article of it (in the order of the articles submitted). With grouping off, no story
+    /// takes a second article anyway.
+    pub fn add_outlet(&mut self, story: StoryId, outlet: u64) {
+        if let Way::Beside {
+            jobs: Some(jobs), ..
+        } = &mut self.way
+        {
+            let _ = jobs.send(Job::Outlet { story, outlet });
         }
     }
 

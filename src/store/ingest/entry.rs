@@ -249,6 +249,11 @@ impl FeedIngest<'_, '_, '_> {
             .query_row([article_id], |r| r.get(0))?;
         if let Some(story) = story {
             count_outlets(self.tx, story)?;
+            // And the story takes no other article of this feed, as if placed from it: what
+            // lets the placer count an outlet without looking ([`Placement::new_outlet`]).
+            self.filing
+                .placer(self.tx)?
+                .add_outlet(story, self.feed_id as u64);
             self.renotify(story)?;
         }
         Ok(())

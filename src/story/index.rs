@@ -9,8 +9,10 @@
 //! 2. Candidate stories come from an inverted index of recent stories' heaviest terms: the
 //!    article's [`QUERY_TERMS`] heaviest terms are looked up, each posting list holds at most
 //!    [`POSTINGS_PER_TERM`] recent stories (a full list is skipped: its word is common to
-//!    too many recent stories to name an event), and the [`MAX_CANDIDATES`] stories sharing
-//!    the most weight are scored. So the work per article does not grow with the archive.
+//!    too many recent stories to name an event; when nothing else is found, the full lists
+//!    of its [`FALLBACK_LISTS`] heaviest words are walked), and the [`MAX_CANDIDATES`]
+//!    stories sharing the most weight are scored. So the work per article does not grow with
+//!    the archive.
 //! 3. Each candidate updated within [`Settings::window`] of the article is scored by cosine
 //!    similarity between the article and the story's centroid (the sum of its articles'
 //!    vectors, kept to its [`CENTROID_TERMS`] heaviest terms, weighed when it changes and again
@@ -56,6 +58,12 @@ pub const MAX_OUTLETS: usize = 256;
 /// of a placement's cost in a large archive; 12 and 24 group the labelled set alike over
 /// every order of arrival measured (BENCHMARKS.md, "Story grouping"), 12 at 60% of the cost.
 pub const MAX_CANDIDATES: usize = 12;
+/// Full posting lists walked when an article's rarer words found no story: those of its
+/// heaviest query terms. Walking all [`QUERY_TERMS`] of them was two thirds of the postings
+/// walked on the benchmark corpus (an article whose words are all new or common is the first
+/// report of an event, mostly); half of them groups the labelled set alike, in every order
+/// measured (BENCHMARKS.md, "Story grouping").
+pub const FALLBACK_LISTS: usize = 8;
 /// Terms kept in a story's centroid.
 pub const CENTROID_TERMS: usize = 60;
 /// An article's heaviest names checked against a candidate story: in practice all of them.
@@ -391,7 +399,8 @@ impl StoryIndex {
         // A word posted by as many recent stories as a list holds names no event, and its
         // list would be most of the work (measured: 6 of 16 lists full on a generated
         // archive, 93% of the entries walked). Its weight still counts in the scores below;
-        // its list is walked only when the article's rarer words found no story at all.
+        // its list is walked only when the article's rarer words found no story at all, and
+        // then only those of its [`FALLBACK_LISTS`] heaviest words.
         let mut common = 0;
         for (term, w) in query.iter() {
             if let Some(list) = self.postings.get(term) {
@@ -405,11 +414,14 @@ impl StoryIndex {
             }
         }
         if shared.is_empty() && common > 0 {
-            for (term, w) in query.iter() {
-                if let Some(list) = self.postings.get(term) {
-                    for id in list {
-                        *shared.entry(*id).or_insert(0.0) += w;
-                    }
+            query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let lists = query
+                .iter()
+                .filter_map(|(term, w)| Some((self.postings.get(term)?, *w)))
+                .take(FALLBACK_LISTS);
+            for (list, w) in lists {
+                for id in list {
+                    *shared.entry(*id).or_insert(0.0) += w;
                 }
             }
         }

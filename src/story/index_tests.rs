@@ -73,6 +73,25 @@ fn past_the_outlets_a_story_remembers_a_join_is_not_known_to_bring_a_new_one() {
 }
 
 #[test]
+fn an_article_whose_words_are_all_common_still_finds_its_story() {
+    // More stories than a posting list holds share the topic's words, each with names of its
+    // own; all from one outlet, so none joins another.
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let topic = "ceasefire talks border envoys meeting hotline army";
+    for i in 0..POSTINGS_PER_TERM + 8 {
+        let names = format!("Qx{i}a Vr{i}b Zt{i}c Kp{i}d");
+        let placed = index.place(&sig(&names, &format!("{topic} {names}")), t0(), 1);
+        assert!(placed.started);
+    }
+    // A report in the topic's words alone, then another outlet's copy: every list of the
+    // copy's words is full, and the copy still finds the report.
+    let report = sig("Ceasefire talks", topic);
+    let first = index.place(&report, t0(), 2);
+    let copy = index.place(&report, t0() + Duration::minutes(5), 3);
+    assert_eq!((copy.story, copy.started), (first.story, false), "{copy:?}");
+}
+
+#[test]
 fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
     // One poll brings each feed newest first, feeds in any order: a month-old report may
     // come after this week's. Stories are evicted between polls, not as articles come.

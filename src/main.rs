@@ -13,6 +13,7 @@ use clap::Parser;
 static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
 
 fn main() {
+    wirewatch::settle_memory();
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("WIREWATCH_LOG"))

@@ -289,6 +289,7 @@ enum Command {
 static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
 
 fn main() -> anyhow::Result<()> {
+    wirewatch::settle_memory();
     let cli = Cli::parse();
     match cli.command {
         Command::Corpus {

@@ -41,6 +41,7 @@ struct Lifecycle {
 static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
 
 fn main() {
+    wirewatch::settle_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

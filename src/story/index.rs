@@ -436,8 +436,10 @@ impl StoryIndex {
         }
         let now = self.documents as f32 + PRIOR_DOCUMENTS;
         let mut best: Option<(StoryId, f32)> = None;
-        // Cheapest rejections first: the outlet, the window, then the shared terms (a merge of
-        // two sorted lists); only then the weighing, cached across articles.
+        // Cheapest rejections first: the outlet and the window; only then the weighing, cached
+        // across articles, and the score (which needs `MIN_SHARED_TERMS` shared terms). A first
+        // count of the shared terms, to spare a stale story its weighing, spared 0.5% of them
+        // on the benchmark corpus.
         for &(id, _) in candidates.iter() {
             let Some(story) = self.stories.get_mut(&id) else {
                 continue;

@@ -32,7 +32,7 @@
 //! the other half (BENCHMARKS.md, "Story grouping").
 
 use super::signature::Signature;
-use super::weighing::{weigh, Article, TermTable, Weighing};
+use super::weighing::{idf, weigh, Article, Count, TermTable, Weighing};
 use super::StoryId;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::VecDeque;
@@ -156,7 +156,7 @@ pub struct LiveStory {
 pub struct StoryIndex {
     pub(super) settings: Settings,
     pub(super) documents: u64,
-    pub(super) df: HashMap<u64, u32>,
+    pub(super) df: HashMap<u64, Count>,
     pub(super) stories: HashMap<StoryId, LiveStory>,
     /// Story ids in the order they were last updated (an id may recur; stale entries are
     /// skipped), for eviction.
@@ -275,7 +275,7 @@ impl StoryIndex {
     pub fn take_full_text(&mut self, id: StoryId, summary: &Signature, full: &Signature) -> bool {
         for &(term, _) in &full.terms {
             if summary.terms.binary_search_by_key(&term, |t| t.0).is_err() {
-                *self.df.entry(term).or_insert(0) += 1;
+                self.df.entry(term).or_insert(Count::new(0)).add();
             }
         }
         self.bound_vocabulary();
@@ -305,7 +305,7 @@ impl StoryIndex {
     pub fn count(&mut self, signature: &Signature) {
         self.documents += 1;
         for &(term, _) in &signature.terms {
-            *self.df.entry(term).or_insert(0) += 1;
+            self.df.entry(term).or_insert(Count::new(0)).add();
         }
         self.bound_vocabulary();
     }
@@ -314,12 +314,12 @@ impl StoryIndex {
     /// one lookup per term for both.
     fn count_and_weigh(&mut self, signature: &Signature) -> Vec<(u64, f32)> {
         self.documents += 1;
-        let n = self.documents as f32 + PRIOR_DOCUMENTS;
+        let ln_now = (self.documents as f32 + PRIOR_DOCUMENTS).ln();
         let mut v: Vec<(u64, f32)> = Vec::with_capacity(signature.terms.len());
         for &(term, w) in &signature.terms {
-            let df = self.df.entry(term).or_insert(0);
-            *df += 1;
-            let weight = w * (n / (*df as f32 + 1.0)).ln().max(0.0);
+            let df = self.df.entry(term).or_insert(Count::new(0));
+            df.add();
+            let weight = w * df.idf(ln_now);
             if weight > 0.0 {
                 v.push((term, weight));
             }
@@ -338,9 +338,9 @@ impl StoryIndex {
         let over = self.df.len() > MAX_VOCABULARY;
         if over {
             // Words seen once are mostly names of a day and typos; they come back if they matter.
-            self.df.retain(|_, n| *n > 1);
+            self.df.retain(|_, c| c.n > 1);
             if self.df.len() > MAX_VOCABULARY * 3 / 4 {
-                self.df.retain(|_, n| *n > 2);
+                self.df.retain(|_, c| c.n > 2);
             }
         }
         over
@@ -348,13 +348,10 @@ impl StoryIndex {
 
     /// Raw-weighted terms weighed by today's inverse document frequencies, normalised.
     fn weighted(&self, terms: &[(u64, f32)]) -> Vec<(u64, f32)> {
-        let n = self.documents as f32 + PRIOR_DOCUMENTS;
+        let ln_now = (self.documents as f32 + PRIOR_DOCUMENTS).ln();
         let mut v: Vec<(u64, f32)> = terms
             .iter()
-            .map(|&(term, w)| {
-                let df = self.df.get(&term).copied().unwrap_or(0) as f32;
-                (term, w * (n / (df + 1.0)).ln().max(0.0))
-            })
+            .map(|&(term, w)| (term, w * idf(&self.df, ln_now, term)))
             .filter(|t| t.1 > 0.0)
             .collect();
         normalise(&mut v);

@@ -248,6 +248,26 @@ fn the_vocabulary_is_bounded() {
     );
 }
 
+#[test]
+fn a_term_s_inverse_document_frequency_follows_its_count() {
+    let mut index = StoryIndex::new(Settings::default(), 1);
+    let s = Signature {
+        terms: vec![(7, 1.0)],
+        names: Vec::new(),
+    };
+    for _ in 0..40 {
+        index.count(&s);
+    }
+    let now = index.documents as f32 + PRIOR_DOCUMENTS;
+    let count = index.df[&7];
+    assert_eq!(count.n, 40);
+    let want = (now / 41.0).ln();
+    assert!((count.idf(now.ln()) - want).abs() < 1e-5, "{count:?}");
+    assert_eq!(idf(&index.df, now.ln(), 8), now.ln(), "a word never seen");
+    // A word in every article weighs nothing, however many the prior assumes.
+    assert_eq!(Count::new(1_000_000).idf(now.ln()), 0.0);
+}
+
 const DOHA_TEASER: (&str, &str) = ("Talks resume in Doha", "Envoys met on Sunday.");
 const DOHA_FULL: &str = "Qatari mediators hosted envoys from Islamabad and Kabul at the Sheraton \
     on Sunday. Foreign Minister Ishaq Dar and Amir Khan Muttaqi agreed on a joint commission \

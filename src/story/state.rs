@@ -11,7 +11,7 @@
 //! rebuilt. [`StoryIndex::to_bytes`] is both parts in one buffer.
 
 use super::index::{LiveStory, Settings, StoryIndex};
-use super::weighing::Weighing;
+use super::weighing::{Count, Weighing};
 use super::StoryId;
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt};
@@ -139,9 +139,9 @@ impl StoryIndex {
         let newest = self.newest.map_or(i64::MIN, |t| t.timestamp_millis());
         out.extend_from_slice(&newest.to_le_bytes());
         out.extend_from_slice(&(self.df.len() as u64).to_le_bytes());
-        for (term, n) in &self.df {
+        for (term, count) in &self.df {
             out.extend_from_slice(&term.to_le_bytes());
-            out.extend_from_slice(&n.to_le_bytes());
+            out.extend_from_slice(&count.n.to_le_bytes());
         }
         out
     }
@@ -253,7 +253,7 @@ fn read_vocabulary(r: &mut Reader, index: &mut StoryIndex) -> Result<(), StateEr
     let terms = r.len(12)?;
     let mut df = HashMap::with_capacity(terms);
     for _ in 0..terms {
-        df.insert(r.u64()?, r.u32()?);
+        df.insert(r.u64()?, Count::new(r.u32()?));
     }
     index.df = df;
     index.recency = VecDeque::new();

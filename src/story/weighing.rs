@@ -65,14 +65,15 @@ impl Weighing {
 
 /// Weighs a story's centroid by the document frequencies `df` of an archive of `now`
 /// documents (prior included) and caches it in the story.
-pub(super) fn weigh(df: &HashMap<u64, u32>, now: f32, story: &mut LiveStory) {
+pub(super) fn weigh(df: &HashMap<u64, Count>, now: f32, story: &mut LiveStory) {
+    let ln_now = now.ln();
     let w = &mut story.weighing;
     w.weights.clear();
     w.weights.extend(
         story
             .centroid
             .iter()
-            .map(|&(term, raw)| raw * idf(df, now, term)),
+            .map(|&(term, raw)| raw * idf(df, ln_now, term)),
     );
     let norm = w.weights.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -192,8 +193,46 @@ impl Article<'_> {
     }
 }
 
+/// A term's count in the vocabulary: the articles that had it, and the logarithm an inverse
+/// document frequency needs of it, `ln(n + 1)`, taken when the count changes. A story is
+/// weighed again many times more than its terms' counts change (on a fresh archive's first
+/// poll of 1000 feeds, 270,000 weighings of 60 terms against 3 million counts), so the
+/// weighing reads the logarithm instead of taking it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Count {
+    /// Articles counted with the term.
+    pub n: u32,
+    /// `ln(n + 1)`.
+    ln: f32,
+}
+
+impl Count {
+    /// A term counted `n` times.
+    pub fn new(n: u32) -> Count {
+        Count {
+            n,
+            ln: (n as f32 + 1.0).ln(),
+        }
+    }
+
+    /// Counts one more article.
+    pub fn add(&mut self) {
+        *self = Count::new(self.n + 1);
+    }
+
+    /// The term's inverse document frequency in an archive whose documents (prior included)
+    /// have the logarithm `ln_now`.
+    #[inline]
+    pub fn idf(self, ln_now: f32) -> f32 {
+        (ln_now - self.ln).max(0.0)
+    }
+}
+
+/// Never counted: `ln(0 + 1)`.
+const UNSEEN: Count = Count { n: 0, ln: 0.0 };
+
 /// A term's inverse document frequency in an archive of `now` documents (prior included).
-fn idf(df: &HashMap<u64, u32>, now: f32, term: u64) -> f32 {
-    let df = df.get(&term).copied().unwrap_or(0) as f32;
-    (now / (df + 1.0)).ln().max(0.0)
+#[inline]
+pub(super) fn idf(df: &HashMap<u64, Count>, ln_now: f32, term: u64) -> f32 {
+    df.get(&term).copied().unwrap_or(UNSEEN).idf(ln_now)
 }

@@ -154,8 +154,9 @@ impl StoryDesk {
 }
 
 /// Where a transaction's new articles are filed in stories: the index is loaded, and the
-/// placing thread started ([`Placer::beside`]), when the first new article comes, so a poll
-/// that brings none (most re-polls: every feed unchanged) does not read the live stories.
+/// placing thread started ([`Placer::beside`]), when the first new article comes (or a stored
+/// one comes through one more feed, an outlet its story must know), so a poll that brings
+/// none (most re-polls: every feed unchanged) does not read the live stories.
 pub(crate) struct Filing<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     desk: Option<&'scope mut StoryDesk>,

@@ -60,8 +60,7 @@ pub const MAX_OUTLETS: usize = 256;
 pub const MAX_CANDIDATES: usize = 12;
 /// Full posting lists walked when an article's rarer words found no story: those of its
 /// heaviest query terms. Walking all [`QUERY_TERMS`] of them was two thirds of the postings
-/// walked on the benchmark corpus (an article whose words are all new or common is the first
-/// report of an event, mostly); half of them groups the labelled set alike, in every order
+/// walked on the benchmark corpus; half of them groups the labelled set alike, in every order
 /// measured (BENCHMARKS.md, "Story grouping").
 pub const FALLBACK_LISTS: usize = 8;
 /// Terms kept in a story's centroid.

@@ -64,7 +64,7 @@ pub use error::{Error, Result};
 /// feeds in flight were cut).
 pub use mimalloc::MiMalloc as Allocator;
 
-/// Settles how the process takes memory from the system; Wirewatch's programs call it first.
+/// Settles how the process takes memory from the system; Wirewatch's programs call it at start.
 ///
 /// On Linux, no transparent huge pages. mimalloc asks for them on the arena it reserves, and
 /// gives freed ranges back to the system after 10 ms; a poll frees on one thread what another

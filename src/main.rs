@@ -13,12 +13,13 @@ use clap::Parser;
 static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
 
 fn main() {
-    wirewatch::settle_memory();
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("WIREWATCH_LOG"))
         .with_writer(std::io::stderr)
         .init();
+    // After the log is set up, so a kernel that refuses says so.
+    wirewatch::settle_memory();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => fail(&anyhow::anyhow!(e)),

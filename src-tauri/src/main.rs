@@ -41,13 +41,14 @@ struct Lifecycle {
 static ALLOCATOR: wirewatch::Allocator = wirewatch::Allocator;
 
 fn main() {
-    wirewatch::settle_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
+    // After the log is set up, so a kernel that refuses says so.
+    wirewatch::settle_memory();
 
     let app = tauri::Builder::default()
         // First, so a second launch hands over to the running one before opening anything.

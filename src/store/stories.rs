@@ -7,9 +7,10 @@
 //! 2. the article row is written with that story id;
 //! 3. [`record`] writes the story row: created with the article as its first, or updated
 //!    (last update, counts); at the end of the transaction, [`StoryDesk::write_terms`] writes
-//!    the terms of each story changed, once.
+//!    the terms of each story changed, once, in `story_terms`, and drops those of the stories
+//!    the index let go of: the table holds only the stories still taking articles.
 //! 4. Before a poll's last commit, [`StoryDesk::end_poll`] lets go of the stories too old to
-//!    take more articles and writes the vocabulary.
+//!    take more articles (and their terms) and writes the vocabulary.
 //!
 //! A transaction that rolls back leaves the in-memory index ahead of the archive; the index
 //! is then dropped and loaded again ([`StoryDesk::forget`]), so they never disagree for long.
@@ -70,16 +71,26 @@ impl StoryDesk {
 
     /// Writes the terms of the stories a transaction started or added to, as the index
     /// holds them now: once per story and transaction, rather than once per article. A story
-    /// no longer in memory (evicted) keeps none: it takes no more articles.
+    /// no longer in memory (evicted) keeps none: it takes no more articles. So do the stories
+    /// the index let go of meanwhile.
     pub(crate) fn write_terms(&mut self, conn: &Connection, stories: &[StoryId]) -> Result<()> {
-        if stories.is_empty() {
+        if stories.is_empty() && self.index.is_none() {
             return Ok(()); // and the index need not be loaded
         }
         let index = self.index(conn)?;
-        let mut stmt = conn.prepare_cached("UPDATE stories SET terms = ?2 WHERE id = ?1")?;
+        let mut write = conn.prepare_cached(
+            "INSERT INTO story_terms (story_id, terms) VALUES (?1, ?2)
+             ON CONFLICT(story_id) DO UPDATE SET terms = excluded.terms",
+        )?;
+        let mut drop = conn.prepare_cached("DELETE FROM story_terms WHERE story_id = ?1")?;
         for &id in stories {
-            let terms = index.story(id).map(LiveStory::terms_bytes);
-            stmt.execute(params![id, terms])?;
+            match index.story(id) {
+                Some(story) => write.execute(params![id, story.terms_bytes()])?,
+                None => drop.execute([id])?,
+            };
+        }
+        for id in index.take_evicted() {
+            drop.execute([id])?;
         }
         Ok(())
     }
@@ -123,16 +134,19 @@ impl StoryDesk {
     }
 
     /// Closes a poll, if the index is loaded: evicts the stories too old to take more
-    /// articles ([`StoryIndex::end_poll`]) and writes the vocabulary.
+    /// articles ([`StoryIndex::end_poll`]), drops their terms and writes the vocabulary.
     pub(crate) fn end_poll(&mut self, conn: &Connection) -> Result<()> {
-        if let Some(index) = &mut self.index {
-            index.end_poll();
-            conn.prepare_cached(
-                "INSERT INTO story_vocabulary (id, bytes) VALUES (1, ?1)
-                 ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes",
-            )?
-            .execute([index.vocabulary_bytes()])?;
-        }
+        let Some(index) = &mut self.index else {
+            return Ok(());
+        };
+        index.end_poll();
+        let vocabulary = index.vocabulary_bytes();
+        self.write_terms(conn, &[])?;
+        conn.prepare_cached(
+            "INSERT INTO story_vocabulary (id, bytes) VALUES (1, ?1)
+             ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes",
+        )?
+        .execute([vocabulary])?;
         Ok(())
     }
 
@@ -269,18 +283,27 @@ fn load_index(conn: &Connection, settings: Settings) -> Result<StoryIndex> {
         })
         .optional()?;
     let (max_id, newest): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT max(id), (SELECT max(last_update) FROM stories WHERE terms IS NOT NULL) FROM stories",
+        "SELECT (SELECT max(id) FROM stories),
+                (SELECT max(s.last_update) FROM story_terms t JOIN stories s ON s.id = t.story_id)",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let mut stories = Vec::new();
     if let Some(newest) = newest {
         let horizon = newest - settings.keep.max(settings.window).num_milliseconds();
-        let mut stmt = conn.prepare(
-            "SELECT id, first_seen, last_update, articles, terms FROM stories
-             WHERE terms IS NOT NULL AND last_update >= ?1",
+        // Terms the index would not load (left by a transaction rolled back after it evicted
+        // their story) are let go of here.
+        conn.execute(
+            "DELETE FROM story_terms WHERE story_id IN (
+                 SELECT t.story_id FROM story_terms t JOIN stories s ON s.id = t.story_id
+                 WHERE s.last_update < ?1)",
+            [horizon],
         )?;
-        let rows = stmt.query_map([horizon], |r| {
+        let mut stmt = conn.prepare(
+            "SELECT s.id, s.first_seen, s.last_update, s.articles, t.terms
+             FROM story_terms t JOIN stories s ON s.id = t.story_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
@@ -577,192 +600,5 @@ fn alert_story(id: StoryId, articles: &[StoryArticle]) -> AlertStory {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::decode::DecodedEntry;
-    use crate::prepare::PreparedEntry;
-    use crate::rules::RuleSet;
-    use crate::store::{FeedUpdate, NewFeed, Store};
-    use crate::story::Placement;
-    use chrono::Utc;
-
-    fn entry(guid: &str, title: &str) -> PreparedEntry {
-        PreparedEntry::new(DecodedEntry {
-            guid: Some(guid.into()),
-            title: title.into(),
-            text: format!("{title}: what the envoys said in Doha on Sunday."),
-            ..DecodedEntry::default()
-        })
-    }
-
-    /// Loading the live stories costs a re-poll more than the rest of it (every feed
-    /// unchanged): they are read only when a transaction first has an article to place.
-    #[test]
-    fn the_story_index_is_loaded_only_when_an_article_is_new() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let now = Utc::now();
-        let feed = {
-            let store = Store::open(&path).unwrap();
-            let feed = NewFeed {
-                url: "https://news.example.org/feed".into(),
-                ..NewFeed::default()
-            };
-            let id = store.add_feed(&feed, now, 900).unwrap().0.id;
-            let update = FeedUpdate::entries(id, None, vec![entry("a", "Talks resume")], now);
-            store
-                .apply_poll(vec![update], &RuleSet::default(), now)
-                .unwrap();
-            assert!(store.stories_desk().is_loaded());
-            id
-        };
-        let store = Store::open(&path).unwrap();
-        let poll = |entries| {
-            let update = FeedUpdate::entries(feed, None, entries, now);
-            store
-                .apply_poll(vec![update], &RuleSet::default(), now)
-                .unwrap()
-        };
-        assert_eq!(poll(vec![entry("a", "Talks resume")]).new_articles, 0);
-        assert!(
-            !store.stories_desk().is_loaded(),
-            "nothing new: the stories stay on disk"
-        );
-        assert_eq!(poll(vec![entry("b", "Border reopens")]).new_articles, 1);
-        assert!(store.stories_desk().is_loaded(), "a new article loads them");
-    }
-
-    fn report(guid: &str, link: &str, title: &str) -> PreparedEntry {
-        PreparedEntry::new(DecodedEntry {
-            guid: Some(guid.into()),
-            url: Some(link.into()),
-            title: title.into(),
-            text: "The DGMOs of India and Pakistan agreed in a hotline call at 1700 IST to \
-                   observe the ceasefire along the Line of Control from midnight."
-                .into(),
-            ..DecodedEntry::default()
-        })
-    }
-
-    /// `(articles, outlets)` of the story of the article listed under `guid`.
-    fn counts(store: &Store, guid: &str) -> (i64, i64) {
-        store
-            .writer()
-            .query_row(
-                "SELECT s.articles, s.outlets FROM stories s
-                 JOIN articles a ON a.story_id = s.id WHERE a.guid = ?1",
-                [guid],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap()
-    }
-
-    /// A story counts each outlet once, without looking through the archive: a feed that
-    /// brings one of its articles again (the same link) counts, and then it is one of the
-    /// story's outlets, which take no second article into it.
-    #[test]
-    fn a_story_counts_each_outlet_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("w.db")).unwrap();
-        let now = Utc::now();
-        let [a, b, c] = ["a", "b", "c"].map(|name| {
-            let feed = NewFeed {
-                url: format!("https://{name}.example.org/feed"),
-                ..NewFeed::default()
-            };
-            store.add_feed(&feed, now, 900).unwrap().0.id
-        });
-        let poll = |feed, entries| {
-            let update = FeedUpdate::entries(feed, None, entries, now);
-            store
-                .apply_poll(vec![update], &RuleSet::default(), now)
-                .unwrap()
-        };
-        let first = "https://a.example.org/ceasefire";
-        poll(a, vec![report("a1", first, "DGMOs agree LoC ceasefire")]);
-        assert_eq!(counts(&store, "a1"), (1, 1));
-        poll(b, vec![report("b1", first, "DGMOs agree LoC ceasefire")]);
-        assert_eq!(
-            counts(&store, "a1"),
-            (1, 2),
-            "the same link through b: one more outlet"
-        );
-        poll(
-            b,
-            vec![report(
-                "b2",
-                "https://b.example.org/loc",
-                "LoC ceasefire from midnight",
-            )],
-        );
-        assert_eq!(
-            counts(&store, "a1"),
-            (1, 2),
-            "b reported it already: b's second write-up is a story of its own"
-        );
-        assert_eq!(counts(&store, "b2"), (1, 1));
-        poll(
-            c,
-            vec![report(
-                "c1",
-                "https://c.example.org/dgmo",
-                "Ceasefire agreed on LoC",
-            )],
-        );
-        assert_eq!(
-            counts(&store, "a1"),
-            (2, 3),
-            "c joins: one more article and outlet"
-        );
-    }
-
-    /// Past the outlets the index remembers, a join's outlet is looked up in the story's
-    /// articles.
-    #[test]
-    fn an_outlet_the_index_does_not_remember_is_looked_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("w.db")).unwrap();
-        let now = Utc::now();
-        let [a, b] = ["a", "b"].map(|name| {
-            let feed = NewFeed {
-                url: format!("https://{name}.example.org/feed"),
-                ..NewFeed::default()
-            };
-            store.add_feed(&feed, now, 900).unwrap().0.id
-        });
-        let update = FeedUpdate::entries(
-            a,
-            None,
-            vec![report("a1", "https://a.example.org/1", "Ceasefire")],
-            now,
-        );
-        store
-            .apply_poll(vec![update], &RuleSet::default(), now)
-            .unwrap();
-        let conn = store.writer();
-        let (story, article): (i64, i64) = conn
-            .query_row(
-                "SELECT story_id, id FROM articles WHERE guid = 'a1'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        let joined = Placement {
-            story,
-            started: false,
-            score: 0.5,
-            new_outlet: false,
-        };
-        let outlets = |conn: &rusqlite::Connection| -> i64 {
-            conn.query_row("SELECT outlets FROM stories WHERE id = ?1", [story], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        // Another article of feed a joins: a is one of its outlets already.
-        super::record(&conn, &joined, article + 100, a, "Ceasefire, later", now).unwrap();
-        assert_eq!(outlets(&conn), 1);
-        // One of feed b: a new outlet.
-        super::record(&conn, &joined, article + 101, b, "Ceasefire, from b", now).unwrap();
-        assert_eq!(outlets(&conn), 2);
-    }
-}
+#[path = "stories_tests.rs"]
+mod tests;

@@ -163,6 +163,9 @@ pub struct StoryIndex {
     pub(super) postings: HashMap<u64, VecDeque<StoryId>>,
     pub(super) next_id: StoryId,
     pub(super) newest: Option<DateTime<Utc>>,
+    /// Stories let go of since [`StoryIndex::take_evicted`] was last called, so the archive
+    /// can let go of their terms too.
+    evicted: Vec<StoryId>,
     /// Buffers reused from one article to the next.
     scratch: Scratch,
 }
@@ -189,6 +192,7 @@ impl StoryIndex {
             postings: HashMap::new(),
             next_id: next_id.max(1),
             newest: None,
+            evicted: Vec::new(),
             scratch: Scratch::default(),
         }
     }
@@ -224,6 +228,12 @@ impl StoryIndex {
         let id = self.next_id;
         self.next_id += 1;
         id
+    }
+
+    /// The stories evicted (too old, or beyond [`Settings::max_stories`]) since the last call:
+    /// they take no more articles, so whoever stores their terms can drop them.
+    pub fn take_evicted(&mut self) -> Vec<StoryId> {
+        std::mem::take(&mut self.evicted)
     }
 
     /// A live story.
@@ -645,6 +655,7 @@ impl StoryIndex {
 
     pub(super) fn remove(&mut self, id: StoryId) {
         if let Some(story) = self.stories.remove(&id) {
+            self.evicted.push(id);
             for term in story.posted {
                 if let Some(list) = self.postings.get_mut(&term) {
                     list.retain(|s| *s != id);

@@ -203,6 +203,7 @@ fn an_archive_from_schema_4_is_refolded_and_given_languages() {
              ALTER TABLE articles DROP COLUMN full_text_note;
              ALTER TABLE rules DROP COLUMN renotify_outlets;
              ALTER TABLE alerts DROP COLUMN renotified_outlets;
+             DROP TABLE story_terms;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -273,7 +273,11 @@ pub const MIGRATIONS: &[&str] = &[
     // let go of (about 1.4 KB for each story ever made, 56 MB for a first poll of 50,000
     // articles), and each new story's row was written twice, growing from about 100 bytes to
     // 1.5 KB at the end of its transaction. The terms of the stories within a week of the
-    // newest (the index's `keep` at this version) move; the rest are cleared.
+    // newest (the index's `keep` at this version) move. `stories` is copied without them, so
+    // the pages the old terms held go back to the database's free pages for any table (left
+    // in place, they would have stayed mostly empty pages of `stories`, whose new rows go at
+    // its end). On an archive of 500,000 stories (700 MB of terms) it took 1.1 s and freed
+    // 755 MB of pages.
     r#"
     CREATE TABLE story_terms (
         story_id INTEGER PRIMARY KEY,
@@ -284,7 +288,22 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE terms IS NOT NULL
           AND last_update >= (SELECT max(last_update) FROM stories WHERE terms IS NOT NULL)
                              - 7 * 86400000;
-    DROP INDEX stories_live;
-    UPDATE stories SET terms = NULL WHERE terms IS NOT NULL;
+    CREATE TABLE stories_kept (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        first_article INTEGER,
+        first_feed INTEGER,
+        first_seen INTEGER NOT NULL,
+        last_update INTEGER NOT NULL,
+        articles INTEGER NOT NULL DEFAULT 1,
+        outlets INTEGER NOT NULL DEFAULT 1
+    );
+    INSERT INTO stories_kept (id, title, first_article, first_feed, first_seen, last_update,
+                              articles, outlets)
+        SELECT id, title, first_article, first_feed, first_seen, last_update, articles, outlets
+        FROM stories;
+    DROP TABLE stories;
+    ALTER TABLE stories_kept RENAME TO stories;
+    CREATE INDEX stories_by_update ON stories(last_update);
     "#,
 ];

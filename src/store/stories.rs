@@ -82,17 +82,16 @@ impl StoryDesk {
             "INSERT INTO story_terms (story_id, terms) VALUES (?1, ?2)
              ON CONFLICT(story_id) DO UPDATE SET terms = excluded.terms",
         )?;
-        let mut drop = conn.prepare_cached("DELETE FROM story_terms WHERE story_id = ?1")?;
+        let mut gone = index.take_evicted();
         for &id in stories {
             match index.story(id) {
-                Some(story) => write.execute(params![id, story.terms_bytes()])?,
-                None => drop.execute([id])?,
-            };
+                Some(story) => {
+                    write.execute(params![id, story.terms_bytes()])?;
+                }
+                None => gone.push(id),
+            }
         }
-        for id in index.take_evicted() {
-            drop.execute([id])?;
-        }
-        Ok(())
+        drop_terms(conn, &gone)
     }
 
     /// An article's full text arrived: its story, if it is in one still taking articles (and
@@ -139,14 +138,12 @@ impl StoryDesk {
         let Some(index) = &mut self.index else {
             return Ok(());
         };
-        index.end_poll();
-        let vocabulary = index.vocabulary_bytes();
-        self.write_terms(conn, &[])?;
+        drop_terms(conn, &index.end_poll())?;
         conn.prepare_cached(
             "INSERT INTO story_vocabulary (id, bytes) VALUES (1, ?1)
              ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes",
         )?
-        .execute([vocabulary])?;
+        .execute([index.vocabulary_bytes()])?;
         Ok(())
     }
 
@@ -209,6 +206,15 @@ impl<'scope, 'env> Filing<'scope, 'env> {
     pub(crate) fn finish(self) -> Vec<StoryId> {
         self.placer.map(Placer::finish).unwrap_or_default()
     }
+}
+
+/// Deletes the terms of `stories`, which take no more articles.
+fn drop_terms(conn: &Connection, stories: &[StoryId]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("DELETE FROM story_terms WHERE story_id = ?1")?;
+    for &id in stories {
+        stmt.execute([id])?;
+    }
+    Ok(())
 }
 
 /// Writes the story row of an article just stored with `placement`'s story id: a story it

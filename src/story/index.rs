@@ -230,8 +230,9 @@ impl StoryIndex {
         id
     }
 
-    /// The stories evicted (too old, or beyond [`Settings::max_stories`]) since the last call:
-    /// they take no more articles, so whoever stores their terms can drop them.
+    /// The stories evicted (too old, or beyond [`Settings::max_stories`]) since the last call
+    /// or [`StoryIndex::end_poll`]: they take no more articles, so whoever stores their terms
+    /// can drop them.
     pub fn take_evicted(&mut self) -> Vec<StoryId> {
         std::mem::take(&mut self.evicted)
     }
@@ -302,11 +303,16 @@ impl StoryIndex {
     /// newest article. Not done per article, since a poll brings each feed newest first and
     /// feeds in any order: an old report placed after a newer one must still find the story
     /// it belongs to, whichever feed answered first.
-    pub fn end_poll(&mut self) {
+    ///
+    /// Returns the stories evicted during the poll and not yet taken
+    /// ([`StoryIndex::take_evicted`]); the index keeps none past its poll, so a caller that
+    /// stores no terms can ignore them and memory stays bounded.
+    pub fn end_poll(&mut self) -> Vec<StoryId> {
         if let Some(newest) = self.newest {
             let horizon = newest - self.settings.keep.max(self.settings.window);
             self.evict_before(horizon);
         }
+        self.take_evicted()
     }
 
     /// Counts an article's terms without placing it (an article kept out of stories still

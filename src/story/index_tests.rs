@@ -104,10 +104,18 @@ fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
         (a.story, false),
         "the second flood report joins the first"
     );
-    index.end_poll();
+    assert_eq!(
+        index.end_poll(),
+        vec![a.story],
+        "the poll's end names the story it let go"
+    );
     assert!(
         index.story(a.story).is_none(),
         "after the poll, the old story is let go"
+    );
+    assert!(
+        index.take_evicted().is_empty(),
+        "and keeps no list of it past the poll"
     );
 }
 

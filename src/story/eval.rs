@@ -95,9 +95,9 @@ pub fn group(articles: &[Labelled], settings: Settings) -> Vec<StoryId> {
 pub enum Arrival {
     /// One poll per day of publication (a monitor polls every few minutes, so a day's
     /// reports arrive together), each poll outlet by outlet in a drawn order (feeds answer
-    /// in any order), each outlet's newest first.
+    /// in any order), each outlet's oldest first (as the writer places a feed's new entries).
     Daily,
-    /// One poll of every outlet's whole feed, outlets in a drawn order, each newest first:
+    /// One poll of every outlet's whole feed, outlets in a drawn order, each oldest first:
     /// what a fresh archive's first poll sees.
     OnePoll,
     /// Any order at all: a uniform permutation of the articles, in one poll.
@@ -146,7 +146,8 @@ pub fn group_as_polled(articles: &[Labelled], settings: Settings, seed: u64) -> 
     group_arriving(articles, settings, Arrival::Daily, seed)
 }
 
-/// The articles of `batch` outlet by outlet, outlets in a drawn order, each newest first.
+/// The articles of `batch` outlet by outlet, outlets in a drawn order, each oldest first: the
+/// writer places a feed's new entries in order of publication, whatever the feed's own order.
 fn by_outlet(articles: &[Labelled], batch: &[usize], draw: &mut Draw) -> Vec<usize> {
     let mut outlets: Vec<&str> = batch.iter().map(|&i| articles[i].outlet.as_str()).collect();
     outlets.sort_unstable();
@@ -159,7 +160,7 @@ fn by_outlet(articles: &[Labelled], batch: &[usize], draw: &mut Draw) -> Vec<usi
             .copied()
             .filter(|&i| articles[i].outlet == outlet)
             .collect();
-        mine.sort_by_key(|&i| std::cmp::Reverse(articles[i].published));
+        mine.sort_by_key(|&i| articles[i].published);
         order.extend(mine);
     }
     order
@@ -426,9 +427,15 @@ mod tests {
             // between polls, one poll's recall fell to 0.38 in some orders and precision to
             // 0.80. What is left is the greedy choice between two events that share an
             // institution's long name (an IMF review for Pakistan, another for Sri Lanka):
-            // 0.87 at worst over 200 orders, 0.97 in the median.
+            // 0.87 at worst over 200 orders, 0.97 in the median. In one poll, where each
+            // feed's entries are placed oldest first, the worst order keeps 0.9 (0.914).
+            let worst = if arrival == Arrival::OnePoll {
+                0.9
+            } else {
+                0.85
+            };
             assert!(
-                s.min_precision >= 0.85 && s.min_recall >= 0.8,
+                s.min_precision >= worst && s.min_recall >= 0.8,
                 "{arrival:?}: the worst order: {s:?}"
             );
             assert!(

@@ -90,8 +90,9 @@ pub struct Settings {
     /// How long after its last article a story still takes new ones.
     pub window: Duration,
     /// How long a story stays in memory after its last article, counted back from the newest
-    /// article seen: longer than the window, since one poll may bring a feed's last few days
-    /// newest first, and an older report must still find the story it belongs to.
+    /// article seen: longer than the window, since one poll may bring one feed's last few
+    /// days after another feed's newer reports, and an older report must still find the
+    /// story it belongs to.
     pub keep: Duration,
     /// Most stories kept in memory (oldest evicted first).
     pub max_stories: usize,
@@ -300,9 +301,9 @@ impl StoryIndex {
     }
 
     /// Closes a poll: evicts the stories last updated more than [`Settings::keep`] before the
-    /// newest article. Not done per article, since a poll brings each feed newest first and
-    /// feeds in any order: an old report placed after a newer one must still find the story
-    /// it belongs to, whichever feed answered first.
+    /// newest article. Not done per article, since a poll brings feeds in any order (each
+    /// placed oldest first): an old report placed after another feed's newer one must still
+    /// find the story it belongs to, whichever feed answered first.
     ///
     /// Returns the stories evicted during the poll and not yet taken
     /// ([`StoryIndex::take_evicted`]); the index keeps none past its poll, so a caller that

@@ -93,8 +93,8 @@ fn an_article_whose_words_are_all_common_still_finds_its_story() {
 
 #[test]
 fn an_older_report_placed_after_a_newer_one_still_finds_its_story() {
-    // One poll brings each feed newest first, feeds in any order: a month-old report may
-    // come after this week's. Stories are evicted between polls, not as articles come.
+    // One poll brings feeds in any order: one feed's month-old report may come after
+    // another's of this week. Stories are evicted between polls, not as articles come.
     let mut index = StoryIndex::new(Settings::default(), 1);
     let a = index.place(&sig(FLOOD_A.0, FLOOD_A.1), t0(), 1);
     index.place(&sig(QUAKE.0, QUAKE.1), t0() + Duration::days(30), 3);

@@ -98,12 +98,20 @@ pub(super) struct FeedIngest<'a, 's, 'e> {
 }
 
 impl FeedIngest<'_, '_, '_> {
-    /// Stores a feed's entries: each classified, then its article updated or attached to
-    /// this feed at once, or, new, queued for its story; then the new ones inserted in their
-    /// stories, in order, and their alerts recorded.
+    /// Stores a feed's entries: each classified, in the feed's order (its first listing of
+    /// an article wins), then its article updated or attached to this feed at once, or, new,
+    /// queued; then the new ones placed in their stories and inserted oldest first, and their
+    /// alerts recorded.
+    ///
+    /// Oldest first, not in the feed's order (newest first, mostly): an event's first report
+    /// should start its story and the later ones join it, as they did. Placed newest first, a
+    /// feed's older report of another event could join the newer story, which then keeps the
+    /// outlet's own report of its event out. Over 200 orders of the labelled set polled at
+    /// once, the lowest pairwise precision rose from 0.874 to 0.914 (BENCHMARKS.md, "Story
+    /// grouping").
     pub(super) fn entries(&mut self, entries: Vec<PreparedEntry>) -> Result<()> {
         let mut queued = Vec::new();
-        for mut p in entries {
+        for p in entries {
             match self.classify(&p)? {
                 Found::Repeated => {}
                 Found::Known(article_id, old_hash) => self.update(&p, article_id, &old_hash)?,
@@ -111,13 +119,17 @@ impl FeedIngest<'_, '_, '_> {
                 Found::New => {
                     self.seen.queued.add(&p);
                     let sort_time = self.sort_time(&p);
-                    let signature = std::mem::take(&mut p.signature);
-                    self.filing
-                        .placer(self.tx)?
-                        .submit(signature, sort_time, self.feed_id as u64);
                     queued.push((p, sort_time));
                 }
             }
+        }
+        // Stable: entries of the same time keep the feed's order.
+        queued.sort_by_key(|q| q.1);
+        for (p, sort_time) in &mut queued {
+            let signature = std::mem::take(&mut p.signature);
+            self.filing
+                .placer(self.tx)?
+                .submit(signature, *sort_time, self.feed_id as u64);
         }
         for (mut p, sort_time) in queued {
             let placement = self.filing.placer(self.tx)?.take();

@@ -10,8 +10,9 @@
 //!      with the same link from another feed;
 //!    - known and changed: update it (no new alert); known and the same: nothing; the same
 //!      link through another feed: attach this feed to that article (no new alert);
-//!    - otherwise *insert* a new article and index it in the full-text index, and queue its
-//!      page for its full text when the feed's setting asks for it ([`crate::full_text`]);
+//!    - otherwise *insert* a new article (a feed's new ones oldest first, each placed in its
+//!      story beforehand) and index it in the full-text index, and queue its page for its
+//!      full text when the feed's setting asks for it ([`crate::full_text`]);
 //!    - *record the alerts* of a new article, exactly once: for the rules the prepare stage
 //!      matched it against ([`crate::prepare`]), or matched now if it was not.
 //! 3. Before the transaction commits (when the poll says so, or after its last feed), rewrite

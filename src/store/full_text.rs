@@ -42,12 +42,14 @@ pub struct QueuedPage {
 }
 
 impl Store {
-    /// Up to `limit` queued pages due at `now`, longest waiting first.
+    /// Up to `limit` queued pages due at `now`, longest waiting first; of those due at the
+    /// same moment, the last stored first: so a feed's newest entry's page comes before its
+    /// older ones' (the writer stores a feed's new entries oldest first).
     pub fn due_pages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<QueuedPage>> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT article_id, url, attempts FROM full_text_queue WHERE next_try <= ?1
-             ORDER BY next_try, article_id LIMIT ?2",
+             ORDER BY next_try, article_id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![ms(now), limit as i64], |r| {
             Ok(QueuedPage {

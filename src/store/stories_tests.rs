@@ -295,6 +295,8 @@ fn an_archive_of_schema_12_keeps_the_terms_of_its_live_stories_only() {
              UPDATE stories SET terms = (SELECT terms FROM story_terms WHERE story_id = id);
              DROP TABLE story_terms;
              CREATE INDEX stories_live ON stories(last_update) WHERE terms IS NOT NULL;
+             DROP INDEX full_text_queue_due;
+             CREATE INDEX full_text_queue_by_time ON full_text_queue(next_try);
              PRAGMA user_version = 12;",
         )
         .unwrap();

@@ -754,6 +754,65 @@ async fn a_sites_crawl_delay_spaces_its_page_fetches_up_to_a_cap() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_the_pages_queued_together_the_newest_article_s_comes_first() {
+    // A site that takes one page at a time: the newest report's full text is the one a
+    // monitor wants first, whatever order the writer stored the feed's entries in.
+    let host = FeedHost::default();
+    let server = host.start().await;
+    let times = [
+        "Sat, 10 May 2025 11:00:00 +0000",
+        "Sat, 10 May 2025 10:00:00 +0000",
+        "Sat, 10 May 2025 09:00:00 +0000",
+    ];
+    let items: Vec<Item> = times
+        .iter()
+        .enumerate()
+        .map(|(i, published)| {
+            let path = format!("/report/{i}");
+            host.set(
+                &path,
+                html(&page(
+                    &format!("Report {i}"),
+                    "Hydrographers joined the talks.",
+                )),
+            );
+            Item {
+                link: server.url(&path),
+                published: published.to_string(),
+                ..Item::new(&format!("report{i}"), &format!("Report {i}"), "Short.")
+            }
+        })
+        .collect();
+    // The feed lists its newest first, as feeds do.
+    host.set("/feed.xml", Doc::feed(rss("Reports", &items)));
+    host.set(
+        "/robots.txt",
+        Doc::status(200, "text/plain", "User-agent: *\nCrawl-delay: 10\n"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(HandClock(std::sync::Mutex::new(
+        "2025-05-10T12:00:00Z".parse().unwrap(),
+    )));
+    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
+    let opml = format!(
+        r#"<opml version="2.0"><body><outline text="Reports" xmlUrl="{}" fullText="always"/></body></opml>"#,
+        server.url("/feed.xml")
+    );
+    engine.import_opml(&opml).unwrap();
+    engine.poll_all().await.unwrap();
+    let fetched = || {
+        (0..3)
+            .map(|i| host.hits(&format!("/report/{i}")))
+            .collect::<Vec<usize>>()
+    };
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(fetched(), [1, 0, 0], "the newest report's page first");
+    clock.advance(Duration::from_secs(10));
+    engine.fetch_full_texts().await.unwrap();
+    assert_eq!(fetched(), [1, 1, 0], "then the next newest");
+}
+
 #[tokio::test]
 async fn the_starter_pack_leaves_every_feed_to_decide_by_its_entries() {
     let dir = tempfile::tempdir().unwrap();

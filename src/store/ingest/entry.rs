@@ -103,12 +103,12 @@ impl FeedIngest<'_, '_, '_> {
     /// queued; then the new ones placed in their stories and inserted oldest first, and their
     /// alerts recorded.
     ///
-    /// Oldest first, not in the feed's order (newest first, mostly): an event's first report
-    /// should start its story and the later ones join it, as they did. Placed newest first, a
-    /// feed's older report of another event could join the newer story, which then keeps the
-    /// outlet's own report of its event out. Over 200 orders of the labelled set polled at
-    /// once, the lowest pairwise precision rose from 0.874 to 0.914 (BENCHMARKS.md, "Story
-    /// grouping").
+    /// Oldest first, not in the feed's order (newest first, mostly): placed newest first, an
+    /// outlet's report of a later event came before its own report of an earlier, related
+    /// one, and could join the earlier event's story (the outlet not in it yet); a story takes
+    /// one article per outlet, so the outlet's own report of that event was then kept out.
+    /// Over 200 orders of the labelled set polled at once, the lowest pairwise precision rose
+    /// from 0.874 to 0.914 (BENCHMARKS.md, "Story grouping").
     pub(super) fn entries(&mut self, entries: Vec<PreparedEntry>) -> Result<()> {
         let mut queued = Vec::new();
         for p in entries {

@@ -602,6 +602,22 @@ impl HandClock {
     fn advance(&self, by: Duration) {
         *self.0.lock().unwrap() += chrono::Duration::from_std(by).unwrap();
     }
+
+    /// An engine on a fresh archive in `dir`, on a clock the test moves, set at `start`.
+    fn engine(dir: &std::path::Path, start: &str) -> (Engine, Arc<HandClock>) {
+        let clock = Arc::new(HandClock(std::sync::Mutex::new(start.parse().unwrap())));
+        let engine = Engine::open(crate::support::test_config(dir), clock.clone()).unwrap();
+        (engine, clock)
+    }
+}
+
+/// Subscribes `engine` to the feed at `url`, its full text always fetched, and polls it.
+async fn poll_with_full_text(engine: &Engine, title: &str, url: &str) {
+    let opml = format!(
+        r#"<opml version="2.0"><body><outline text="{title}" xmlUrl="{url}" fullText="always"/></body></opml>"#
+    );
+    engine.import_opml(&opml).unwrap();
+    engine.poll_all().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -619,10 +635,7 @@ async fn retries_back_off_are_bounded_and_a_failing_site_is_paused() {
         host.set(&format!("/down/{i}"), Doc::status(500, "text/html", "down"));
     }
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(HandClock(std::sync::Mutex::new(
-        "2026-05-10T12:00:00Z".parse().unwrap(),
-    )));
-    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
+    let (engine, clock) = HandClock::engine(dir.path(), "2026-05-10T12:00:00Z");
     let opml = format!(
         r#"<opml version="2.0"><head/><body><outline text="Down" xmlUrl="{}"/></body></opml>"#,
         server.url("/feed.xml")
@@ -715,16 +728,8 @@ async fn a_sites_crawl_delay_spaces_its_page_fetches_up_to_a_cap() {
         ),
     );
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(HandClock(std::sync::Mutex::new(
-        "2026-05-10T12:00:00Z".parse().unwrap(),
-    )));
-    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
-    let opml = format!(
-        r#"<opml version="2.0"><body><outline text="Slow" xmlUrl="{}" fullText="always"/></body></opml>"#,
-        server.url("/feed.xml")
-    );
-    engine.import_opml(&opml).unwrap();
-    engine.poll_all().await.unwrap();
+    let (engine, clock) = HandClock::engine(dir.path(), "2026-05-10T12:00:00Z");
+    poll_with_full_text(&engine, "Slow", &server.url("/feed.xml")).await;
     let hits = || {
         (0..3)
             .map(|i| host.hits(&format!("/slow/{i}")))
@@ -791,16 +796,8 @@ async fn of_the_pages_queued_together_the_newest_article_s_comes_first() {
         Doc::status(200, "text/plain", "User-agent: *\nCrawl-delay: 10\n"),
     );
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(HandClock(std::sync::Mutex::new(
-        "2025-05-10T12:00:00Z".parse().unwrap(),
-    )));
-    let engine = Engine::open(crate::support::test_config(dir.path()), clock.clone()).unwrap();
-    let opml = format!(
-        r#"<opml version="2.0"><body><outline text="Reports" xmlUrl="{}" fullText="always"/></body></opml>"#,
-        server.url("/feed.xml")
-    );
-    engine.import_opml(&opml).unwrap();
-    engine.poll_all().await.unwrap();
+    let (engine, clock) = HandClock::engine(dir.path(), "2025-05-10T12:00:00Z");
+    poll_with_full_text(&engine, "Reports", &server.url("/feed.xml")).await;
     let fetched = || {
         (0..3)
             .map(|i| host.hits(&format!("/report/{i}")))
